@@ -1,0 +1,85 @@
+"""ember: PyTorch's programming model in pure Python, on NumPy (CPU) and CuPy (CUDA).
+
+    import ember as torch
+    x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    (x * x).sum().backward()
+    print(x.grad)
+
+This module only re-exports; each name is defined in the file of its family.
+"""
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._dtype import (dtype, finfo, iinfo, promote_types, can_cast, get_default_dtype,  # noqa: F401
+                     set_default_dtype, bool_ as bool, uint8, int8, int16, int32, int64, uint16,
+                     uint32, uint64, float16, bfloat16, float32, float64, complex32, complex64,
+                     complex128, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)
+from ._dtype import ALIASES as _ALIASES
+from ._device import device  # noqa: F401
+from ._size import Size  # noqa: F401
+from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
+                             channels_last_3d, preserve_format, layout, strided, sparse_coo)
+from ._tensor import Tensor  # noqa: F401
+from ._storage import UntypedStorage, TypedStorage  # noqa: F401
+from . import _dispatch
+from ._ops import pointwise as _pointwise, creation as _creation, views as _views  # noqa: F401
+from ._ops import conversion as _conversion, indexing as _indexing, reduction as _reduction  # noqa: F401
+from ._ops.creation import LEGACY as _LEGACY
+from . import autograd  # noqa: F401
+autograd._leaf._install_tensor_methods()
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
+                       is_grad_enabled, is_inference_mode_enabled)
+from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
+from . import cuda  # noqa: F401
+from . import random  # noqa: F401
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
+                     rand, randn, randint, rand_like, randn_like, randperm)
+from . import utils  # noqa: F401
+
+globals().update(_ALIASES)
+float = float32  # noqa: A001  (PyTorch's alias; shadows the builtin inside this namespace only)
+globals().update(_LEGACY)
+globals().update(_dispatch.FUNCTIONS)
+
+
+def is_tensor(obj):
+    """True if ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def is_storage(obj):
+    return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def numel(input):
+    """Number of elements of ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input._dtype.is_floating_point
+
+
+def is_complex(input):
+    return input._dtype.is_complex
+
+
+def result_type(tensor1, tensor2):
+    """The dtype an elementwise op on the two operands produces.
+
+    >>> ember.result_type(ember.tensor([1, 2]), 1.0)
+    ember.float32
+    """
+    from ._dispatch import as_operand
+    return _dtype.result_type_of((as_operand(tensor1, "result_type", "tensor1", 1),
+                                  as_operand(tensor2, "result_type", "tensor2", 2)))
+
+
+def get_default_device():
+    return _device_mod.CPU
+
+
+from . import _device as _device_mod  # noqa: E402
+
+del globals()["float"]
+float = float32  # noqa: A001

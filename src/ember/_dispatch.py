@@ -1,0 +1,524 @@
+"""The op registry: one definition of an op binds ``ember.fn``, ``Tensor.fn``, ``Tensor.fn_``,
+``out=``, the Python operators, dtype promotion, broadcasting and autograd recording.
+
+An elementwise op is declared once, next to its derivative:
+
+    @pointwise_binary("mul", kind=DEFAULT, grad_fn="MulBackward0",
+                      operators=("__mul__", "__rmul__", "__imul__"))
+    def mul(a, b):                 # arrays, already cast to the compute dtype
+        return np.multiply(a, b)
+
+    @mul.derivative
+    def _(ctx, grad):              # ember Tensors in, one gradient per input out
+        a, b = ctx.inputs
+        return grad * b, grad * a
+
+Promotion follows ``_dtype.result_type_of`` (PyTorch's rules), never NumPy's. The hot path
+(same-dtype tensors, nothing to record) is a closure with no Python-level argument parsing.
+"""
+import numpy as np
+
+from . import _dtype as D
+from ._tensor import Tensor, make_tensor, _new
+from .autograd.grad_mode import STATE as _GRAD
+from .autograd import graph as _graph
+
+_ndarray = np.ndarray
+_asarray = np.asarray
+_SCALAR_TYPES = (bool, int, float, complex)
+
+# Result kinds (names from PyTorch's elementwise type promotion kinds).
+DEFAULT = "default"
+INT_TO_FLOAT = "int_to_float"
+ALWAYS_BOOL = "always_bool"
+COMPLEX_TO_FLOAT = "complex_to_float"
+
+WIDE_UNSIGNED = frozenset((D.uint16, D.uint32, D.uint64))
+COMPLEX = frozenset((D.complex32, D.complex64, D.complex128))
+FLOATS = frozenset((D.float16, D.bfloat16, D.float32, D.float64))
+
+
+def bind(name, fn, *, method=True, function=True):
+    """Expose ``fn`` as ``ember.<name>`` (collected by __init__) and/or ``Tensor.<name>``."""
+    if function:
+        FUNCTIONS[name] = fn
+    if method:
+        setattr(Tensor, name, fn)
+    return fn
+
+
+FUNCTIONS = {}
+
+
+def tensor_method(name=None):
+    """Decorator: bind a function as a Tensor method only."""
+    def deco(fn):
+        setattr(Tensor, name or fn.__name__, fn)
+        return fn
+    return deco
+
+
+# ---------------------------------------------------------------------------
+# Operands, messages
+# ---------------------------------------------------------------------------
+def type_name(x):
+    """The Python type name PyTorch's argument errors print."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    if isinstance(x, (tuple, list)):
+        return type(x).__name__
+    return type(x).__name__
+
+
+def as_operand(x, fname, argname, pos):
+    """A Tensor or a Python scalar; NumPy scalars become Python numbers."""
+    if isinstance(x, Tensor):
+        return x
+    t = type(x)
+    if t is int or t is float or t is bool or t is complex:
+        return x
+    if isinstance(x, (np.generic,)) or isinstance(x, _SCALAR_TYPES):
+        return D.normalize_scalar(x)
+    raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be Tensor, not "
+                    f"{type_name(x)}")
+
+
+def shape_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+def broadcast_shapes2(sa, sb):
+    """Broadcast two shapes with PyTorch's error text."""
+    if sa == sb:
+        return sa
+    na, nb = len(sa), len(sb)
+    n = max(na, nb)
+    out = []
+    for i in range(n):
+        da = sa[na - n + i] if na - n + i >= 0 else 1
+        db = sb[nb - n + i] if nb - n + i >= 0 else 1
+        if da == db or db == 1:
+            out.append(da)
+        elif da == 1:
+            out.append(db)
+        else:
+            raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) "
+                               f"at non-singleton dimension {i}")
+    return tuple(out)
+
+
+def scalar_as(value, dt):
+    """A Python scalar as a NumPy scalar of dtype ``dt``, wrapping integers like PyTorch."""
+    npdt = dt.np
+    if type(value) is int and dt.category <= 1:
+        if value > 0xFFFFFFFFFFFFFFFF:
+            raise OverflowError("int too big to convert")
+        if value < -0x8000000000000000:
+            raise OverflowError("can't convert negative int to unsigned")
+        if dt is D.bool_:
+            return np.bool_(value != 0)
+        if value >= 0x8000000000000000:
+            return np.uint64(value).astype(npdt) if npdt != np.uint64 else np.uint64(value)
+        return np.int64(value).astype(npdt)
+    if type(value) is int and value > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("int too big to convert")
+    if dt.category < 3 and type(value) is complex:
+        value = value.real
+    return npdt.type(value)
+
+
+def array_as(t, dt):
+    """The array of tensor ``t`` in dtype ``dt`` (no copy when it already is)."""
+    a = t._array
+    if t._dtype is dt:
+        return a
+    return a.astype(dt.np)
+
+
+def missing_kernel(kernel, dt):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_name}\'')
+
+
+def cast_error(compute, out_dt):
+    return RuntimeError(f"result type {compute.scalar_name} can't be cast to the desired output "
+                        f"type {out_dt.scalar_name}")
+
+
+def wrap_result(arr, dt):
+    """Wrap a kernel result (array or NumPy scalar) into a Tensor of dtype ``dt``."""
+    if type(arr) is not _ndarray:
+        arr = _asarray(arr)
+    if arr.dtype != dt.np:
+        arr = arr.astype(dt.np)
+    return make_tensor(arr, dt)
+
+
+# ---------------------------------------------------------------------------
+# Writing results: out= and in-place
+# ---------------------------------------------------------------------------
+def write_out(out, result_arr, name):
+    """Store a computed array into ``out`` (resizing it as PyTorch does) and bump its version."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type_name(out)}")
+    if out._requires_grad and _GRAD.enabled:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    shape = result_arr.shape if hasattr(result_arr, "shape") else ()
+    if out._array.shape != shape:
+        if out._array.size != 0:
+            import warnings
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{shape_str(out._array.shape)}, which does not match the required output shape "
+                f"{shape_str(shape)}. This behavior is deprecated, and in a future PyTorch release "
+                "outputs will not be resized unless they have zero elements. You can explicitly "
+                "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                UserWarning, stacklevel=3)
+        out._array = np.empty(shape, dtype=out._dtype.np)
+    np.copyto(out._array, result_arr, casting="unsafe")
+    out._bump_version()
+    return out
+
+
+def check_inplace(self):
+    """PyTorch's checks before modifying ``self`` in place (autograd and memory overlap)."""
+    if _GRAD.enabled:
+        if self._requires_grad and self._grad_fn is None and self._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = self._base
+        if base is not None and base._requires_grad and base._grad_fn is None and self._grad_fn is None:
+            if self._requires_grad:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                                   "an in-place operation.")
+    if self._inference and not _GRAD.inference:
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed.You can make a clone to get a normal tensor before doing "
+                           "inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+                           "details.")
+    a = self._array
+    if a.size > 1 and 0 in a.strides:
+        for n, s in zip(a.shape, a.strides):
+            if s == 0 and n > 1:
+                raise RuntimeError(
+                    "unsupported operation: more than one element of the written-to tensor refers "
+                    "to a single memory location. Please clone() the tensor before performing the "
+                    "operation.")
+
+
+# ---------------------------------------------------------------------------
+# Autograd recording
+# ---------------------------------------------------------------------------
+def needs_grad(*inputs):
+    """True when grad mode is on and any input tensor requires grad."""
+    if not _GRAD.enabled:
+        return False
+    for x in inputs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            return True
+    return False
+
+
+def record(node_cls, inputs, outputs, saved=None):
+    """Attach a new ``node_cls`` node to ``outputs`` with edges to ``inputs``' producers."""
+    node = _graph.make_node(node_cls, inputs, saved)
+    if isinstance(outputs, Tensor):
+        outputs._grad_fn = node
+        outputs._requires_grad = True
+        node._output_meta = ((outputs._array.shape, outputs._dtype),)
+    else:
+        metas = []
+        for i, o in enumerate(outputs):
+            if o is None:
+                metas.append(None)
+                continue
+            if o._dtype.is_floating_point or o._dtype.is_complex:
+                o._grad_fn = node
+                o._requires_grad = True
+                o._output_nr = i
+            metas.append((o._array.shape, o._dtype))
+        node._output_meta = tuple(metas)
+    return node
+
+
+# ---------------------------------------------------------------------------
+# Elementwise binary ops
+# ---------------------------------------------------------------------------
+class BinaryOp:
+    """A promoting elementwise binary op: PyTorch's TensorIterator pipeline on NumPy arrays."""
+
+    def __init__(self, name, forward, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
+                 safe_cast=True, precheck=None, fast_dtypes=None, argnames=("input", "other")):
+        self.name = name
+        self.forward = forward
+        self.kind = kind
+        self.kernel = kernel or f"{name}_cpu"
+        self.missing = frozenset(missing)
+        self.safe_cast = safe_cast
+        self.precheck = precheck
+        self.node_cls = _graph.node_class(grad_fn) if grad_fn else None
+        self.backward = None
+        self.argnames = argnames
+        # dtypes whose same-dtype computation needs no promotion step at all
+        if fast_dtypes is None:
+            fast_dtypes = [d for d in D.ALL_DTYPES if d.np is not None and d not in self.missing
+                           and d.category > 0]
+            if kind == INT_TO_FLOAT:
+                fast_dtypes = [d for d in fast_dtypes if d.category >= 2]
+        self.fast_dtypes = frozenset(fast_dtypes)
+
+    def derivative(self, fn):
+        """Register the backward formula: ``fn(ctx, grad) -> (grad_a, grad_b)``."""
+        self.backward = fn
+        if self.node_cls is not None:
+            self.node_cls.backward_fn = staticmethod(fn)
+        return fn
+
+    # The full pipeline --------------------------------------------------------------
+    def compute_dtype(self, a, b):
+        common = D.result_type_of((a, b))
+        if self.kind == INT_TO_FLOAT and common.category <= 1:
+            return common, D.get_default_dtype()
+        return common, common
+
+    def __call__(self, a, b, out=None, inplace=False, extra=None):
+        name = self.name
+        if self.precheck is not None:
+            self.precheck(a, b)
+        a_is_t = isinstance(a, Tensor)
+        b_is_t = isinstance(b, Tensor)
+        sa = a._array.shape if a_is_t else ()
+        sb = b._array.shape if b_is_t else ()
+        shape = broadcast_shapes2(sa, sb)
+        if inplace and shape != sa:
+            raise RuntimeError(f"output with shape {shape_str(sa)} doesn't match the broadcast "
+                               f"shape {shape_str(shape)}")
+        common, compute = self.compute_dtype(a, b)
+        result_dt = D.bool_ if self.kind == ALWAYS_BOOL else compute
+        if inplace:
+            if self.safe_cast and result_dt is not a._dtype and not D.can_cast(result_dt, a._dtype):
+                raise cast_error(result_dt, a._dtype)
+        elif out is not None and isinstance(out, Tensor):
+            if self.safe_cast and result_dt is not out._dtype and not D.can_cast(result_dt, out._dtype):
+                raise cast_error(result_dt, out._dtype)
+        if compute in self.missing:
+            raise missing_kernel(self.kernel, compute)
+        if compute.np is None:
+            raise missing_kernel(self.kernel, compute)
+        A = array_as(a, compute) if a_is_t else scalar_as(a, compute)
+        B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
+        res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+        if inplace:
+            check_inplace(a)
+            grad = needs_grad(a, b)
+            if a._array.shape == () and type(res) is not _ndarray:
+                res = _asarray(res)
+            np.copyto(a._array, res, casting="unsafe")
+            a._bump_version()
+            if grad and self.node_cls is not None:
+                _graph.rebase_inplace(a, self.node_cls, (a, b), extra)
+            return a
+        if out is not None:
+            if needs_grad(a, b):
+                raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                                   "automatic differentiation, but one of the arguments requires "
+                                   "grad.")
+            return write_out(out, _asarray(res), name)
+        result = wrap_result(res, result_dt)
+        if _GRAD.enabled and self.node_cls is not None and result_dt.category >= 2 and (
+                (a_is_t and a._requires_grad) or (b_is_t and b._requires_grad)):
+            record(self.node_cls, (a, b), result, extra)
+        return result
+
+    # Generated entry points ---------------------------------------------------------
+    def make_operator(self, reflected=False):
+        """``Tensor.__op__`` (or ``__rop__``) with the same-dtype, no-grad fast path."""
+        fwd = self.forward
+        fast = self.fast_dtypes
+        run = self.__call__
+        state = _GRAD
+        kind_bool = self.kind == ALWAYS_BOOL
+        bool_dt = D.bool_
+
+        if not reflected:
+            def operator(self, other):
+                if type(other) is Tensor:
+                    d = self._dtype
+                    if (d is other._dtype and d in fast and not (
+                            state.enabled and (self._requires_grad or other._requires_grad))):
+                        try:
+                            r = fwd(self._array, other._array)
+                        except ValueError:
+                            pass  # a shape mismatch: the full path raises PyTorch's error
+                        else:
+                            if type(r) is not _ndarray:
+                                r = _asarray(r)
+                            t = _new(Tensor)
+                            t._array = r
+                            t._dtype = bool_dt if kind_bool else d
+                            return t
+                elif not isinstance(other, Tensor):
+                    try:
+                        other = as_operand(other, "", "", 0)
+                    except TypeError:
+                        return NotImplemented
+                return run(self, other)
+        else:
+            def operator(self, other):
+                if not isinstance(other, Tensor):
+                    try:
+                        other = as_operand(other, "", "", 0)
+                    except TypeError:
+                        return NotImplemented
+                return run(other, self)
+        return operator
+
+    def make_inplace(self):
+        run = self.__call__
+
+        def inplace(self, other):
+            if not isinstance(other, Tensor):
+                other = as_operand(other, self_name, "other", 1)
+            return run(self, other, inplace=True)
+        self_name = self.name + "_"
+        return inplace
+
+
+def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
+                     safe_cast=True, precheck=None, method=True, inplace=True, function=True,
+                     operators=(), scalar_first=True):
+    """Register an elementwise binary op from its array-level forward.
+
+    ``operators`` names the dunders to bind: ``("__add__", "__radd__", "__iadd__")``.
+    """
+    def deco(forward):
+        op = BinaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
+                      safe_cast=safe_cast, precheck=precheck)
+
+        def fn(input, other, *, out=None):
+            input = as_operand(input, name, "input", 1)
+            other = as_operand(other, name, "other", 2)
+            if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+                if not scalar_first:
+                    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                                    f"{type_name(input)}")
+            elif not isinstance(input, Tensor) and not scalar_first:
+                raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                                f"{type_name(input)}")
+            return op(input, other, out=out)
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = forward.__doc__
+        fn.op = op
+        fn.derivative = op.derivative
+        if function:
+            FUNCTIONS[name] = fn
+        if method:
+            def meth(self, other):
+                return op(self, as_operand(other, name, "other", 1))
+            meth.__name__ = name
+            setattr(Tensor, name, meth)
+        if inplace:
+            setattr(Tensor, name + "_", op.make_inplace())
+        for dunder in operators:
+            if dunder.startswith("__i"):
+                setattr(Tensor, dunder, op.make_inplace())
+            elif dunder.startswith("__r") and dunder not in ("__rshift__",):
+                setattr(Tensor, dunder, op.make_operator(reflected=True))
+            else:
+                setattr(Tensor, dunder, op.make_operator())
+        return fn
+    return deco
+
+
+# ---------------------------------------------------------------------------
+# Elementwise unary ops
+# ---------------------------------------------------------------------------
+class UnaryOp:
+    """An elementwise unary op with PyTorch's result kinds and kernel coverage."""
+
+    def __init__(self, name, forward, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
+                 precheck=None):
+        self.name = name
+        self.forward = forward
+        self.kind = kind
+        self.kernel = kernel or f"{name}_cpu"
+        self.missing = frozenset(missing)
+        self.precheck = precheck
+        self.node_cls = _graph.node_class(grad_fn) if grad_fn else None
+
+    def derivative(self, fn):
+        if self.node_cls is not None:
+            self.node_cls.backward_fn = staticmethod(fn)
+        return fn
+
+    def result_dtype(self, dt):
+        kind = self.kind
+        if kind == INT_TO_FLOAT:
+            return D.get_default_dtype() if dt.category <= 1 else dt
+        if kind == ALWAYS_BOOL:
+            return D.bool_
+        if kind == COMPLEX_TO_FLOAT:
+            return dt.to_real()
+        return dt
+
+    def __call__(self, x, out=None, inplace=False):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{self.name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type_name(x)}")
+        if self.precheck is not None:
+            self.precheck(x, inplace)
+        dt = x._dtype
+        res_dt = self.result_dtype(dt)
+        compute = res_dt if self.kind == INT_TO_FLOAT else dt
+        if inplace and res_dt is not dt and self.kind != ALWAYS_BOOL and not D.can_cast(res_dt, dt):
+            raise cast_error(res_dt, dt)
+        if compute in self.missing or compute.np is None:
+            raise missing_kernel(self.kernel, compute)
+        res = self.forward(array_as(x, compute))
+        if inplace:
+            check_inplace(x)
+            grad = needs_grad(x)
+            np.copyto(x._array, res, casting="unsafe")
+            x._bump_version()
+            if grad and self.node_cls is not None:
+                _graph.rebase_inplace(x, self.node_cls, (x,), None)
+            return x
+        if out is not None:
+            return write_out(out, _asarray(res), self.name)
+        result = wrap_result(res, res_dt)
+        if self.node_cls is not None and _GRAD.enabled and x._requires_grad and res_dt.category >= 2:
+            record(self.node_cls, (x,), result, {"result": result})
+        return result
+
+
+def pointwise_unary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None, precheck=None,
+                    method=True, inplace=True, function=True, operator=None):
+    """Register an elementwise unary op from its array-level forward."""
+    def deco(forward):
+        op = UnaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
+                     precheck=precheck)
+
+        def fn(input, *, out=None):
+            return op(input, out=out)
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = forward.__doc__
+        fn.op = op
+        fn.derivative = op.derivative
+        if function:
+            FUNCTIONS[name] = fn
+        if method:
+            def meth(self):
+                return op(self)
+            meth.__name__ = name
+            setattr(Tensor, name, meth)
+        if inplace:
+            def meth_(self):
+                return op(self, inplace=True)
+            meth_.__name__ = name + "_"
+            setattr(Tensor, name + "_", meth_)
+        if operator:
+            def dunder(self):
+                return op(self)
+            setattr(Tensor, operator, dunder)
+        return fn
+    return deco

@@ -1,0 +1,519 @@
+"""Tensor: an ndarray view plus autograd metadata.
+
+A Tensor's values live in ``_array``, a NumPy (or CuPy) array that is a strided view of its
+storage's buffer, so ``stride()``, ``storage_offset()`` and ``data_ptr()`` are read off it.
+Most methods are bound onto the class by the op registry (``_dispatch.py``) when the op
+modules are imported; this file holds what is about the tensor itself.
+
+>>> t = ember.tensor([[1., 2.], [3., 4.]])
+>>> t.stride(), t.dtype
+((2, 1), ember.float32)
+"""
+import numpy as np
+
+from . import _dtype as D
+from ._device import CPU, device as _device_cls, as_device
+from ._size import make_size
+from ._backend import data_ptr as _data_ptr, root_array
+from .autograd.grad_mode import STATE as _GRAD
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array with PyTorch's semantics (views, dtypes, autograd)."""
+
+    # NOTE: only the two attributes every tensor sets live in slots; everything else has a
+    # class-level default and lands in the instance __dict__ when first written, which keeps
+    # creating a tensor (the per-op hot path) to two attribute stores.
+    __slots__ = ("_array", "_dtype", "__dict__", "__weakref__")
+
+    _requires_grad = False
+    _grad_fn = None
+    _grad = None
+    _base = None
+    _vc = None              # shared version counter: a one-element list, made on demand
+    _output_nr = 0
+    _backward_hooks = None
+    _post_acc_hooks = None
+    _retains_grad = False
+    _is_param = False
+    _inference = False
+    _shared = False
+
+    # ---------------------------------------------------------------- construction
+    def __new__(cls, *args, **kwargs):
+        from ._ops.creation import legacy_new
+        return legacy_new(cls, None, args, kwargs)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    # ---------------------------------------------------------------- basic facts
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def shape(self):
+        return make_size(self._array.shape)
+
+    def size(self, dim=None):
+        """The shape as an ember.Size, or the length of one dimension."""
+        if dim is None:
+            return make_size(self._array.shape)
+        return self._array.shape[self._wrap_dim(dim)]
+
+    @property
+    def device(self):
+        if type(self._array) is np.ndarray:
+            return CPU
+        from .cuda import _array_device
+        return _array_device(self._array)
+
+    @property
+    def is_cuda(self):
+        return type(self._array) is not np.ndarray
+
+    @property
+    def is_cpu(self):
+        return type(self._array) is np.ndarray
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def layout(self):
+        from . import strided
+        return strided
+
+    @property
+    def ndim(self):
+        return self._array.ndim
+
+    def dim(self):
+        """Number of dimensions."""
+        return self._array.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        """Number of elements."""
+        return self._array.size
+
+    nelement = numel
+
+    def element_size(self):
+        """Bytes per element."""
+        return self._dtype.itemsize
+
+    @property
+    def itemsize(self):
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._array.size * self._dtype.itemsize
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_complex(self):
+        return self._dtype.is_complex
+
+    def is_signed(self):
+        return self._dtype.is_signed
+
+    def _wrap_dim(self, dim, ndim=None):
+        if ndim is None:
+            ndim = self._array.ndim
+        return wrap_dim(dim, ndim)
+
+    # ---------------------------------------------------------------- memory layout
+    def stride(self, dim=None):
+        """Element strides, as PyTorch reports them."""
+        st = strides_of(self._array)
+        if dim is None:
+            return st
+        return st[self._wrap_dim(dim)]
+
+    def storage_offset(self):
+        """Offset of the first element from the start of the storage, in elements."""
+        a = self._array
+        root = root_array(a)
+        if a is root:
+            return 0
+        return (_data_ptr(a) - _data_ptr(root)) // a.itemsize
+
+    def data_ptr(self):
+        """Address of the first element."""
+        return _data_ptr(self._array)
+
+    def is_contiguous(self, memory_format=None):
+        """True if the elements are laid out in row-major order (or the given memory format)."""
+        from ._memory_format import is_contiguous
+        return is_contiguous(self._array.shape, strides_of(self._array), memory_format)
+
+    def is_non_overlapping_and_dense(self):
+        from ._memory_format import is_non_overlapping_and_dense
+        return is_non_overlapping_and_dense(self._array.shape, strides_of(self._array))
+
+    def untyped_storage(self):
+        """The UntypedStorage this tensor views."""
+        from ._storage import UntypedStorage
+        return UntypedStorage._of_array(self._array)
+
+    def storage(self):
+        """The TypedStorage this tensor views (legacy API)."""
+        from ._storage import TypedStorage
+        return TypedStorage._of_tensor(self)
+
+    def _typed_storage(self):
+        return self.storage()
+
+    def is_set_to(self, tensor):
+        """True if both tensors view the same memory with the same sizes and strides."""
+        return (self.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
+                and self.storage_offset() == tensor.storage_offset()
+                and self._array.shape == tensor._array.shape
+                and self.stride() == tensor.stride())
+
+    def is_shared(self):
+        return self._shared
+
+    def share_memory_(self):
+        """No-op on the CPU (memory is shared with worker processes when they are made)."""
+        self._shared = True
+        return self
+
+    def is_pinned(self):
+        return False
+
+    def pin_memory(self):
+        return self
+
+    # ---------------------------------------------------------------- versions, views
+    @property
+    def _version(self):
+        vc = self._vc
+        return vc[0] if vc is not None else 0
+
+    def _bump_version(self):
+        vc = self._vc
+        if vc is None:
+            self._vc = [1]
+        else:
+            vc[0] += 1
+
+    def _is_view(self):
+        return self._base is not None
+
+    # ---------------------------------------------------------------- autograd facts
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        from .autograd._leaf import set_requires_grad
+        set_requires_grad(self, value, attribute=True)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad in place (leaves only) and return self."""
+        from .autograd._leaf import set_requires_grad
+        set_requires_grad(self, requires_grad, attribute=False)
+        return self
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad(self):
+        from .autograd._leaf import get_grad
+        return get_grad(self)
+
+    @grad.setter
+    def grad(self, value):
+        from .autograd._leaf import set_grad
+        set_grad(self, value)
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    def is_inference(self):
+        return self._inference
+
+    @property
+    def data(self):
+        t = _new(Tensor)
+        t._array = self._array
+        t._dtype = self._dtype
+        return t
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        if self._requires_grad and not (value._dtype.is_floating_point or value._dtype.is_complex):
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        self._array = value._array
+        self._dtype = value._dtype
+
+    def detach(self):
+        """A tensor sharing storage and version counter, cut from the graph."""
+        t = _new(Tensor)
+        t._array = self._array
+        t._dtype = self._dtype
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        """Cut this tensor from the graph in place."""
+        if self._base is not None and self._grad_fn is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be called "
+                "on these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+                "function in torch/optim/optimizer.py as the solution.")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ---------------------------------------------------------------- Python protocols
+    def __repr__(self, *, tensor_contents=None):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        from ._tensor_str import tensor_format
+        return tensor_format(self, spec)
+
+    def __len__(self):
+        if self._array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __iter__(self):
+        if self._array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        a = self._array
+        if a.size != 1:
+            if a.size == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(a.reshape(()).item())
+
+    def __float__(self):
+        return float(self._scalar_value("float"))
+
+    def __int__(self):
+        v = self._scalar_value("int")
+        if isinstance(v, complex):
+            raise TypeError("int() argument must be a string, a bytes-like object or a real number, not 'complex'")
+        return int(v)
+
+    def __complex__(self):
+        return complex(self._scalar_value("complex"))
+
+    def __index__(self):
+        if self._dtype.category > 1 or self._array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._array.reshape(()).item())
+
+    def _scalar_value(self, what):
+        a = self._array
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return _py_scalar(a.reshape(()).item(), self._dtype)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        a = self._array
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return _py_scalar(a.reshape(()).item(), self._dtype)
+
+    def tolist(self):
+        """Nested Python lists of Python numbers (a number for a 0-d tensor)."""
+        a = self._array
+        if self._dtype.np.kind not in "biufc":  # bfloat16 / float8 convert through float32
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    # NumPy interop --------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        a = self._cpu_array()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy:
+            return a.copy()
+        return a
+
+    @property
+    def __array_interface__(self):
+        return self.numpy().__array_interface__
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        from ._ops.creation import from_numpy
+        if return_scalar:
+            return arr[()]
+        return from_numpy(np.ascontiguousarray(arr))
+
+    def __dlpack__(self, *args, **kwargs):
+        if self._requires_grad:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+    def _cpu_array(self):
+        a = self._array
+        if type(a) is not np.ndarray:
+            a = a.get()
+        return a
+
+    def numpy(self, *, force=False):
+        """A NumPy array sharing memory with this CPU tensor."""
+        if force:
+            return self.detach().resolve_conj()._cpu_array()
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        if type(self._array) is not np.ndarray:
+            raise TypeError(f"can't convert {self.device.type}:{self.device.index} device type "
+                            "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        if self._dtype in (D.bfloat16,) or self._dtype in D.FLOAT8_DTYPES:
+            raise TypeError(f"Got unsupported ScalarType {self._dtype.name.capitalize() if self._dtype is not D.bfloat16 else 'BFloat16'}")
+        return self._array
+
+    def resolve_conj(self):
+        return self
+
+    def resolve_neg(self):
+        return self
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
+    # ---------------------------------------------------------------- pickling, copying
+    def __reduce_ex__(self, proto):
+        from ._ops.creation import _rebuild_tensor
+        return (_rebuild_tensor, (self._cpu_array().copy(), self._dtype.name, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.  If you were attempting to "
+                               "deepcopy a module, this may be because of a torch.nn.utils.weight_norm "
+                               "usage, see https://github.com/pytorch/pytorch/pull/103001")
+        new = _new(type(self))
+        new._array = self._array.copy()
+        new._dtype = self._dtype
+        memo[id(self)] = new
+        if self._requires_grad:
+            new._requires_grad = True
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        for k, v in getattr(self, "__dict__", {}).items():
+            if k.startswith("_") and k in ("_requires_grad", "_grad", "_vc", "_base", "_grad_fn"):
+                continue
+            import copy as _copy
+            new.__dict__[k] = _copy.deepcopy(v, memo)
+        return new
+
+
+def wrap_dim(dim, ndim):
+    """Normalise a possibly negative dim, raising PyTorch's IndexError when out of range."""
+    try:
+        dim = dim.__index__()
+    except AttributeError:
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}") from None
+    n = ndim if ndim > 0 else 1
+    if dim < -n or dim >= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def strides_of(arr):
+    """Element strides of an array as PyTorch reports them."""
+    isz = arr.itemsize
+    st = arr.strides
+    if arr.size == 0:
+        return _fix_degenerate_strides(arr.shape, tuple(s // isz for s in st))
+    return tuple(s // isz for s in st)
+
+
+def _fix_degenerate_strides(shape, strides):
+    # NOTE: NumPy gives empty arrays zero strides, where PyTorch keeps row-major ones
+    # computed with max(size, 1); fresh tensors must report PyTorch's.
+    if 0 not in shape:
+        return strides
+    out = []
+    acc = 1
+    for s in reversed(shape):
+        out.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(out))
+
+
+def _py_scalar(v, dtype):
+    # bfloat16/float8 items come back as ml_dtypes scalars; PyTorch gives Python floats.
+    t = type(v)
+    if t is float or t is int or t is bool or t is complex:
+        return v
+    if dtype.is_complex:
+        return complex(v)
+    if dtype.is_floating_point:
+        return float(v)
+    return int(v)
+
+
+def make_tensor(array, dtype):
+    """Wrap an array (already of ``dtype``'s NumPy type) in a new Tensor without checks."""
+    t = _new(Tensor)
+    t._array = array
+    t._dtype = dtype
+    return t

@@ -1,0 +1,7 @@
+"""ember.autograd: reverse-mode differentiation with PyTorch's semantics."""
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
+                        is_grad_enabled, is_inference_mode_enabled)
+from .engine import backward, grad  # noqa: F401
+from . import _leaf  # noqa: F401  (binds Tensor.backward and the hooks)
+from . import graph  # noqa: F401
+from . import grad_mode  # noqa: F401

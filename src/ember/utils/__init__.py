@@ -1,0 +1,2 @@
+"""ember.utils: hooks, data loading and friends."""
+from . import hooks  # noqa: F401
