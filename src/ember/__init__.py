@@ -23,6 +23,7 @@ from ._tensor import Tensor  # noqa: F401
 from ._storage import UntypedStorage, TypedStorage  # noqa: F401
 from . import _dispatch
 from ._ops import pointwise as _pointwise, creation as _creation, views as _views  # noqa: F401
+from ._ops import pointwise_math as _pointwise_math  # noqa: F401
 from ._ops import conversion as _conversion, indexing as _indexing, reduction as _reduction  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
@@ -35,6 +36,8 @@ from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
                      rand, randn, randint, rand_like, randn_like, randperm)
 from . import utils  # noqa: F401
+from . import nn, optim  # noqa: F401
+from .utils import data as _data  # noqa: F401
 
 globals().update(_ALIASES)
 float = float32  # noqa: A001  (PyTorch's alias; shadows the builtin inside this namespace only)

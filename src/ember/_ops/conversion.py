@@ -128,8 +128,8 @@ def cuda(self, device=None, non_blocking=False, memory_format=preserve_format):
     return self.to(dev)
 
 
-@tensor_method()
-def type(self, dtype=None, non_blocking=False, **kwargs):
+@tensor_method("type")
+def type_(self, dtype=None, non_blocking=False, **kwargs):
     """Without arguments the legacy type name ('ember.FloatTensor'); else a converted tensor."""
     if dtype is None:
         return legacy_type_name(self)
