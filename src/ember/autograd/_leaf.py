@@ -1,5 +1,6 @@
 """Leaf-tensor state: requires_grad flags, reading/assigning ``.grad``, accumulation."""
 import warnings
+from collections import OrderedDict
 
 from .. import _dtype as D
 from .grad_mode import STATE
@@ -147,7 +148,7 @@ def _install_tensor_methods():
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is None:
             if self._backward_hooks is None:
-                self._backward_hooks = {}
+                self._backward_hooks = OrderedDict()
             h = RemovableHandle(self._backward_hooks)
             self._backward_hooks[h.id] = hook
             return h
@@ -157,7 +158,7 @@ def _install_tensor_methods():
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_acc_hooks is None:
-            self._post_acc_hooks = {}
+            self._post_acc_hooks = OrderedDict()
         h = RemovableHandle(self._post_acc_hooks)
         self._post_acc_hooks[h.id] = hook
         return h

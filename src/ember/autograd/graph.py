@@ -5,6 +5,7 @@ A node keeps its forward inputs (``ctx.inputs``) and whatever extra values the o
 class carries the op's derivative, written in ember ops, so double backward works.
 """
 import itertools
+from collections import OrderedDict
 import weakref
 
 _sequence = itertools.count()
@@ -39,7 +40,7 @@ class Node:
         """Call ``fn(grad_inputs, grad_outputs)`` after the node runs."""
         from ..utils.hooks import RemovableHandle
         if self._hooks is None:
-            self._hooks = {}
+            self._hooks = OrderedDict()
         h = RemovableHandle(self._hooks)
         self._hooks[h.id] = fn
         return h
@@ -48,7 +49,7 @@ class Node:
         """Call ``fn(grad_outputs)`` before the node runs; it may return new grad_outputs."""
         from ..utils.hooks import RemovableHandle
         if self._pre_hooks is None:
-            self._pre_hooks = {}
+            self._pre_hooks = OrderedDict()
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
         return h
