@@ -1,35 +1,47 @@
-"""``Tensor.__getitem__`` and ``__setitem__``: ints, slices, None, Ellipsis (views), and
-bool/integer tensors or lists (advanced indexing, copies), with PyTorch's errors.
+"""``Tensor.__getitem__`` and ``__setitem__`` with PyTorch's semantics.
 
-Basic indexing is applied one dimension at a time through ``select``/``slice``/``unsqueeze``,
-so the result is a view with the same grad_fn chain PyTorch builds.
+A key is applied in two passes, as PyTorch does:
+1. the basic part (ints, slices, None, Ellipsis, Python bools) one dimension at a time through
+   ``select``/``slice``/``unsqueeze``: the result is a view with PyTorch's grad_fn chain;
+2. what remains (bool/integer tensors, arrays, lists) is advanced indexing on that view: a copy,
+   laid out the way PyTorch's TensorIterator orders its output dimensions.
+
+NOTE: NumPy treats an int next to an array as an advanced index (``x[0, :, [0, 1]]`` has shape
+(2, 3) in NumPy but (3, 2) in PyTorch), so ints must never reach NumPy together with arrays.
 """
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import record, check_inplace
-from .._tensor import Tensor, make_tensor
+from .._dispatch import record, check_inplace, shape_str
+from .._tensor import Tensor, make_tensor, strides_of
+from .._backend import as_strided as _as_strided
 from ..autograd.graph import node_class, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
 from .views import slice_dim, make_view
 
-
-def _is_advanced(item):
-    return isinstance(item, (Tensor, np.ndarray, list)) or (
-        isinstance(item, tuple))
+_FULL = slice(None)
 
 
-def _normalize_key(key):
-    if not isinstance(key, tuple):
-        key = (key,)
-    out = []
-    for k in key:
-        out.append(k)
-    return out
+def _as_index(k):
+    try:
+        return k.__index__()
+    except AttributeError:
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got {type(k).__name__})") from None
+
+
+def _check_slice(k):
+    for v in (k.start, k.stop, k.step):
+        if v is not None and not hasattr(v, "__index__"):
+            raise TypeError("slice indices must be integers or None or have an __index__ method")
+    if k.step is not None and k.step.__index__() <= 0:
+        if k.step.__index__() == 0:
+            raise ValueError("slice step cannot be zero")
+        raise ValueError("step must be greater than zero")
 
 
 def _index_array(k):
-    """An index object as a NumPy integer or bool array, with PyTorch's type errors."""
+    """An advanced index as a NumPy integer or bool array, with PyTorch's type errors."""
     if isinstance(k, Tensor):
         dt = k._dtype
         if dt is D.bool_ or dt is D.uint8:
@@ -43,9 +55,8 @@ def _index_array(k):
         if k.dtype.kind not in "iu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return k
-    # a list / tuple of ints, bools or tensors
-    arr = np.array([x.item() if isinstance(x, Tensor) else x for x in k]) if any(
-        isinstance(x, Tensor) for x in k) else np.array(k)
+    items = [x.item() if isinstance(x, Tensor) else x for x in k]
+    arr = np.array(items)
     if arr.size == 0:
         return arr.astype(np.int64)
     if arr.dtype.kind not in "biu":
@@ -53,55 +64,54 @@ def _index_array(k):
     return arr
 
 
-def _count_dims(key):
-    n = 0
+def _is_array_like(k):
+    return isinstance(k, (Tensor, np.ndarray, list, tuple))
+
+
+def _dims_used(k):
+    """How many dimensions of the indexed tensor an index item consumes."""
+    if k is None or k is Ellipsis or isinstance(k, bool):
+        return 0
+    if isinstance(k, Tensor):
+        return k._array.ndim if k._dtype in (D.bool_, D.uint8) else 1
+    if isinstance(k, np.ndarray):
+        return k.ndim if k.dtype.kind == "b" else 1
+    return 1
+
+
+def _split_key(self, key):
+    """Apply the basic part of ``key`` to ``self``; returns (view, advanced key or None)."""
+    if not isinstance(key, tuple):
+        key = (key,)
     for k in key:
-        if k is None or k is Ellipsis:
-            continue
-        if isinstance(k, (Tensor, np.ndarray)) and (
-                (isinstance(k, Tensor) and k._dtype in (D.bool_, D.uint8)) or
-                (isinstance(k, np.ndarray) and k.dtype.kind == "b")):
-            n += k.ndim if isinstance(k, np.ndarray) else k._array.ndim
-        elif isinstance(k, bool):
-            continue
-        else:
-            n += 1
-    return n
-
-
-def _check_slice(k):
-    for v in (k.start, k.stop, k.step):
-        if v is not None and not isinstance(v, int) and not hasattr(v, "__index__"):
-            raise TypeError("slice indices must be integers or None or have an __index__ method")
-    if k.step is not None and k.step.__index__() <= 0:
-        if k.step.__index__() == 0:
-            raise ValueError("slice step cannot be zero")
-        raise ValueError("step must be greater than zero")
-
-
-def _basic_getitem(self, key):
-    """Apply a key of ints, slices, None and Ellipsis; returns a view."""
+        if isinstance(k, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
     ndim = self._array.ndim
-    n_used = _count_dims(key)
+    n_used = sum(_dims_used(k) for k in key)
     if n_used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if sum(1 for k in key if k is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
     t = self
     dim = 0
-    for k in key:
+    adv = []          # per remaining dim of t: _FULL or an index array
+    has_adv = False
+    for pos, k in enumerate(key):
         if k is Ellipsis:
-            dim += ndim - n_used
-            continue
-        if k is None:
+            n = ndim - n_used
+            adv.extend([_FULL] * n)
+            dim += n
+        elif k is None:
             t = t.unsqueeze(dim)
+            adv.append(_FULL)
             dim += 1
-            continue
-        if isinstance(k, bool):
+        elif isinstance(k, bool):
             t = t.unsqueeze(dim)
             if not k:
                 t = slice_dim(t, dim, 0, 0, 1)
+            adv.append(_FULL)
             dim += 1
-            continue
-        if isinstance(k, slice):
+        elif isinstance(k, slice):
             _check_slice(k)
             size = t._array.shape[dim]
             start, stop, step = k.indices(size)
@@ -109,166 +119,257 @@ def _basic_getitem(self, key):
                 stop = start
             if (start, stop, step) != (0, size, 1):
                 t = slice_dim(t, dim, start, stop, step)
+            adv.append(_FULL)
             dim += 1
-            continue
-        idx = k.__index__()
-        size = t._array.shape[dim]
-        if idx < -size or idx >= size:
-            raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
-        t = t.select(dim, idx)
-    if t is self:
-        # x[...] and x[()] are aliases: a view with no node of its own
-        t = make_view(self, self._array.view(), "AliasBackward0")
-    return t
-
-
-node_class("AliasBackward0").backward_fn = staticmethod(lambda ctx, grad: grad)
-
-
-def _to_numpy_key(self, key):
-    """Translate a key with advanced parts to a NumPy key, checking bounds like PyTorch."""
-    ndim = self._array.ndim
-    n_used = _count_dims(key)
-    if n_used > ndim:
-        raise IndexError(f"too many indices for tensor of dimension {ndim}")
-    out = []
-    dim = 0
-    for k in key:
-        if k is Ellipsis:
-            out.append(Ellipsis)
-            dim += ndim - n_used
-        elif k is None:
-            out.append(None)
-        elif isinstance(k, bool):
-            out.append(k)
-        elif isinstance(k, slice):
-            _check_slice(k)
-            out.append(k)
-            dim += 1
-        elif isinstance(k, (Tensor, np.ndarray, list, tuple)):
+        elif _is_array_like(k):
             arr = _index_array(k)
             if arr.dtype.kind == "b":
-                shape = self._array.shape[dim:dim + arr.ndim]
+                shape = t._array.shape[dim:dim + arr.ndim]
                 if arr.shape != shape:
+                    shape = t._array.shape[dim:]
                     for i, (m, s) in enumerate(zip(arr.shape, shape)):
                         if m != s:
-                            raise IndexError(f"The shape of the mask [{', '.join(map(str, arr.shape))}] "
-                                             f"at index {i} does not match the shape of the indexed "
-                                             f"tensor [{', '.join(map(str, shape))}] at index {dim + i}")
+                            raise IndexError(
+                                f"The shape of the mask {shape_str(arr.shape)} at index {i} does "
+                                f"not match the shape of the indexed tensor {shape_str(shape)} at "
+                                f"index {dim + i}")
+                adv.append(arr)
+                adv.extend([None] * (arr.ndim - 1))   # placeholders: dims eaten by the mask
                 dim += arr.ndim
             else:
-                size = self._array.shape[dim]
-                if arr.size and (arr.max() >= size or arr.min() < -size):
-                    bad = arr.max() if arr.max() >= size else arr.min()
-                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+                size = t._array.shape[dim]
+                if arr.size:
+                    hi, lo = arr.max(), arr.min()
+                    if hi >= size or lo < -size:
+                        bad = hi if hi >= size else lo
+                        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with "
+                                         f"size {size}")
+                adv.append(arr)
                 dim += 1
-            out.append(arr)
+            has_adv = True
         else:
-            idx = k.__index__()
-            size = self._array.shape[dim]
+            idx = _as_index(k)
+            size = t._array.shape[dim]
             if idx < -size or idx >= size:
-                raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
-            out.append(idx)
+                # NOTE: PyTorch reports the position in the key here, not the tensor dim.
+                raise IndexError(f"index {idx} is out of bounds for dimension {pos} with size {size}")
+            t = t.select(dim, idx)
+    if not has_adv:
+        return t, None
+    adv.extend([_FULL] * (t._array.ndim - len(adv)))
+    return t, tuple(k for k in adv if k is not None)
+
+
+# ---------------------------------------------------------------------------- output layout
+def _index_output_strides(view, key, result_shape):
+    """Element strides PyTorch gives an advanced-indexing result (TensorIterator's order)."""
+    src_strides = strides_of(view._array)
+    # the integer index arrays, masks expanded to their nonzero columns
+    arrays = []
+    positions = []
+    dim = 0
+    for k in key:
+        if isinstance(k, np.ndarray):
+            if k.dtype.kind == "b":
+                nz = np.nonzero(k)
+                n = nz[0].size
+                for j in range(k.ndim):
+                    arrays.append(((n,), (k.ndim,)))   # columns of an (n, ndim) result
+                    positions.append(dim + j)
+                dim += k.ndim
+            else:
+                arrays.append((k.shape, strides_of(k) if k.size else (1,) * k.ndim))
+                positions.append(dim)
+                dim += 1
+        else:
             dim += 1
+    bshape = np.broadcast_shapes(*(s for s, _ in arrays))
+    nb = len(bshape)
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions)))
+    rest = [d for d in range(view._array.ndim) if d not in positions]
+    if adjacent:
+        before = [d for d in rest if d < positions[0]]
+        after = [d for d in rest if d > positions[-1]]
+        layout = [("src", d) for d in before] + [("idx", i) for i in range(nb)] + \
+                 [("src", d) for d in after]
+    else:
+        layout = [("idx", i) for i in range(nb)] + [("src", d) for d in rest]
+    # per operand, per result dim: element strides (0 = broadcast)
+    ops = [[src_strides[v] if kind == "src" else 0 for kind, v in layout]]
+    for shape, strides in arrays:
+        lead = nb - len(shape)
+        per = []
+        for kind, v in layout:
+            if kind == "src" or v < lead or shape[v - lead] == 1:
+                per.append(0)
+            else:
+                per.append(strides[v - lead])
+        ops.append(per)
+    ndim = len(result_shape)
+
+    def should_swap(d0, d1):
+        for st in ops:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if result_shape[d0] > result_shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * ndim
+    acc = 1
+    for d in perm:
+        out[d] = acc
+        acc *= max(result_shape[d], 1)
     return tuple(out)
 
 
-def _has_advanced(key):
-    for k in key:
-        if isinstance(k, (Tensor, np.ndarray, list)) or (isinstance(k, tuple)):
-            return True
-    return False
+def _laid_out(arr, strides):
+    """``arr``'s values in a fresh array with the given element strides."""
+    if arr.size <= 1 or strides_of(arr) == strides:
+        return arr
+    span = 1 + sum((n - 1) * s for n, s in zip(arr.shape, strides))
+    out = _as_strided(np.empty(span, arr.dtype), arr.shape, strides)
+    np.copyto(out, arr)
+    return out
 
 
 def getitem(self, key):
-    key = _normalize_key(key)
-    if not _has_advanced(key):
-        return _basic_getitem(self, key)
-    np_key = _to_numpy_key(self, key)
-    arr = self._array[np_key]
+    view, adv = _split_key(self, key)
+    if adv is None:
+        if view is self:
+            # x[...] and x[()] alias self: a view with a node of its own
+            view = make_view(self, self._array.view(), "AliasBackward0")
+        return view
+    arr = view._array[adv]
     if type(arr) is not np.ndarray:
         arr = np.asarray(arr)
-    elif arr.base is not None and np.shares_memory(arr, self._array):
+    elif arr.base is not None and np.shares_memory(arr, view._array):
         arr = arr.copy()
+    arr = _laid_out(arr, _index_output_strides(view, adv, arr.shape))
     t = make_tensor(arr, self._dtype)
-    if self._requires_grad and _GRAD.enabled:
-        record(node_class("IndexBackward0"), (self,), t, {"key": np_key})
+    if view._requires_grad and _GRAD.enabled:
+        record(node_class("IndexBackward0"), (view,), t, {"indices": adv})
     return t
 
 
 def _index_grad(ctx, grad):
     x = ctx.inputs[0]
-    z = grad.new_zeros(x._array.shape)
-    return z.index_put_(ctx.saved["key"], grad, accumulate=True) if grad._requires_grad else \
-        _accumulate_np(z, ctx.saved["key"], grad)
-
-
-def _accumulate_np(z, key, grad):
-    np.add.at(z._array, key, grad._array)
+    z = make_tensor(np.zeros(x._array.shape, grad._dtype.np), grad._dtype)
+    if grad._requires_grad:
+        z = z.clone()
+        z[ctx.saved["indices"]] = grad
+        return z
+    np.add.at(z._array, ctx.saved["indices"], grad._array)
     return z
 
 
+node_class("AliasBackward0").backward_fn = staticmethod(lambda ctx, grad: grad)
 node_class("IndexBackward0").backward_fn = staticmethod(_index_grad)
 
 
-def setitem(self, key, value):
-    key = _normalize_key(key)
+# ---------------------------------------------------------------------------- setitem
+def _value_operand(self, value):
     if isinstance(value, Tensor):
-        v = value
+        return value
+    from .._dispatch import as_operand
+    try:
+        return as_operand(value, "__setitem__", "value", 2)
+    except TypeError:
+        if isinstance(value, (list, tuple)):
+            from .creation import tensor
+            return tensor(value, dtype=self._dtype)
+        raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}") from None
+
+
+def setitem(self, key, value):
+    value = _value_operand(self, value)
+    if _GRAD.enabled and self._requires_grad and self._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    prev = _GRAD.enabled
+    _GRAD.enabled = False          # locating the target records no graph
+    try:
+        view, adv = _split_key(self, key)
+    finally:
+        _GRAD.enabled = prev
+    check_inplace(view)
+    target = view._array
+    if adv is None:
+        if isinstance(value, Tensor):
+            src = value._array
+            if src.shape != target.shape:
+                value.expand(target.shape)   # raises PyTorch's expand error on mismatch
+            if value._dtype.is_complex and not self._dtype.is_complex:
+                src = src.real
+            np.copyto(target, src, casting="unsafe")
+        else:
+            target[...] = _fill_value(value, self._dtype)
     else:
-        from .._dispatch import as_operand
-        try:
-            value = as_operand(value, "__setitem__", "value", 2)
-        except TypeError:
-            raise TypeError(f"can't assign a {type(value).__name__} to a "
-                            f"{self.type()}") from None
-        v = value
-    check_inplace(self)
-    np_key = _to_numpy_key(self, key)
-    if isinstance(v, Tensor):
-        src = v._array
-        if v._dtype.is_complex and not self._dtype.is_complex:
-            src = src.real
-        target = self._array[np_key] if not _has_advanced(key) else None
-        try:
-            if target is not None and isinstance(target, np.ndarray):
-                np.copyto(target, src, casting="unsafe")
-            else:
-                self._array[np_key] = src.astype(self._dtype.np, copy=False)
-        except ValueError:
-            tshape = self._array[np_key].shape
-            raise RuntimeError(f"shape mismatch: value tensor of shape "
-                               f"[{', '.join(map(str, src.shape))}] cannot be broadcast to indexing "
-                               f"result of shape [{', '.join(map(str, tshape))}]") from None
-    else:
-        val = v
-        if self._dtype.category <= 1 and isinstance(val, float):
-            val = int(val) if np.isfinite(val) else val
-        if isinstance(val, complex) and not self._dtype.is_complex:
-            val = val.real
-        self._array[np_key] = val
+        if isinstance(value, Tensor):
+            result_shape = np.empty(target.shape, np.bool_)[adv].shape
+            try:
+                np.broadcast_shapes(value._array.shape, result_shape)
+            except ValueError:
+                raise RuntimeError(f"shape mismatch: value tensor of shape "
+                                   f"{shape_str(value._array.shape)} cannot be broadcast to "
+                                   f"indexing result of shape {shape_str(result_shape)}") from None
+            if value._dtype is not self._dtype:
+                raise RuntimeError(f"Index put requires the source and destination dtypes match, "
+                                   f"got {self._dtype.scalar_name} for the destination and "
+                                   f"{value._dtype.scalar_name} for the source.")
+            target[adv] = value._array
+        else:
+            target[adv] = _fill_value(value, self._dtype)
     self._bump_version()
-    if _GRAD.enabled and (self._requires_grad or (isinstance(v, Tensor) and v._requires_grad)):
-        name = "IndexPutBackward0" if _has_advanced(key) else "CopySlices"
-        inputs = (self, v) if isinstance(v, Tensor) else (self,)
-        rebase_inplace(self, node_class(name), inputs, {"key": np_key})
-    return None
+    if _GRAD.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        name = "CopySlices" if adv is None else "IndexPutBackward0"
+        inputs = (self, value) if isinstance(value, Tensor) else (self,)
+        rebase_inplace(self, node_class(name), inputs, {"key": _np_key_of(self, key)})
+
+
+def _fill_value(v, dt):
+    if dt.category <= 1 and isinstance(v, float):
+        return int(v) if np.isfinite(v) else v
+    if isinstance(v, complex) and not dt.is_complex:
+        return v.real
+    return v
+
+
+def _np_key_of(self, key):
+    """A NumPy key selecting the same elements of ``self`` (for the backward of setitem)."""
+    view, adv = _split_key(make_tensor(np.arange(self._array.size).reshape(self._array.shape),
+                                       D.int64), key)
+    flat = view._array if adv is None else view._array[adv]
+    return np.unravel_index(np.asarray(flat).reshape(-1), self._array.shape), flat.shape
 
 
 def _setitem_grad(ctx, grad):
-    key = ctx.saved["key"]
+    (coords, shape) = ctx.saved["key"]
     g_self = grad.clone()
-    g_self._array[key] = 0
-    out = (g_self,)
-    if len(ctx.inputs) > 1:
-        v = ctx.inputs[1]
-        if v._requires_grad:
-            from ..autograd.engine import _sum_to
-            gv = make_tensor(np.ascontiguousarray(grad._array[key]), grad._dtype)
-            out = (g_self, _sum_to(gv, v._array.shape))
-        else:
-            out = (g_self, None)
-    return out
+    g_self._array[coords] = 0
+    if len(ctx.inputs) == 1:
+        return (g_self,)
+    v = ctx.inputs[1]
+    if not v._requires_grad:
+        return g_self, None
+    from ..autograd.engine import _sum_to
+    gv = make_tensor(np.ascontiguousarray(grad._array[coords].reshape(shape)), grad._dtype)
+    return g_self, _sum_to(gv, v._array.shape)
 
 
 _cs = node_class("CopySlices")
