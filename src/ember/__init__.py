@@ -25,6 +25,7 @@ from . import _dispatch
 from ._ops import pointwise as _pointwise, creation as _creation, views as _views  # noqa: F401
 from ._ops import pointwise_math as _pointwise_math  # noqa: F401
 from ._ops import conversion as _conversion, indexing as _indexing, reduction as _reduction  # noqa: F401
+from ._ops import shape as _shape, sorting as _sorting, indexing_ops as _indexing_ops  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()
