@@ -83,6 +83,82 @@ def as_operand(x, fname, argname, pos):
                     f"{type_name(x)}")
 
 
+def _long_type_name(x):
+    """A type name as PyTorch's argument errors print it inside ``!...!`` marks."""
+    if isinstance(x, (list, tuple)):
+        names = list(dict.fromkeys(_long_type_name(v) for v in x))
+        o, c = ("[", "]") if isinstance(x, list) else ("(", ")")
+        return f"{type(x).__name__} of {o}{', '.join(names)}{c}"
+    return _short_type_name(x)
+
+
+def _short_type_name(x):
+    if isinstance(x, Tensor):
+        return "Tensor"
+    if isinstance(x, D.dtype):
+        return "torch.dtype"
+    t = type(x)
+    if t.__module__ == "builtins":
+        return t.__name__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+def invalid_arguments(name, args, kwargs, signatures):
+    """PyTorch's TypeError for a call matching none of ``signatures`` (parameter lists such as
+    ``"Tensor input, Number other, *, Tensor out = None"``)."""
+    got = [_short_type_name(a) for a in args] + [f"{k}={_short_type_name(v)}"
+                                                 for k, v in sorted(kwargs.items())]
+    lines = [f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+             "but expected one of:"]
+    nargs = len(args) + len(kwargs)
+    for sig in signatures:
+        lines.append(f" * ({sig})")
+        params = [p.split(" = ")[0].split() for p in sig.split(", ") if p != "*"]
+        if len(params) != nargs:
+            continue
+        names = [p[1] for p in params]
+        bad_kw = [k for k in sorted(kwargs) if k not in names]
+        if bad_kw:
+            lines.append("      didn't match because some of the keywords were incorrect: "
+                         + ", ".join(bad_kw))
+            continue
+        # an argument is unmarked only where a Tensor was given for a Tensor parameter
+        marked = []
+        for (ptype, _), a in zip(params, args):
+            ok = ptype == "Tensor" and isinstance(a, Tensor)
+            marked.append(_short_type_name(a) if ok else f"!{_long_type_name(a)}!")
+        for k in sorted(kwargs):
+            v = kwargs[k]
+            ok = params[names.index(k)][0] == "Tensor" and isinstance(v, Tensor)
+            text = f"{k}={_long_type_name(v)}"
+            marked.append(text if ok else f"!{text}!")
+        lines.append("      didn't match because some of the arguments have invalid types: ("
+                     + ", ".join(marked) + ")")
+    return TypeError("\n".join(lines) + "\n")
+
+
+_RESULT_TYPE_SIGNATURES = ("Tensor tensor, Tensor other", "Number scalar, Tensor tensor",
+                           "Tensor tensor, Number other", "Number scalar1, Number scalar2")
+
+
+def _is_number(x):
+    return isinstance(x, _SCALAR_TYPES) or isinstance(x, (np.number, np.bool_))
+
+
+def result_type(tensor, other):
+    """The dtype an elementwise op on the two operands (tensors or numbers) produces.
+
+    >>> ember.result_type(ember.tensor([1, 2]), 1.0)
+    ember.float32
+    """
+    for x in (tensor, other):
+        if not isinstance(x, Tensor) and not _is_number(x):
+            raise invalid_arguments("result_type", (tensor, other), {}, _RESULT_TYPE_SIGNATURES)
+    a = tensor if isinstance(tensor, Tensor) else D.normalize_scalar(tensor)
+    b = other if isinstance(other, Tensor) else D.normalize_scalar(other)
+    return D.result_type_of((a, b))
+
+
 def shape_str(shape):
     return "[" + ", ".join(str(s) for s in shape) + "]"
 

@@ -7,7 +7,7 @@ c10 rules); NumPy's own promotion (NEP 50) differs in many corners and is never 
 >>> ember.promote_types(ember.uint8, ember.int8)
 ember.int16
 """
-import threading
+import math
 
 import numpy as np
 import ml_dtypes
@@ -55,9 +55,10 @@ class dtype:
         """The complex counterpart of a floating dtype (float32 -> complex64)."""
         if self.category == 3:
             return self
-        if self.category != 2:
-            raise RuntimeError(f"to_complex is only supported for floating point types, got {self.scalar_name}")
-        return _TO_COMPLEX[self]
+        try:
+            return _TO_COMPLEX[self]
+        except KeyError:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self.scalar_name}") from None
 
     @property
     def is_quantized(self):
@@ -165,6 +166,21 @@ _TABLE_ROWS = (
     (_c64, _c64, _c64, _c64, _c64, _c64, _X, _X, _X, _c64, _c64, _c64, _c128, _c64, _c64, _c128),
     (_c128, _c128, _c128, _c128, _c128, _c128, _X, _X, _X, _c128, _c128, _c128, _c128, _c128, _c128, _c128),
 )
+# Python's number types stand for dtypes where an argument must be a dtype (float -> float64).
+_PY_TYPE_DTYPES = {float: float64, int: int64, bool: bool_, complex: complex128}
+
+
+def as_dtype_arg(x, fname, argname, pos):
+    """``x`` as a dtype argument of ``fname``: a dtype, or a Python number type standing for one."""
+    if type(x) is dtype:
+        return x
+    d = _PY_TYPE_DTYPES.get(x) if isinstance(x, type) else None
+    if d is None:
+        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be torch.dtype, "
+                        f"not {type(x).__name__}")
+    return d
+
+
 _PROMOTE = {}
 for _a, _row in zip(_ORDER, _TABLE_ROWS):
     for _b, _r in zip(_ORDER, _row):
@@ -177,13 +193,17 @@ def promote_types(type1, type2):
     >>> ember.promote_types(ember.int64, ember.float16)
     ember.float16
     """
-    if type1 is type2:
+    if type1 is type2 and type(type1) is dtype:
         return type1
     try:
         r = _PROMOTE[(type1, type2)]
-    except KeyError:
-        if not isinstance(type1, dtype) or not isinstance(type2, dtype):
-            raise TypeError("promote_types(): argument 'type1' must be torch.dtype") from None
+    except (KeyError, TypeError):
+        type1 = as_dtype_arg(type1, "promote_types", "type1", 1)
+        type2 = as_dtype_arg(type2, "promote_types", "type2", 2)
+        if (type1, type2) in _PROMOTE:
+            return promote_types(type1, type2)
+        if type1 is type2:
+            return type1
         if type1 in FLOAT8_DTYPES or type2 in FLOAT8_DTYPES:
             raise RuntimeError(
                 f"Promotion for Float8 Types is not supported, attempted to promote "
@@ -202,15 +222,14 @@ def can_cast(from_, to):
     >>> ember.can_cast(ember.float64, ember.int32)
     False
     """
-    if from_.category == _COMPLEX and to.category != _COMPLEX:
+    from_ = as_dtype_arg(from_, "can_cast", "from_", 1)
+    to = as_dtype_arg(to, "can_cast", "to", 2)
+    fc, tc = from_.category, to.category
+    if fc == _COMPLEX and tc != _COMPLEX:
         return False
-    if from_.category == _FLOAT and to.category in (_INT, _BOOL) and to.category != _BOOL:
+    if fc == _FLOAT and tc == _INT:
         return False
-    if from_.category == _FLOAT and to.category == _BOOL:
-        return False
-    if from_.category != _BOOL and to.category == _BOOL:
-        return False
-    return True
+    return fc == _BOOL or tc != _BOOL
 
 
 # ---------------------------------------------------------------------------
@@ -235,6 +254,12 @@ def get_default_dtype():
 
 def set_default_dtype(d):
     """Set the default floating dtype (float16, bfloat16, float32 or float64 only)."""
+    if type(d) is not dtype:
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if d in FLOAT8_DTYPES:
+        # NOTE: PyTorch looks up the legacy storage class of the dtype first, and fails there.
+        raise TypeError(f"couldn't find storage object {d.scalar_name}Storage")
     if d not in (float16, bfloat16, float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _DEFAULT.value = d
@@ -292,8 +317,9 @@ def normalize_scalar(value):
             return int(value)
         if isinstance(value, np.complex128):
             return complex(value)
-        # np.bool_, np.complex64 and other NumPy floats act as Python float.
-        return float(np.real(value)) if isinstance(value, np.complexfloating) else float(value)
+        # np.bool_, np.complex64 and other NumPy floats act as Python float (np.complex64
+        # loses its imaginary part with NumPy's ComplexWarning, as in PyTorch).
+        return float(value)
     raise TypeError(f"not a scalar: {type(value).__name__}")
 
 
@@ -339,6 +365,11 @@ def result_type_of(operands):
 # ---------------------------------------------------------------------------
 # finfo / iinfo
 # ---------------------------------------------------------------------------
+# NOTE: PyTorch's epsilon for float8_e5m2fnuz is 2**-3 (ml_dtypes, like the format's 2 mantissa
+# bits, says 2**-2); finfo reports PyTorch's number.
+_EPS_OVERRIDE = {"float8_e5m2fnuz": 0.125}
+
+
 class finfo:
     """Machine limits of a floating dtype, like ``torch.finfo``.
 
@@ -352,21 +383,25 @@ class finfo:
         if type.category == _COMPLEX:
             type = type.to_real()
         if type.category != _FLOAT:
-            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle 'torch.finfo'")
-        info = ml_dtypes.finfo(type.np) if type.np.kind not in "fc" else np.finfo(type.np)
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        info = ml_dtypes.finfo(type.np)  # NumPy's finfo plus bfloat16 and the float8 types
         self.dtype = type.name
         self.bits = type.itemsize * 8
-        self.eps = float(info.eps)
+        self.eps = _EPS_OVERRIDE.get(type.name, float(info.eps))
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = float(info.tiny)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        # decimal resolution: 10 ** -(the number of decimal digits eps resolves)
+        self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))
 
     def __repr__(self):
-        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, "
                 f"dtype={self.dtype})")
+
+    __str__ = __repr__
 
 
 class iinfo:
@@ -377,14 +412,17 @@ class iinfo:
     """
 
     def __init__(self, type):
-        if type.category not in (_INT, _BOOL):
-            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.finfo'")
         if type is bool_:
-            self.bits, self.min, self.max = 8, 0, 1
-        else:
-            info = np.iinfo(type.np)
-            self.bits, self.min, self.max = info.bits, int(info.min), int(info.max)
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type.category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(type.np)
+        self.bits, self.min, self.max = info.bits, int(info.min), int(info.max)
         self.dtype = type.name
 
     def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        # PyTorch prints the limits with %g (int64's max shows as 9.22337e+18)
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+    __str__ = __repr__
