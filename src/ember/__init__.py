@@ -35,7 +35,8 @@ from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noq
 from . import cuda  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
-                     rand, randn, randint, rand_like, randn_like, randperm)
+                     rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
+                     set_rng_state, randint_like, bernoulli, multinomial, normal, poisson)
 from . import utils  # noqa: F401
 from . import nn, optim  # noqa: F401
 from .utils import data as _data  # noqa: F401

@@ -1,59 +1,266 @@
-"""PyTorch's CPU random generator (Mersenne Twister) and the sampling functions.
+"""PyTorch's CPU random generator (Mersenne Twister) and every sampling function built on it,
+bit for bit: values, the generator state after each call, and the 5056-byte state layout.
 
-NOTE: minimal version; the bit-exact transforms are being written (see the RNG issue).
+>>> ember.manual_seed(0); ember.rand(2)
+tensor([0.4963, 0.7682])
+
+Facts used here are in ``shared/notes/torch-cpu-rng.md`` (section numbers in comments refer to
+it). Raw 32-bit words come from NumPy's vectorised ``MT19937`` with PyTorch's seeding copied in;
+the transforms are vectorised NumPy, except that double-precision transcendental functions go
+through Python's ``math`` module, which calls the same libm as PyTorch (NumPy's SIMD ``log``,
+``exp``, ... differ from it in the last bit).
+
+NOTE: a ``fused multiply-add`` (one rounding) is emulated exactly: float32 via float64 with
+round-to-odd, float64 via Dekker's product and Boldo-Melquiond's round-to-odd sum.
 """
+import contextlib
+import ctypes
+import ctypes.util
+import math
+import os
+import struct
+import warnings
+from array import array as _pyarray
+
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import make_tensor, Tensor
+from ._tensor import Tensor, make_tensor
 
-_MASK32 = 0xFFFFFFFF
+__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
+           "get_rng_state", "set_rng_state", "fork_rng"]
+
+_M32 = 0xFFFFFFFF
+_M64 = 0xFFFFFFFFFFFFFFFF
+_DEFAULT_RNG_SEED = 67280421310721
+_STATE_SIZE = 5056
+_N = 624
+_U64 = np.uint64
+_MASK24 = _U64(0xFFFFFF)
+_MASK53 = _U64((1 << 53) - 1)
+_SH32 = _U64(32)
+_RANDPERM_SMALL = 0xFFFFFFFF // 20      # below this n, randperm swaps with 32-bit draws (5.3)
+_INT64_MIN = -(1 << 63)
+_TWO_PI_D = 6.283185307179586
 
 
+# =============================================================================================
+# The engine (section 1) and the Generator object (section 2)
+# =============================================================================================
 def _init_genrand(seed):
-    key = np.empty(624, np.uint32)
-    s = seed & _MASK32
+    """MT19937's ``init_genrand`` on the low 32 bits of ``seed``: the 624 state words."""
+    key = [0] * _N
+    s = seed & _M32
     key[0] = s
-    for j in range(1, 624):
-        s = (1812433253 * (s ^ (s >> 30)) + j) & _MASK32
+    for j in range(1, _N):
+        s = (1812433253 * (s ^ (s >> 30)) + j) & _M32
         key[j] = s
-    return key
+    return np.array(key, dtype=np.uint32)
+
+
+def _temper(y):
+    y = y.astype(np.uint64)
+    y ^= y >> _U64(11)
+    y ^= (y << _U64(7)) & _U64(0x9D2C5680)
+    y ^= (y << _U64(15)) & _U64(0xEFC60000)
+    y ^= y >> _U64(18)
+    return y & _U64(_M32)
+
+
+def _gen_device(device):
+    from ._device import as_device, CPU
+    if device is None:
+        return CPU
+    if isinstance(device, int) and not isinstance(device, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    dev = as_device(device)
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        from . import cuda
+        if cuda.is_available():
+            return dev
+        raise RuntimeError(
+            "Cannot get CUDA generator without ATen_cuda library. PyTorch splits its backend into "
+            "two shared libraries: a CPU library and a CUDA library; this error has occurred "
+            "because you are trying to use some CUDA functionality, but the CUDA library has not "
+            "been loaded by the dynamic linker for some reason.  The CUDA library MUST be loaded, "
+            "EVEN IF you don't directly use any symbols from the CUDA library! One common culprit "
+            "is a lack of -Wl,--no-as-needed in your link arguments; many dynamic linkers will "
+            "delete dynamic library dependencies if you don't depend on any of their symbols.  "
+            "You can check if this has occurred by using ldd on your binary to see if there is a "
+            "dependency on *_cuda.so library.")
+    raise RuntimeError(f"{dev.type.upper()} device type not an accelerator.")
 
 
 class Generator:
-    """A random number generator producing PyTorch's CPU streams."""
+    """A random number generator with PyTorch's CPU stream (``torch.Generator``).
+
+    >>> g = ember.Generator().manual_seed(42)
+    >>> ember.rand(2, generator=g)
+    tensor([0.8823, 0.9150])
+    """
 
     def __init__(self, device="cpu"):
-        self._bitgen = np.random.MT19937()
-        self.manual_seed(67280421310721)
+        self._device = _gen_device(device)
+        self._bg = np.random.MT19937(0)
+        self._seed_engine(_DEFAULT_RNG_SEED)
 
-    @property
-    def device(self):
-        from ._device import CPU
-        return CPU
-
-    def manual_seed(self, seed):
-        seed = int(seed)
-        if seed < -2 ** 63 or seed >= 2 ** 64:
-            raise ValueError("Overflow when unpacking long long")
-        seed &= 0xFFFFFFFFFFFFFFFF
-        self._initial_seed = seed
-        self._bitgen.state = {"bit_generator": "MT19937",
-                              "state": {"key": _init_genrand(seed), "pos": 624}}
-        self._normal_cache = None
-        return self
-
-    def initial_seed(self):
-        return self._initial_seed
-
-    def seed(self):
-        import os
-        s = int.from_bytes(os.urandom(8), "little")
-        self.manual_seed(s)
-        return s
+    # -------------------------------------------------------------- engine bookkeeping
+    # PyTorch's engine keeps (left, next); NumPy's keeps pos. The regular states (left + next
+    # == 625, or left == 1) map onto pos directly; ``_idle_next`` remembers ``next`` while
+    # left == 1 and nothing was drawn (fresh seed: 0), and ``_pre`` holds the words an
+    # irregular state (from set_state) yields before its next twist.
+    def _seed_engine(self, seed):
+        self._seed = seed
+        self._bg.state = {"bit_generator": "MT19937",
+                          "state": {"key": _init_genrand(seed), "pos": _N}}
+        self._idle_next = 0
+        self._pre = None            # (words as uint64, torch ``next`` at their start, used)
+        self._normal = None         # the double Box-Muller cache (4.4)
+        self._float_cache = None    # bytes 5048..5052: kept only for the state round trip
 
     def _words(self, n):
-        return self._bitgen.random_raw(n).astype(np.uint64)
+        """The next ``n`` 32-bit words (as uint64)."""
+        pre = self._pre
+        if pre is not None:
+            arr, start, used = pre
+            k = min(n, arr.size - used)
+            head = arr[used:used + k]
+            used += k
+            if used == arr.size:
+                self._pre = None
+                self._idle_next = start + used
+            else:
+                self._pre = (arr, start, used)
+            if k == n:
+                return head.copy()
+            self._idle_next = None
+            return np.concatenate([head, self._bg.random_raw(n - k)])
+        if n:
+            self._idle_next = None
+        return self._bg.random_raw(n)
+
+    def _words64(self, n):
+        """The next ``n`` 64-bit draws: two words each, the first one high."""
+        w = self._words(2 * n)
+        return (w[0::2] << _SH32) | w[1::2]
+
+    def _u24(self, n):
+        """``n`` float32 uniforms from the low 24 bits of one word each (section 3)."""
+        return (self._words(n) & _MASK24).astype(np.float32) * np.float32(2.0 ** -24)
+
+    def _u53(self, n):
+        """``n`` float64 uniforms from the low 53 bits of one 64-bit draw each."""
+        return (self._words64(n) & _MASK53).astype(np.float64) * (2.0 ** -53)
+
+    def _snapshot(self):
+        return (self._bg.state, self._pre, self._idle_next)
+
+    def _restore(self, snap):
+        self._bg.state, self._pre, self._idle_next = snap
+
+    # -------------------------------------------------------------- public API
+    @property
+    def device(self):
+        return self._device
+
+    def manual_seed(self, seed):
+        """Seed the generator (integers in [-2**63, 2**64)); returns the generator."""
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            if isinstance(seed, np.integer):
+                raise TypeError("an integer is required")
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        if seed < -(1 << 63) or seed > _M64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed_engine(seed & _M64)
+        return self
+
+    def seed(self):
+        """Seed from the operating system's entropy; returns the seed."""
+        s = int.from_bytes(os.urandom(8), "little")
+        self._seed_engine(s)
+        return s
+
+    def initial_seed(self):
+        """The seed last given to ``manual_seed`` (or ``seed``)."""
+        return self._seed
+
+    def get_state(self):
+        """The generator state as a uint8 tensor of 5056 bytes (PyTorch's layout)."""
+        st = self._bg.state["state"]
+        key = np.asarray(st["key"], dtype="<u8")
+        if self._pre is not None:
+            arr, start, used = self._pre
+            left, nxt = arr.size - used + 1, start + used
+        elif st["pos"] == _N:
+            left, nxt = 1, (_N if self._idle_next is None else self._idle_next)
+        else:
+            left, nxt = _N + 1 - st["pos"], st["pos"]
+        buf = bytearray(_STATE_SIZE)
+        struct.pack_into("<QiiQ", buf, 0, self._seed, left, 1, nxt)
+        buf[24:24 + 8 * _N] = key.tobytes()
+        if self._normal is not None:
+            struct.pack_into("<d", buf, 5024, self._normal)
+            struct.pack_into("<i", buf, 5040, 1)
+        if self._float_cache is not None:
+            struct.pack_into("<f", buf, 5048, self._float_cache)
+            buf[5052] = 1
+        return make_tensor(np.frombuffer(buf, dtype=np.uint8), D.uint8)
+
+    def set_state(self, new_state):
+        """Restore a state from ``get_state``; returns the generator."""
+        if not isinstance(new_state, Tensor):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if new_state._dtype is not D.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        n = new_state._array.size
+        if n != _STATE_SIZE:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_SIZE} but found "
+                               f"the input RNG state size to be {n}")
+        buf = np.ascontiguousarray(_host(new_state._array)).reshape(-1).tobytes()
+        seed, left, seeded, nxt = struct.unpack_from("<QiiQ", buf, 0)
+        nxt &= _M32
+        if seeded == 0 or left <= 0 or left > _N or nxt > _N:
+            raise RuntimeError("Invalid mt19937 state")
+        key = (np.frombuffer(buf, dtype="<u8", count=_N, offset=24) & _U64(_M32)).astype(np.uint32)
+        normal_y, = struct.unpack_from("<d", buf, 5024)
+        normal_valid, = struct.unpack_from("<i", buf, 5040)
+        fcache, = struct.unpack_from("<f", buf, 5048)
+        self._seed = seed
+        if nxt + left == _N + 1:            # regular: NumPy's pos says it all
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": nxt}}
+            self._pre, self._idle_next = None, None
+        else:
+            self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": _N}}
+            pending = _temper(key[nxt:nxt + left - 1])
+            self._pre = (pending, nxt, 0) if pending.size else None
+            self._idle_next = nxt if left == 1 else nxt + left - 1
+        self._normal = normal_y if normal_valid else None
+        self._float_cache = fcache if buf[5052] else None
+        return self
+
+    def clone_state(self):
+        """A new generator with this one's state."""
+        g = Generator.__new__(Generator)
+        g._device = self._device
+        g._bg = np.random.MT19937(0)
+        g._seed = self._seed
+        g._bg.state = self._bg.state
+        g._pre, g._idle_next = self._pre, self._idle_next
+        g._normal, g._float_cache = self._normal, self._float_cache
+        return g
+
+    def __reduce__(self):
+        return (Generator, (self._device,), (self._seed, None, self.get_state()))
+
+    def __setstate__(self, state):
+        seed, _offset, st = state
+        self.manual_seed(seed)
+        self.set_state(st)
+
+    def __repr__(self):
+        return f"<ember.Generator object at {hex(id(self))}>"
 
 
 default_generator = Generator()
@@ -61,102 +268,1453 @@ default_generator.seed()
 
 
 def _gen(generator):
-    return generator if generator is not None else default_generator
+    if generator is None:
+        return default_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"expected a torch.Generator, but got {type(generator).__name__}")
+    return generator
 
 
 def manual_seed(seed):
-    """Seed the default generator; returns it."""
-    return default_generator.manual_seed(seed)
+    """Seed the default generator; returns it.
+
+    >>> ember.manual_seed(0).initial_seed()
+    0
+    """
+    return default_generator.manual_seed(int(seed))
 
 
 def seed():
+    """Seed the default generator nondeterministically; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed():
+    """The default generator's initial seed."""
     return default_generator.initial_seed()
 
 
-def _size(size):
-    from ._ops.creation import parse_size
-    return parse_size(size, "rand")
+def get_rng_state():
+    """The default generator's state (uint8 tensor of 5056 bytes)."""
+    return default_generator.get_state()
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-         pin_memory=False):
-    """Uniform [0, 1) samples."""
-    from ._ops.creation import finish, check_device
-    shape = _size(size)
-    dt = dtype or D.get_default_dtype()
-    n = int(np.prod(shape)) if shape else 1
-    g = _gen(generator)
+def set_rng_state(new_state):
+    """Restore the default generator's state."""
+    default_generator.set_state(new_state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
+             device_type="cuda"):
+    """Run a block and restore the CPU generator's state afterwards."""
+    if not enabled:
+        yield
+        return
+    state = default_generator.get_state()
+    try:
+        yield
+    finally:
+        default_generator.set_state(state)
+
+
+# =============================================================================================
+# Floating-point helpers (section 13)
+# =============================================================================================
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_odd(s, e):
+    """``s`` = RN(x), ``e`` = x - s exactly: return x rounded to odd (in place on ``s``)."""
+    fix = (e != 0) & ((s.view(np.int64) & 1) == 0)
+    if fix.any():
+        s[fix] = np.nextafter(s[fix], np.where(e[fix] > 0, np.inf, -np.inf))
+    return s
+
+
+def _fma32(a, b, c):
+    """float32 ``a*b + c`` with one rounding (arrays/scalars, broadcast)."""
+    p = np.multiply(a, b, dtype=np.float64)             # exact: 24 + 24 bits
+    c = np.asarray(c, dtype=np.float64)
+    s, e = _two_sum(p, c)
+    s = np.array(s, dtype=np.float64, ndmin=1)
+    e = np.array(e, dtype=np.float64, ndmin=1)
+    fin = np.isfinite(s)
+    if not fin.all():
+        e = np.where(fin, e, 0.0)
+    out = _round_odd(s, e).astype(np.float32)
+    return out.reshape(np.shape(p + c))
+
+
+def _split(a):
+    t = a * 134217729.0
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _fma64(a, b, c):
+    """float64 ``a*b + c`` with one rounding (arrays; b and c may be scalars)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.broadcast_to(np.asarray(b, dtype=np.float64), a.shape)
+    c = np.broadcast_to(np.asarray(c, dtype=np.float64), a.shape)
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    pe = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    th, tl = _two_sum(c, p)
+    v, ve = _two_sum(tl, pe)
+    v = np.array(v, dtype=np.float64, ndmin=1)
+    ve = np.array(ve, dtype=np.float64, ndmin=1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = th + _round_odd(v, np.where(np.isfinite(ve), ve, 0.0)).reshape(th.shape)
+    plain = p + c
+    bad = ~np.isfinite(z) | ~np.isfinite(pe) | (z == 0)
+    if bad.any():
+        z = np.where(bad, plain, z)
+    return z
+
+
+def _mul_add64(x, std, mean):
+    """``fma(x, std, mean)`` in double for an array and two Python floats."""
+    if std == 1.0:
+        return x + mean                  # x*1 is exact: one rounding, like the fma
+    return _fma64(x, std, mean)
+
+
+def _map(fn, x, special):
+    """``fn`` (a libm function through ``math``) per element of a float64 array."""
+    flat = x.ravel().tolist()
+    try:
+        out = list(map(fn, flat))
+    except (ValueError, OverflowError):
+        def safe(v):
+            try:
+                return fn(v)
+            except (ValueError, OverflowError):
+                return special(v)
+        out = list(map(safe, flat))
+    return np.array(out, dtype=np.float64).reshape(x.shape)
+
+
+def _log_special(v):
+    return -math.inf if v == 0 else math.nan
+
+
+def _log1p_special(v):
+    return -math.inf if v == -1 else math.nan
+
+
+def _exp_special(v):
+    return math.inf if v > 0 else 0.0
+
+
+def _nan_special(v):
+    return math.nan
+
+
+def _log(x):
+    return _map(math.log, x, _log_special)
+
+
+def _log1p(x):
+    return _map(math.log1p, x, _log1p_special)
+
+
+def _exp(x):
+    return _map(math.exp, x, _exp_special)
+
+
+def _cos(x):
+    return _map(math.cos, x, _nan_special)
+
+
+def _sin(x):
+    return _map(math.sin, x, _nan_special)
+
+
+def _tan(x):
+    return _map(math.tan, x, _nan_special)
+
+
+def _libm_lgamma():
+    # NOTE: CPython's math.lgamma is its own Lanczos code, not libm's; poisson needs libm's.
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("m"))
+        f = lib.lgamma
+        f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
+        return f
+    except (OSError, AttributeError, TypeError):    # pragma: no cover - non-glibc systems
+        return math.lgamma
+
+
+_lgamma = _libm_lgamma()
+
+
+def _from_double(vals, dt):
+    """``static_cast`` of double results to ``dt`` (16-bit floats through float32; section 12)."""
     if dt is D.float64:
-        w = g._words(2 * n).reshape(-1, 2) if n else np.zeros((0, 2), np.uint64)
-        W = (w[:, 0] << np.uint64(32)) | w[:, 1]
-        vals = (W & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+        return vals
+    if dt is D.float16 or dt is D.bfloat16:
+        return vals.astype(np.float32).astype(dt.np)
+    return vals.astype(dt.np)
+
+
+def _from_int64(vals, dt):
+    """``static_cast`` of int64 values to ``dt``."""
+    if dt is D.float16 or dt is D.bfloat16:
+        return vals.astype(np.float32).astype(dt.np)
+    if dt is D.bool_:
+        return vals != 0
+    return vals.astype(dt.np)
+
+
+def _cfmt(x):
+    """A number as C++'s ostream prints it (PyTorch's messages)."""
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, int):
+        return str(x)
+    return "%g" % x
+
+
+# =============================================================================================
+# Layout: which element gets which draw (section 11)
+# =============================================================================================
+def _host(a):
+    if type(a) is np.ndarray:
+        return a
+    return a.get()
+
+
+def _iter_perm(shape, strides_list):
+    """TensorIterator's dimension order, outermost first, for operands' byte strides."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))         # perm[0] is the innermost dim
+
+    def should_swap(d0, d1):
+        for st in strides_list:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, nd):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            c = should_swap(perm[dim0], perm[dim1])
+            if c > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif c < 0:
+                break
+    return perm[::-1]
+
+
+def _is_contig(arr):
+    from ._memory_format import is_contiguous
+    isz = arr.itemsize
+    return is_contiguous(arr.shape, tuple(s // isz for s in arr.strides), None)
+
+
+def _iter_view(arr, *others):
+    """``arr`` transposed so that C order is TensorIterator's visiting order."""
+    if arr.ndim <= 1 or arr.flags.c_contiguous:
+        return arr
+    perm = _iter_perm(arr.shape, [arr.strides] + [o.strides for o in others])
+    if perm == list(range(arr.ndim)):
+        return arr
+    return arr.transpose(perm)
+
+
+def _fill(arr, vals):
+    """Write ``vals`` (already of arr's dtype) into ``arr`` in visiting order."""
+    if arr.size == 0:
+        return
+    if type(arr) is not np.ndarray:       # CUDA: streams need not match PyTorch's
+        from ._backend import array_module
+        arr[...] = array_module(arr).asarray(vals.reshape(arr.shape))
+        return
+    if arr.flags.c_contiguous:
+        arr.reshape(-1)[...] = vals
+        return
+    v = _iter_view(arr)
+    v[...] = vals.reshape(v.shape)
+
+
+def _real_view(arr):
+    """A complex array's float view with a trailing dimension of 2 (view_as_real)."""
+    from numpy.lib.stride_tricks import as_strided
+    r = arr.real
+    return as_strided(r, arr.shape + (2,), arr.strides + (arr.itemsize // 2,))
+
+
+def _complex_real(t):
+    """(array to fill, real dtype) of a tensor, complex ones through their real view."""
+    dt = t._dtype
+    if dt.is_complex:
+        return _real_view(t._array), D._TO_REAL[dt]
+    return t._array, dt
+
+
+def _begin_inplace(t):
+    from ._dispatch import check_inplace
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(t).__name__}")
+    check_inplace(t)
+
+
+def _end_inplace(t):
+    t._bump_version()
+    return t
+
+
+def _not_impl(kernel, dt):
+    return NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_name}\'')
+
+
+_FLOAT_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
+
+
+def _float_max(dt):
+    return float(np.finfo(np.float32).max) if dt is D.float32 else (
+        float(np.finfo(np.float64).max) if dt is D.float64 else
+        (65504.0 if dt is D.float16 else 3.3895313892515355e+38))
+
+
+# =============================================================================================
+# Kernels: counts in, values (in visiting order) out
+# =============================================================================================
+def _uniform_values(g, n, dt, a, b):
+    """``uniform_(a, b)`` values for ``n`` elements of float dtype ``dt`` (section 3)."""
+    if dt is D.float64:
+        u = g._u53(n)
+        if a == 0.0 and b == 1.0:
+            return u
+        lo, hi = float(a), float(b)
+        v = _fma64(u, hi - lo, lo)
+        v[v == hi] = lo
+        return v
+    u = g._u24(n)
+    if dt is D.float32:
+        lo, hi = np.float32(a), np.float32(b)
+        if lo == 0 and hi == 1:
+            return u
+        v = _fma32(u, np.float32(hi - lo), lo)
+        v[v == hi] = lo
+        return v
+    lo16 = np.array(a, dtype=np.float64).astype(np.float32).astype(dt.np)
+    hi16 = np.array(b, dtype=np.float64).astype(np.float32).astype(dt.np)
+    lo, hi = np.float32(a), np.float32(b)            # the arithmetic runs on float bounds
+    v = _fma32(u, np.float32(hi - lo), lo).astype(dt.np)
+    v[v == hi16] = lo16
+    return v
+
+
+# ---- normal, float32 block kernel (4.2) -----------------------------------------------------
+def _f(bits):
+    return np.array(bits, dtype=np.uint32).view(np.float32)[()]
+
+
+_LOG_P = [_f(b) for b in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E11E9BF,
+                          0xBE2AAE50, 0x3E4CCEAC, 0xBE7FFFFC, 0x3EAAAAAA)]
+_LOG_Q1, _LOG_Q2 = _f(0xB95E8083), _f(0x3F318000)
+_SQRTHF = _f(0x3F3504F3)
+_FOPI = _f(0x3FA2F983)
+_DP1, _DP2, _DP3 = _f(0xBF490000), _f(0xB97DA000), _f(0xB3222169)
+_COS_C = (_f(0x37CCF5CE), _f(0xBAB6061A), _f(0x3D2AAAA5))
+_SIN_S = (_f(0xB94CA1F9), _f(0x3C08839E), _f(0xBE2AAAA3))
+_TWO_PI_F = _f(0x40C90FDB)
+_ONE = np.float32(1.0)
+_HALF = np.float32(0.5)
+
+
+def _log_ps(x):
+    """The AVX2 build's single-precision log (cephes), for x in (0, 1]."""
+    x = np.maximum(x, np.float32(2.0 ** -126))
+    ix = x.view(np.uint32)
+    e = (((ix >> np.uint32(23)) & np.uint32(0xFF)).astype(np.int32) - 127).astype(np.float32) + _ONE
+    m = ((ix & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(np.float32)
+    small = m < _SQRTHF
+    e = e - small.astype(np.float32)
+    t = np.where(small, m, np.float32(0))
+    m = (m + np.float32(-1.0)) + t
+    z = m * m
+    y = np.full(m.shape, _LOG_P[0], dtype=np.float32)
+    for p in _LOG_P[1:]:
+        y = _fma32(y, m, p)
+    y = m * y
+    y = _fma32(y, z, e * _LOG_Q1)
+    y = y - z * _HALF                    # fma(-z, 0.5, y): z/2 is exact
+    r = m + y
+    return r + e * _LOG_Q2               # fma(e, Q2, r): e*Q2 is exact
+
+
+def _sincos_ps(theta):
+    """The AVX2 build's single-precision sincos (cephes), for theta in [0, 2*pi)."""
+    x = np.abs(theta)
+    j = (x * _FOPI).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(np.float32)
+    sin_flip = (j & 4) != 0
+    poly = (j & 2) == 0
+    cos_flip = ((j - 2) & 4) == 0
+    x = _fma32(y, _DP1, x)
+    x = _fma32(_DP2, y, x)
+    x = _fma32(y, _DP3, x)
+    z = x * x
+    h = z * _HALF
+    c = _fma32(_COS_C[0], z, _COS_C[1])
+    c = _fma32(c, z, _COS_C[2])
+    c = z * c
+    c = _fma32(z, c, -h)
+    c = c + _ONE
+    s = _fma32(_SIN_S[0], z, _SIN_S[1])
+    s = _fma32(s, z, _SIN_S[2])
+    s = z * s
+    s = _fma32(x, s, x)
+    sin = np.where(poly, s, c)
+    cos = np.where(poly, c, s)
+    sin = np.where(sin_flip, -sin, sin)
+    cos = np.where(cos_flip, -cos, cos)
+    return sin, cos
+
+
+def _block32(d, mean32, std32):
+    """Transform (B, 16) float32 uniforms into normals (the AVX2 kernel)."""
+    u1 = _ONE - d[:, :8]
+    radius = np.sqrt(np.float32(-2.0) * _log_ps(u1))
+    theta = _TWO_PI_F * d[:, 8:]
+    s, c = _sincos_ps(theta)
+    out = np.empty(d.shape, dtype=np.float32)
+    out[:, :8] = _fma32(radius * c, std32, mean32)
+    out[:, 8:] = _fma32(radius * s, std32, mean32)
+    return out
+
+
+def _block64(d, mean, std):
+    """Transform (B, 16) float64 uniforms into normals (4.3, libm log/cos/sin)."""
+    radius = np.sqrt(-2.0 * _log(1.0 - d[:, :8]))
+    theta = _TWO_PI_D * d[:, 8:]
+    out = np.empty(d.shape, dtype=np.float64)
+    out[:, :8] = _mul_add64(radius * _cos(theta), std, mean)
+    out[:, 8:] = _mul_add64(radius * _sin(theta), std, mean)
+    return out
+
+
+def _normal_vector(g, n, dt, mean, std):
+    """Vector-path normals (n >= 16, contiguous): values in element order, dtype ``dt``."""
+    nb, rem = divmod(n, 16)
+    if dt is D.float64:
+        u = g._u53(n)
+        out = np.empty(n, dtype=np.float64)
+        out[:nb * 16] = _block64(u[:nb * 16].reshape(nb, 16), mean, std).reshape(-1)
+        if rem:
+            out[n - 16:] = _block64(g._u53(16).reshape(1, 16), mean, std).reshape(-1)
+        return out
+    m32, s32 = np.float32(mean), np.float32(std)
+    if dt is D.float32:
+        u = g._u24(n)
+        out = np.empty(n, dtype=np.float32)
+        out[:nb * 16] = _block32(u[:nb * 16].reshape(nb, 16), m32, s32).reshape(-1)
+        if rem:
+            out[n - 16:] = _block32(g._u24(16).reshape(1, 16), m32, s32).reshape(-1)
+        return out
+    # float16 / bfloat16: blocks of 16 drawn and transformed in float32 (4.1)
+    u = g._u24(16 * nb + (16 if rem else 0))
+    res = _block32(u.reshape(-1, 16), m32, s32).astype(dt.np)
+    out = np.empty(n, dtype=dt.np)
+    out[:nb * 16] = res[:nb].reshape(-1)
+    if rem:
+        out[n - 16:] = res[nb]
+    return out
+
+
+def _unit_normals_scalar(g, n):
+    """``n`` raw unit normals from the scalar Box-Muller path, using and refilling g's cache."""
+    out = np.empty(n, dtype=np.float64)
+    if n == 0:
+        return out
+    i = 0
+    if g._normal is not None:
+        out[0] = g._normal
+        g._normal = None
+        i = 1
+    m = n - i
+    if m:
+        pairs = (m + 1) // 2
+        u = g._u53(2 * pairs).reshape(pairs, 2)
+        r = np.sqrt(-2.0 * _log1p(-u[:, 1]))
+        theta = _TWO_PI_D * u[:, 0]
+        both = np.empty((pairs, 2), dtype=np.float64)
+        both[:, 0] = r * _cos(theta)
+        both[:, 1] = r * _sin(theta)
+        out[i:] = both.reshape(-1)[:m]
+        if m % 2:
+            g._normal = float(both[-1, 1])
+    return out
+
+
+def _normal_scalar(g, n, mean, std):
+    return _mul_add64(_unit_normals_scalar(g, n), float(std), float(mean))
+
+
+def _normal_fill(arr, dt, mean, std, g):
+    """``normal_(mean, std)`` into a real float array ``arr`` of dtype ``dt`` (section 4)."""
+    n = arr.size
+    if n == 0:
+        return
+    if n >= 16 and _is_contig(arr) and type(arr) is np.ndarray:
+        vals = _normal_vector(g, n, dt, mean, std)
+        if arr.flags.c_contiguous:
+            arr.reshape(-1)[...] = vals
+        else:                               # contiguous up to size-1 dims
+            arr[...] = vals.reshape(arr.shape)
+        return
+    if n >= 16 and _is_contig(arr):
+        _fill(arr, _normal_vector(g, n, dt, mean, std))
+        return
+    _fill(arr, _from_double(_normal_scalar(g, n, mean, std), dt))
+
+
+# ---- integers (section 5) ------------------------------------------------------------------
+def _ints_from_to(g, n, rng, base):
+    """``n`` values ``draw mod rng + base`` (uint64 wrap), as int64."""
+    if rng >= (1 << 28):
+        w = g._words64(n)
     else:
         w = g._words(n)
-        vals = (w & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
-    t = make_tensor(vals.astype(dt.np).reshape(shape), dt)
-    return finish(t, requires_grad, check_device(device))
+    v = w % _U64(rng) if rng != 1 else np.zeros(n, dtype=np.uint64)
+    return (v + _U64(base & _M64)).view(np.int64)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, pin_memory=False):
-    """Standard normal samples (Box-Muller on the generator's stream)."""
-    from ._ops.creation import finish, check_device
-    shape = _size(size)
-    dt = dtype or D.get_default_dtype()
-    n = int(np.prod(shape)) if shape else 1
+def _cast_int_to_float(v, dt):
+    """``static_cast<scalar_t>(int64)`` then back to int64 (the nudge of 5.1)."""
+    f = np.array([v], dtype=np.int64)
+    f = f.astype(np.float32).astype(dt.np) if dt in (D.float16, D.bfloat16) else f.astype(dt.np)
+    x = float(f.astype(np.float64)[0])
+    if not math.isfinite(x) or x >= 2.0 ** 63 or x < -2.0 ** 63:
+        return _INT64_MIN
+    return int(x)
+
+
+def _update_from(frm, dt):
+    c = _cast_int_to_float(frm + 1, dt)
+    if c < frm:
+        e = abs(frm + 1).bit_length() - 1
+        frm = c + (1 << (e - _FLOAT_DIGITS[dt.name] + 1))
+    return frm
+
+
+def _update_to(to, dt):
+    c = _cast_int_to_float(to - 1, dt)
+    if c >= to:
+        e = abs(to - 1).bit_length() - 1
+        to = c - (1 << (e - _FLOAT_DIGITS[dt.name] + 1))
+    return to
+
+
+def _int_bounds(dt):
+    if dt is D.bool_:
+        return 0, 1
+    info = np.iinfo(dt.np)
+    return int(info.min), int(info.max)
+
+
+def _check_from_to_in_range(frm, to_inc, dt):
+    if dt.is_floating_point:
+        mx = _float_max(dt)
+        if not -mx <= frm <= mx:
+            raise RuntimeError(f"from is out of bounds for {dt.cpp_name}")
+        if not -mx <= to_inc <= mx:
+            raise RuntimeError(f"to - 1 is out of bounds for {dt.cpp_name}")
+        digits = _FLOAT_DIGITS[dt.name]
+        for var, name in ((frm, "from"), (to_inc, "to - 1")):
+            if var < -(1 << digits) or var > (1 << digits):
+                warnings.warn(
+                    f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
+                    f"limitations {dt.cpp_name} can support discrete uniform distribution only "
+                    "within this range. This warning will become an error in version 1.7 release, "
+                    "please fix the code in advance", UserWarning, stacklevel=4)
+        return
+    if dt is D.uint64:
+        if frm < 0:
+            raise RuntimeError(f"from is out of bounds for {dt.cpp_name}")
+        if to_inc < 0:
+            raise RuntimeError(f"to - 1 is out of bounds for {dt.cpp_name}")
+        return
+    lo, hi = _int_bounds(dt)
+    if not lo <= frm <= hi:
+        raise RuntimeError(f"from is out of bounds for {dt.cpp_name}")
+    if not lo <= to_inc <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {dt.cpp_name}")
+
+
+def _check_int64(*vals):
+    for v in vals:
+        if v is not None and not (-(1 << 63) <= v < (1 << 63)):
+            raise ValueError("Overflow when unpacking long long")
+
+
+def _random_from_to(arr, dt, frm, to, g):
+    """``random_(from, to)`` (``to`` None: up to the dtype's top) into ``arr`` (5.1)."""
+    _check_int64(frm, to)
+    if dt.is_complex or dt.np is None or dt in D.FLOAT8_DTYPES:
+        raise _not_impl("random_from_to_range_calc" if to is None else "random_from_to_kernel_cpu",
+                        dt)
+    if to is not None:
+        if frm >= to:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={frm} "
+                               f">= to={to}")
+        if dt.is_floating_point:
+            frm = _update_from(frm, dt)
+            to = _update_to(to, dt)
+            if frm >= to:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' "
+                                   f"casted to dtype, but got from={frm} >= to={to}")
+        _check_from_to_in_range(frm, to - 1, dt)
+        rng = (to - frm) & _M64
+    elif frm != _INT64_MIN:
+        if dt.is_floating_point:
+            to_inc = 1 << _FLOAT_DIGITS[dt.name]
+            frm = _update_from(frm, dt)
+            if frm >= to_inc:
+                raise RuntimeError("random_ expects 'from' casted to dtype to be less than or equal "
+                                   f"to 'to_inc' casted to dtype, but got from={frm} > "
+                                   f"to_inc={to_inc}")
+        else:
+            to_inc = _int_bounds(dt)[1] if dt is not D.uint64 else (1 << 63) - 1
+        _check_from_to_in_range(frm, to_inc, dt)
+        rng = (to_inc - frm + 1) & _M64
+    else:
+        if arr.size == 0:
+            return
+        if dt not in (D.int64, D.float64, D.float32, D.bfloat16):
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
+                               "float and bfloat16")
+        _fill(arr, _from_int64(g._words64(arr.size).view(np.int64), dt))
+        return
+    if arr.size == 0:
+        return
+    vals = _ints_from_to(g, arr.size, rng, frm)
+    if dt is D.uint64:
+        vals = vals.view(np.uint64)
+    _fill(arr, _from_int64(vals, dt))
+
+
+_RANDOM_PLAIN = {  # dtype name -> (64-bit draw?, modulus) for random_() (5.2)
+    "int64": (True, 1 << 63), "float64": (True, (1 << 53) + 1), "int32": (False, 1 << 31),
+    "int16": (False, 1 << 15), "int8": (False, 1 << 7), "uint8": (False, 1 << 8),
+    "float32": (False, (1 << 24) + 1), "float16": (False, (1 << 11) + 1),
+    "bfloat16": (False, (1 << 8) + 1), "bool": (False, 2),
+}
+
+
+def _random_plain(arr, dt, g):
+    spec = _RANDOM_PLAIN.get(dt.name)
+    if spec is None:
+        raise _not_impl("random_kernel_cpu", dt)
+    n = arr.size
+    if n == 0:
+        return
+    wide, mod = spec
+    w = g._words64(n) if wide else g._words(n)
+    _fill(arr, _from_int64((w % _U64(mod)).astype(np.int64), dt))
+
+
+# =============================================================================================
+# In-place samplers (Tensor methods)
+# =============================================================================================
+def _check_float_kernel(t, kernel):
+    dt = t._dtype
+    if not dt.is_floating_point or dt.np is None or dt in D.FLOAT8_DTYPES:
+        raise _not_impl(kernel, dt)
+
+
+def uniform_(self, from_=0, to=1, *, generator=None, **kw):
+    """Fill with uniform samples from [from, to).
+
+    >>> ember.manual_seed(0); ember.empty(2).uniform_(-1, 1)
+    tensor([-0.0075,  0.5364])
+    """
+    if "from" in kw:
+        from_ = kw.pop("from")
+    if kw:
+        raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kw))}'")
     g = _gen(generator)
-    m = (n + 1) // 2
-    w = g._words(2 * m)
-    u1 = 1.0 - (w[:m] & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
-    u2 = (w[m:] & np.uint64(0xFFFFFF)).astype(np.float64) * 2.0 ** -24
-    r = np.sqrt(-2.0 * np.log(u1))
-    vals = np.concatenate([r * np.cos(2 * np.pi * u2), r * np.sin(2 * np.pi * u2)])[:n]
-    t = make_tensor(vals.astype(dt.np).reshape(shape), dt)
+    _begin_inplace(self)
+    arr, dt = _complex_real(self)
+    if not dt.is_floating_point or dt in D.FLOAT8_DTYPES:
+        raise _not_impl("check_uniform_bounds", dt)
+    a, b = float(from_), float(to)
+    mx = _float_max(dt)
+    if not (-mx <= a <= mx):
+        raise RuntimeError(f"from is out of bounds for {dt.cpp_name}")
+    if not (-mx <= b <= mx):
+        raise RuntimeError(f"to is out of bounds for {dt.cpp_name}")
+    if not a <= b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={_cfmt(a)} > to={_cfmt(b)}")
+    if not (b - a) <= mx:
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dt.scalar_name}>::"
+                           f"max(), but found to={_cfmt(b)} and from={_cfmt(a)} which result in "
+                           "to-from to exceed the limit")
+    if arr.size:
+        _fill(arr, _uniform_values(g, arr.size, dt, a, b))
+    return _end_inplace(self)
+
+
+def normal_(self, mean=0, std=1, *, generator=None):
+    """Fill with normal samples N(mean, std**2) (PyTorch's two CPU algorithms).
+
+    >>> ember.manual_seed(0); ember.empty(2).normal_()
+    tensor([ 1.5410, -0.2934])
+    """
+    g = _gen(generator)
+    _begin_inplace(self)
+    mean, std = float(mean), float(std)
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(std)}")
+    arr, dt = _complex_real(self)
+    if not dt.is_floating_point or dt in D.FLOAT8_DTYPES:
+        raise _not_impl("normal_kernel_cpu", self._dtype)
+    if self._dtype.is_complex:
+        std = std / math.sqrt(2)
+    _normal_fill(arr, dt, mean, std, g)
+    return _end_inplace(self)
+
+
+def random_(self, *args, generator=None, **kw):
+    """Fill with integers: ``random_()``, ``random_(to)``, ``random_(from, to)``.
+
+    >>> ember.manual_seed(0); ember.empty(3, dtype=ember.int64).random_(10)
+    tensor([4, 9, 3])
+    """
+    if "from" in kw:
+        args = (kw.pop("from"),) + args
+    if "to" in kw:
+        to = kw.pop("to")
+        args = (args[0] if args else 0, to)
+    if kw:
+        raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
+    if len(args) > 2:
+        raise TypeError(f"random_() takes from 0 to 2 positional arguments but {len(args)} were "
+                        "given")
+    for a in args:
+        if a is not None and (isinstance(a, bool) or not hasattr(a, "__index__")):
+            raise TypeError(f"random_(): argument 'to' must be int, not {type(a).__name__}")
+    g = _gen(generator)
+    _begin_inplace(self)
+    arr, dt = self._array, self._dtype
+    if not args:
+        _random_plain(arr, dt, g)
+    elif len(args) == 1:
+        _random_from_to(arr, dt, 0, args[0].__index__(), g)
+    else:
+        frm, to = args
+        _random_from_to(arr, dt, frm.__index__(), None if to is None else to.__index__(), g)
+    return _end_inplace(self)
+
+
+def exponential_(self, lambd=1, *, generator=None):
+    """Fill with exponential samples of rate ``lambd``."""
+    g = _gen(generator)
+    _begin_inplace(self)
+    dt = self._dtype
+    if not dt.is_floating_point:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {dt.scalar_name}")
+    lambd = float(lambd)
+    if not (lambd > 0.0 and math.isfinite(lambd)):
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_cfmt(lambd)}")
+    n = self._array.size
+    if n:
+        _fill(self._array, _from_double(_exponential_values(g, n, lambd), dt))
+    return _end_inplace(self)
+
+
+def _exponential_values(g, n, lambd):
+    u = g._u53(n)
+    return (-1.0 / lambd) * _log1p(-u)
+
+
+def geometric_(self, p, *, generator=None):
+    """Fill with geometric samples (number of trials to the first success)."""
+    g = _gen(generator)
+    _begin_inplace(self)
+    dt = self._dtype
+    if dt.is_complex or dt is D.bool_ or dt in D.BAREBONES_UNSIGNED or dt.np is None:
+        raise _not_impl("geometric_cpu", dt)
+    p = float(p)
+    if not 0.0 < p < 1.0:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_cfmt(p)}")
+    n = self._array.size
+    if n:
+        u = g._u53(n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.ceil(_log(u) / math.log1p(-p))
+        if dt.is_floating_point:
+            vals = _from_double(x, dt)
+        else:
+            vals = _from_int64(_double_to_int64(x), dt)
+        _fill(self._array, vals)
+    return _end_inplace(self)
+
+
+def _double_to_int64(x):
+    """C++ double -> int64 conversion as x86 does it (out of range and NaN give INT64_MIN)."""
+    ok = np.isfinite(x) & (x < 2.0 ** 63) & (x >= -2.0 ** 63)
+    out = np.full(x.shape, _INT64_MIN, dtype=np.int64)
+    out[ok] = x[ok].astype(np.int64)
+    return out
+
+
+def cauchy_(self, median=0, sigma=1, *, generator=None):
+    """Fill with Cauchy samples."""
+    g = _gen(generator)
+    _begin_inplace(self)
+    dt = self._dtype
+    if not dt.is_floating_point:
+        raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype "
+                           f"must be a floating point but you specified {dt.cpp_name}")
+    median, sigma = float(median), float(sigma)
+    if not sigma > 0.0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_cfmt(sigma)}")
+    n = self._array.size
+    if n:
+        u = g._u53(n)
+        t = _tan((u - 0.5) * math.pi)
+        _fill(self._array, _from_double(_mul_add64(t, sigma, median), dt))
+    return _end_inplace(self)
+
+
+def log_normal_(self, mean=1, std=2, *, generator=None):
+    """Fill with log-normal samples: exp of N(mean, std**2) (scalar Box-Muller path)."""
+    g = _gen(generator)
+    _begin_inplace(self)
+    dt = self._dtype
+    mean, std = float(mean), float(std)
+    if not std > 0.0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_cfmt(std)}")
+    if not dt.is_floating_point or dt in D.FLOAT8_DTYPES:
+        raise _not_impl("log_normal_cpu", dt)
+    n = self._array.size
+    if n:
+        _fill(self._array, _from_double(_exp(_normal_scalar(g, n, mean, std)), dt))
+    return _end_inplace(self)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 0/1 draws: 1 with probability ``p`` (a float or a tensor broadcast to self).
+
+    Dropout masks: ``bernoulli_(empty_like(x), 1 - p)`` (one 64-bit draw per element).
+    """
+    g = _gen(generator)
+    _begin_inplace(self)
+    dt = self._dtype
+    arr = self._array
+    if isinstance(p, Tensor):
+        if dt.is_complex or dt.np is None:
+            raise _not_impl("bernoulli_tensor_cpu_self_", dt)
+        pdt = p._dtype
+        if not pdt.is_floating_point or pdt in D.FLOAT8_DTYPES:
+            raise _not_impl("bernoulli_tensor_cpu_p_", pdt)
+        pa = _expand_to(p, arr.shape)
+        if arr.size == 0:
+            return _end_inplace(self)
+        out_v, p_v = arr, pa
+        if arr.ndim > 1 and type(arr) is np.ndarray:
+            perm = _iter_perm(arr.shape, [arr.strides, pa.strides])
+            out_v, p_v = arr.transpose(perm), pa.transpose(perm)
+        pvals = np.ascontiguousarray(p_v).reshape(-1)
+        if not ((pvals >= 0) & (pvals <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could "
+                               "this error message be improved?  If so, please report an "
+                               "enhancement request to PyTorch.)")
+        if pdt is D.float64:
+            hit = g._u53(arr.size) < pvals
+        else:
+            hit = g._u24(arr.size) < pvals.astype(np.float32)
+        vals = _from_int64(hit.astype(np.int64), dt).reshape(out_v.shape)
+        if type(arr) is np.ndarray:
+            out_v[...] = vals
+        else:
+            _fill(arr, vals)
+        return _end_inplace(self)
+    if dt.is_complex or dt.np is None:
+        raise _not_impl("bernoulli_scalar_cpu_", dt)
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_cfmt(p)}")
+    n = arr.size
+    if n:
+        _fill(arr, _from_int64((g._u53(n) < p).astype(np.int64), dt))
+    return _end_inplace(self)
+
+
+def _expand_to(p, shape):
+    """``p``'s host array broadcast to ``shape`` with PyTorch's expand errors."""
+    pa = _host(p._array)
+    ps = pa.shape
+    if len(ps) > len(shape):
+        raise RuntimeError(f"expand(torch.{p._dtype.tensor_type_name or 'Tensor'}{{{list(ps)}}}, "
+                           f"size={list(shape)}): the number of sizes provided ({len(shape)}) must "
+                           f"be greater or equal to the number of dimensions in the tensor "
+                           f"({len(ps)})".replace("[", "[").replace(", ", ", "))
+    off = len(shape) - len(ps)
+    for i, s in enumerate(ps):
+        if s != 1 and s != shape[off + i]:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[off + i]}) must match the existing size "
+                f"({s}) at non-singleton dimension {off + i}.  Target sizes: {list(shape)}.  "
+                f"Tensor sizes: {list(ps)}")
+    return np.broadcast_to(pa, shape)
+
+
+# =============================================================================================
+# Factories and functions
+# =============================================================================================
+def _factory_args(fname, size, kwsize):
+    from ._ops.creation import parse_size
+    if kwsize is not None:
+        if size:
+            raise TypeError(f"{fname}() got multiple values for argument 'size'")
+        size = (kwsize,)
+    if len(size) == 0:
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got (), but "
+                        "expected one of:\n * (tuple of ints size, *, torch.Generator generator, "
+                        "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+                        "torch.device device = None, bool pin_memory = False, bool requires_grad "
+                        "= False)\n")
+    return parse_size(size, fname)
+
+
+def _dtype_arg(dtype):
+    from ._ops.creation import _dtype_arg as conv
+    return conv(dtype)
+
+
+def _target(fname, shape, dtype, default, out):
+    """The tensor a factory fills: ``out`` (resized if its shape differs) or a new one."""
+    dt = _dtype_arg(dtype)
+    if out is None:
+        dt = dt or default
+        if dt.np is None:
+            raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
+        return make_tensor(np.empty(shape, dtype=dt.np), dt)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dt is not None and dt is not out._dtype:
+        raise RuntimeError(f"dtype {dt.scalar_name} does not match dtype of out parameter "
+                           f"({out._dtype.scalar_name})")
+    if tuple(out._array.shape) != tuple(shape):
+        out._array = np.empty(shape, dtype=out._dtype.np)
+    return out
+
+
+def _finish(t, out, requires_grad, device):
+    from ._ops.creation import finish, check_device
+    if out is not None:
+        return out
     return finish(t, requires_grad, check_device(device))
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False, out=None, layout=None, pin_memory=False):
-    """Uniform integers in [low, high)."""
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         pin_memory=False, requires_grad=False, names=None, **kw):
+    """Uniform samples from [0, 1).
+
+    >>> ember.manual_seed(0); ember.rand(2, 2)
+    tensor([[0.4963, 0.7682],
+            [0.0885, 0.1320]])
+    """
+    shape = _factory_args("rand", size, kw.pop("size", None))
+    _no_extra("rand", kw)
+    t = _target("rand", shape, dtype, D.get_default_dtype(), out)
+    _checked_requires_grad(t, requires_grad)
+    uniform_(t, 0, 1, generator=generator)
+    return _finish(t, out, requires_grad, device)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          pin_memory=False, requires_grad=False, names=None, **kw):
+    """Standard normal samples.
+
+    >>> ember.manual_seed(0); ember.randn(3)
+    tensor([ 1.5410, -0.2934, -2.1788])
+    """
+    shape = _factory_args("randn", size, kw.pop("size", None))
+    _no_extra("randn", kw)
+    t = _target("randn", shape, dtype, D.get_default_dtype(), out)
+    _checked_requires_grad(t, requires_grad)
+    normal_(t, 0, 1, generator=generator)
+    return _finish(t, out, requires_grad, device)
+
+
+def _checked_requires_grad(t, requires_grad):
+    if requires_grad and not (t._dtype.is_floating_point or t._dtype.is_complex):
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+
+
+def _no_extra(fname, kw):
+    if kw:
+        raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
+
+
+def _as_index(v, fname, argname):
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{fname}(): argument '{argname}' must be int, not {type(v).__name__}")
+    return v.__index__()
+
+
+def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+            pin_memory=False, requires_grad=False, **kw):
+    """Uniform integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+
+    >>> ember.manual_seed(0); ember.randint(10, (3,))
+    tensor([4, 9, 3])
+    """
+    args = list(args)
+    if "size" in kw:
+        args.append(kw.pop("size"))
+    if "low" in kw:
+        args.insert(0, kw.pop("low"))
+    if "high" in kw:
+        args.insert(1 if len(args) >= 1 and len(args) < 3 and "low" not in kw else 0,
+                    kw.pop("high"))
+    _no_extra("randint", kw)
+    if len(args) == 2:
+        low, high, size = 0, args[0], args[1]
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError(f"randint() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (int high, tuple of ints size, *, "
+                        "torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
+                        "torch.layout layout = None, torch.device device = None, bool pin_memory "
+                        "= False, bool requires_grad = False)\n * (int low, int high, tuple of "
+                        "ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
+                        "dtype = None, torch.layout layout = None, torch.device device = None, "
+                        "bool pin_memory = False, bool requires_grad = False)\n")
+    low = _as_index(low, "randint", "low")
+    high = _as_index(high, "randint", "high")
+    _check_int64(low, high)
+    from ._ops.creation import parse_size
+    shape = parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+                       "randint")
+    t = _target("randint", shape, dtype, D.int64, out)
+    _checked_requires_grad(t, requires_grad)
+    _random_from_to(t._array, t._dtype, low, high, _gen(generator))
+    t._bump_version()
+    return _finish(t, out, requires_grad, device)
+
+
+def _like(input, dtype, memory_format):
+    from ._ops.creation import empty_like
+    from ._memory_format import preserve_format
+    return empty_like(input, dtype=dtype,
+                      memory_format=preserve_format if memory_format is None else memory_format)
+
+
+def _like_finish(t, requires_grad, device):
     from ._ops.creation import finish, check_device
+    return finish(t, requires_grad, check_device(device) if device is not None else None)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None, generator=None):
+    """Uniform [0, 1) samples shaped (and strided) like ``input``."""
+    t = _like(input, dtype, memory_format)
+    _checked_requires_grad(t, requires_grad)
+    uniform_(t, 0, 1, generator=generator)
+    return _like_finish(t, requires_grad, device)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None, generator=None):
+    """Standard normal samples shaped (and strided) like ``input``."""
+    t = _like(input, dtype, memory_format)
+    _checked_requires_grad(t, requires_grad)
+    normal_(t, 0, 1, generator=generator)
+    return _like_finish(t, requires_grad, device)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None, generator=None):
+    """Integers in [low, high) shaped like ``input`` (``randint_like(x, high)`` too)."""
     if high is None:
         low, high = 0, low
-    shape = tuple(size)
-    dt = dtype or D.int64
-    n = int(np.prod(shape)) if shape else 1
-    rng = high - low
-    g = _gen(generator)
-    if rng >= 2 ** 28:
-        w = g._words(2 * n).reshape(-1, 2)
-        W = (w[:, 0] << np.uint64(32)) | w[:, 1]
-    else:
-        W = g._words(n)
-    vals = (W % np.uint64(rng)).astype(np.int64) + low
-    t = make_tensor(vals.astype(dt.np).reshape(shape), dt)
-    return finish(t, requires_grad, check_device(device))
+    low = _as_index(low, "randint_like", "low")
+    high = _as_index(high, "randint_like", "high")
+    t = _like(input, dtype, memory_format)
+    _checked_requires_grad(t, requires_grad)
+    _random_from_to(t._array, t._dtype, low, high, _gen(generator))
+    t._bump_version()
+    return _like_finish(t, requires_grad, device)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             pin_memory=False, requires_grad=False):
+    """A random permutation of ``0 .. n-1``.
+
+    >>> ember.manual_seed(0); ember.randperm(5)
+    tensor([2, 0, 1, 3, 4])
+    """
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    n = n.__index__()
+    _check_int64(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    t = _target("randperm", (n,), dtype, D.int64, out)
+    dt = t._dtype
+    _checked_requires_grad(t, requires_grad)
+    if dt is D.bool_ or dt.is_complex or dt.np is None:
+        raise _not_impl("randperm", dt)
+    top = n - 1 if n > 0 else n
+    if not dt.is_floating_point:
+        lo, hi = _int_bounds(dt) if dt is not D.uint64 else (0, _M64)
+        if not lo <= top <= hi:
+            raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    limits = {"float16": ((1 << 11) + 1, "2049", "Half"),
+              "float32": ((1 << 24) + 1, "2^24+1", "Float"),
+              "float64": ((1 << 53) + 1, "2^53+1", "Double")}
+    if dt.name in limits and n > limits[dt.name][0]:
+        _, txt, nm = limits[dt.name]
+        raise RuntimeError(f"n cannot be greater than {txt} for {nm} type.")
+    perm = _randperm_values(n, _gen(generator))
+    _fill(t._array, _from_int64(perm, dt))
+    t._bump_version()
+    return _finish(t, out, requires_grad, device)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-             layout=None, pin_memory=False):
-    """A random permutation of 0..n-1."""
-    dt = dtype or D.int64
-    g = _gen(generator)
-    r = np.arange(n, dtype=np.int64)
-    if n > 1:
+def _randperm_values(n, g):
+    """The permutation PyTorch's CPU randperm draws (5.3), as int64."""
+    if n < _RANDPERM_SMALL:
+        if n <= 1:
+            return np.arange(n, dtype=np.int64)
         w = g._words(n - 1)
-        for i in range(n - 1):
-            z = int(w[i]) % (n - i)
-            r[i], r[i + z] = r[i + z], r[i]
-    return make_tensor(r.astype(dt.np), dt)
+        zs = (w % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        r = list(range(n))
+        for i, z in enumerate(zs):
+            if z:
+                j = i + z
+                r[i], r[j] = r[j], r[i]
+        return np.array(r, dtype=np.int64)
+    r = _pyarray("q", bytes(8 * n))
+    chunk = 1 << 20
+    for start in range(0, n, chunk):
+        k = min(chunk, n - start)
+        mods = np.arange(start + 1, start + k + 1, dtype=np.uint64)
+        zs = (g._words64(k) % mods).tolist()
+        i = start
+        for z in zs:
+            r[i] = r[z]
+            r[z] = i
+            i += 1
+    return np.frombuffer(r, dtype=np.int64).copy()
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 samples: ``bernoulli(probs)``, or ``bernoulli(x, p)`` with a float ``p`` (x's shape).
+
+    >>> ember.manual_seed(0); ember.bernoulli(ember.full((4,), 0.5))
+    tensor([1., 0., 1., 1.])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if p is not None and not isinstance(p, Tensor):
+        t = _like(input, None, None)
+        bernoulli_(t, p, generator=generator)
+        return t
+    probs = input if p is None else p
+    if out is not None:
+        if not isinstance(out, Tensor):
+            raise TypeError(f"bernoulli(): argument 'out' must be Tensor, not {type(out).__name__}")
+        if tuple(out._array.shape) != tuple(input._array.shape):
+            out._array = np.empty(input._array.shape, dtype=out._dtype.np)
+        return bernoulli_(out, probs, generator=generator)
+    t = _like(input, None, None)
+    return bernoulli_(t, probs, generator=generator)
+
+
+def _tensor_bernoulli(self, p=None, *, generator=None):
+    return bernoulli(self, p, generator=generator)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Category indices sampled from rows of (unnormalised) probabilities.
+
+    >>> ember.manual_seed(0); ember.multinomial(ember.tensor([0.1, 0.2, 0.7]), 2)
+    tensor([2, 1])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    k = _as_index(num_samples, "multinomial", "num_samples")
+    nd = input._array.ndim
+    if not 0 < nd <= 2:
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    dt = input._dtype
+    if not dt.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{dt.scalar_name}")
+    if out is not None and out._dtype is not D.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: {out._dtype.scalar_name}")
+    if k <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    ncat = input._array.shape[-1]
+    if not replacement and k > ncat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if ncat > (1 << 24):
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    g = _gen(generator)
+    p = _host(input._array)
+    rows = p.reshape(-1, ncat) if nd == 2 else p.reshape(1, ncat)
+    if not replacement or k == 1:
+        res = _multinomial_gumbel(input, p, rows, k, g)
+    else:
+        res = _multinomial_replacement(rows, k, dt, g)
+    res = res.reshape((k,) if nd == 1 else (rows.shape[0], k))
+    if out is not None:
+        out._array = res
+        out._bump_version()
+        return out
+    return make_tensor(res, D.int64)
+
+
+def _multinomial_gumbel(input, p, rows, k, g):
+    if p.size:
+        pf = p.astype(np.float64) if p.dtype != np.float64 else p
+        if not (np.nanmax(pf) < math.inf and pf.min() >= 0) or np.isnan(pf).any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (pf.reshape(rows.shape).sum(axis=1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    elif p.ndim == 1:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    dt = input._dtype
+    q = _like(input, None, None)          # empty_like: drawn in p's memory order
+    if q._array.size:
+        _fill(q._array, _from_double(_exponential_values(g, q._array.size, 1.0), dt))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        key = (p / q._array).reshape(rows.shape)
+    if k == 1:
+        return np.argmax(key, axis=1).astype(np.int64).reshape(-1, 1)
+    # NOTE: descending key order; ties among equal keys follow topk internals (not matched)
+    order = np.argsort(-key.astype(np.float64), axis=1, kind="stable")[:, :k]
+    return order.astype(np.int64)
+
+
+def _multinomial_replacement(rows, k, dt, g):
+    nrows, ncat = rows.shape
+    acc = np.float64 if dt is D.float64 else np.float32
+    out = np.empty((nrows, k), dtype=np.int64)
+    for i in range(nrows):
+        row = rows[i].astype(acc)
+        if (row < 0).any():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                               "< 0)")
+        if not np.isfinite(row).all():
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                               "= infinity or NaN)")
+        cum = np.cumsum(row, dtype=acc)
+        total = cum[-1] if ncat else acc(0)
+        if not total > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        cum = (cum / total).astype(acc)
+        cum[-1] = 1
+        u = g._u53(k)
+        # binary search: first index with cum >= u (compared in double)
+        out[i] = np.searchsorted(cum.astype(np.float64), u, side="left")
+    return out
+
+
+def _tensor_multinomial(self, num_samples, replacement=False, *, generator=None):
+    return multinomial(self, num_samples, replacement, generator=generator)
+
+
+def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, pin_memory=False, requires_grad=False):
+    """Normal samples: ``normal(mean, std, size)`` with floats, or with tensor mean and/or std.
+
+    >>> ember.manual_seed(0); ember.normal(2.0, 3.0, (2,))
+    tensor([6.6230, 1.1197])
+    """
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if size is not None or not (mt or st):
+        if mt or st or mean is None or std is None or size is None:
+            raise TypeError(_normal_sig_error(mean, std, size))
+        from ._ops.creation import parse_size
+        shape = parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+                           "normal")
+        t = _target("normal", shape, dtype, D.get_default_dtype(), out)
+        _checked_requires_grad(t, requires_grad)
+        normal_(t, float(mean), float(std), generator=generator)
+        return _finish(t, out, requires_grad, device)
+    g = generator
+    if mt and not st:
+        s = 1.0 if std is None else float(std)
+        if not s >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(s)}")
+        t = _normal_target(out, mean._array.shape, mean._dtype)
+        normal_(t, 0.0, s, generator=g)
+        t.add_(mean)
+    elif st and not mt:
+        _check_std_tensor(std)
+        t = _normal_target(out, std._array.shape, std._dtype)
+        normal_(t, 0.0, 1.0, generator=g)
+        t.mul_(std).add_(float(mean))
+    else:
+        _check_std_tensor(std)
+        from ._dispatch import broadcast_shapes2
+        shape = broadcast_shapes2(tuple(mean._array.shape), tuple(std._array.shape))
+        t = _normal_target(out, shape, mean._dtype)
+        normal_(t, 0.0, 1.0, generator=g)
+        t.mul_(std).add_(mean)
+    return t
+
+
+def _normal_target(out, shape, dt):
+    if out is not None:
+        if tuple(out._array.shape) != tuple(shape):
+            out._array = np.empty(shape, dtype=out._dtype.np)
+        return out
+    return make_tensor(np.empty(shape, dtype=dt.np), dt)
+
+
+def _check_std_tensor(std):
+    a = _host(std._array)
+    if a.size and not (a >= 0).all():
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+
+
+def _normal_sig_error(mean, std, size):
+    got = ", ".join(type(x).__name__ if not isinstance(x, Tensor) else "Tensor"
+                    for x in (mean, std, size) if x is not None)
+    return (f"normal() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out "
+            "= None)\n * (Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor "
+            "out = None)\n * (float mean, Tensor std, *, torch.Generator generator = None, Tensor "
+            "out = None)\n * (float mean, float std, tuple of ints size, *, torch.Generator "
+            "generator = None, Tensor out = None, torch.dtype dtype = None, torch.layout layout = "
+            "None, torch.device device = None, bool pin_memory = False, bool requires_grad = "
+            "False)\n")
+
+
+def poisson(input, generator=None):
+    """Poisson samples with the given rates (PyTorch's CPU sampler, element by element).
+
+    >>> ember.manual_seed(0); ember.poisson(ember.tensor([1.0, 20.0]))
+    tensor([ 1., 19.])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    dt = input._dtype
+    if not dt.is_floating_point or dt in D.FLOAT8_DTYPES:
+        raise _not_impl("poisson_cpu", dt)
+    g = _gen(generator)
+    rates = _host(input._array).astype(np.float64).reshape(-1).tolist()   # row-major (ret order)
+    if any(r < 0 for r in rates):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    vals = _poisson_values(rates, g)
+    res = _from_int64(np.array(vals, dtype=np.int64), dt).reshape(input._array.shape)
+    return make_tensor(res, dt)
+
+
+class _UniformStream:
+    """Sequential u53 draws for samplers with data-dependent consumption: words are fetched
+    ahead in chunks, then the generator is rewound and advanced by exactly what was used."""
+
+    def __init__(self, g, chunk=256):
+        self.g = g
+        self.snap = g._snapshot()
+        self.buf = []
+        self.pos = 0
+        self.chunk = chunk
+
+    def __call__(self):
+        if self.pos == len(self.buf):
+            self.buf.extend(self.g._u53(self.chunk).tolist())
+            self.chunk = min(self.chunk * 2, 1 << 16)
+        v = self.buf[self.pos]
+        self.pos += 1
+        return v
+
+    def close(self):
+        self.g._restore(self.snap)
+        if self.pos:
+            self.g._words(2 * self.pos)
+
+
+def _poisson_values(rates, g):
+    stream = _UniformStream(g)
+    out = []
+    log, exp, sqrt, floor, lgamma = math.log, math.exp, math.sqrt, math.floor, _lgamma
+    try:
+        for lam in rates:
+            if lam >= 10:
+                slam = sqrt(lam)
+                loglam = log(lam)
+                b = 0.931 + 2.53 * slam
+                a = -0.059 + 0.02483 * b
+                invalpha = 1.1239 + 1.1328 / (b - 3.4)
+                vr = 0.9277 - 3.6224 / (b - 2)
+                while True:
+                    U = stream() - 0.5
+                    V = stream()
+                    us = 0.5 - abs(U)
+                    kf = floor((2 * a / us + b) * U + lam + 0.43) if math.isfinite(
+                        (2 * a / us + b) * U + lam + 0.43) else math.nan
+                    k = int(kf) if math.isfinite(kf) and -2.0 ** 63 <= kf < 2.0 ** 63 else _INT64_MIN
+                    if us >= 0.07 and V <= vr:
+                        out.append(k)
+                        break
+                    if k < 0 or (us < 0.013 and V > us):
+                        continue
+                    lhs = (log(V) if V > 0 else -math.inf) + log(invalpha) - log(a / (us * us) + b)
+                    if lhs <= -lam + k * loglam - lgamma(float(k) + 1):
+                        out.append(k)
+                        break
+            elif lam == 0:
+                out.append(0)
+            else:
+                enlam = exp(-lam) if lam == lam else math.nan
+                x = 0
+                prod = 1.0
+                while True:
+                    prod *= stream()
+                    if prod > enlam:
+                        x += 1
+                    else:
+                        out.append(x)
+                        break
+    finally:
+        stream.close()
+    return out
+
+
+# =============================================================================================
+# Tensor methods
+# =============================================================================================
+def _bind():
+    for name, fn in (("uniform_", uniform_), ("normal_", normal_), ("random_", random_),
+                     ("exponential_", exponential_), ("geometric_", geometric_),
+                     ("cauchy_", cauchy_), ("log_normal_", log_normal_),
+                     ("bernoulli_", bernoulli_), ("bernoulli", _tensor_bernoulli),
+                     ("multinomial", _tensor_multinomial)):
+        setattr(Tensor, name, fn)
+
+
+_bind()
