@@ -211,6 +211,13 @@ def array_as(t, dt):
     return a.astype(dt.np)
 
 
+def round_complex32(x):
+    """complex64 values rounded to complex32's precision (float16 real and imaginary parts)."""
+    x = _asarray(x)
+    return (x.real.astype(np.float16).astype(np.complex64)
+            + 1j * x.imag.astype(np.float16).astype(np.complex64)).astype(np.complex64)
+
+
 def missing_kernel(kernel, dt):
     return NotImplementedError(f'"{kernel}" not implemented for \'{dt.scalar_name}\'')
 
@@ -297,24 +304,7 @@ def needs_grad(*inputs):
 
 def record(node_cls, inputs, outputs, saved=None):
     """Attach a new ``node_cls`` node to ``outputs`` with edges to ``inputs``' producers."""
-    node = _graph.make_node(node_cls, inputs, saved)
-    if isinstance(outputs, Tensor):
-        outputs._grad_fn = node
-        outputs._requires_grad = True
-        node._output_meta = ((outputs._array.shape, outputs._dtype),)
-    else:
-        metas = []
-        for i, o in enumerate(outputs):
-            if o is None:
-                metas.append(None)
-                continue
-            if o._dtype.is_floating_point or o._dtype.is_complex:
-                o._grad_fn = node
-                o._requires_grad = True
-                o._output_nr = i
-            metas.append((o._array.shape, o._dtype))
-        node._output_meta = tuple(metas)
-    return node
+    return _graph.record_node(node_cls, inputs, outputs, saved)
 
 
 # ---------------------------------------------------------------------------
@@ -380,10 +370,21 @@ class BinaryOp:
         if compute in self.missing:
             raise missing_kernel(self.kernel, compute)
         if compute.np is None:
-            raise missing_kernel(self.kernel, compute)
-        A = array_as(a, compute) if a_is_t else scalar_as(a, compute)
-        B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
-        res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+            # complex32: ember cannot store it, but it can compute it (operands and result
+            # rounded to half precision around a complex64 kernel) when the result is stored
+            # in another dtype: comparisons, or an out= of another dtype.
+            if result_dt is compute and out is None:
+                raise RuntimeError(f"ember cannot hold {compute} tensors (NumPy has no such type)")
+            c64 = D.complex64
+            A = round_complex32(array_as(a, c64) if a_is_t else scalar_as(a, c64))
+            B = round_complex32(array_as(b, c64) if b_is_t else scalar_as(b, c64))
+            res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+            if result_dt is compute:
+                res = round_complex32(res)
+        else:
+            A = array_as(a, compute) if a_is_t else scalar_as(a, compute)
+            B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
+            res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
         if inplace:
             check_inplace(a)
             grad = needs_grad(a, b)
@@ -449,38 +450,107 @@ class BinaryOp:
                 return run(other, self)
         return operator
 
-    def make_inplace(self):
+    def make_inplace(self, bind=None):
+        """``Tensor.op_`` / ``__iop__``: ``bind(other, method_name)`` checks the argument."""
         run = self.__call__
+        self_name = self.name + "_"
+        if bind is None:
+            def bind(other, mname):
+                return as_operand(other, mname, "other", 1)
 
         def inplace(self, other):
             if not isinstance(other, Tensor):
-                other = as_operand(other, self_name, "other", 1)
+                other = bind(other, self_name)
             return run(self, other, inplace=True)
-        self_name = self.name + "_"
         return inplace
+
+
+# How an op's Python arguments bind (PyTorch's overloads; section 7 of the dtype notes):
+ANY = "any"                  # numbers anywhere: add, sub, mul, div, floor_divide
+NUMBER_FIRST = "number_first"  # (T, T), (Number, T), (T, Number): remainder, bitwise ops
+TENSOR_FIRST = "tensor_first"  # (T, T), (T, Number): comparisons, fmod
+TENSORS = "tensors"          # (T, T) only: maximum, minimum, logical ops, atan2
+
+
+def _is_number_arg(x):
+    """True for what binds to a ``Number`` parameter (Python and NumPy numbers)."""
+    return type(x) in (int, float, bool, complex) or _is_number(x)
+
+
+def binary_signatures(binding, argnames=("input", "other")):
+    """PyTorch's overload texts of a binary op's function form and of its method form."""
+    a, b = argnames
+    tt = f"Tensor {a}, Tensor {b}, *, Tensor out = None"
+    tn = f"Tensor {a}, Number {b}, *, Tensor out = None"
+    if binding == NUMBER_FIRST:
+        return (tt, f"Number self, Tensor {b}", tn), (f"Tensor {b}", f"Number {b}")
+    return (tt, tn), (f"Tensor {b}", f"Number {b}")
+
+
+def make_binder(name, binding, argnames=("input", "other"), signatures=None):
+    """The argument checks of a binary op's function form and method form.
+
+    Returns ``(bind_function(input, other, kwargs), bind_method(other, method_name))``; each
+    returns the operands (NumPy scalars read as Python numbers) or raises PyTorch's TypeError.
+    """
+    a0, a1 = argnames
+    fsigs, msigs = signatures or binary_signatures(binding, argnames)
+
+    def bind_function(input, other, kwargs):
+        it, ot = isinstance(input, Tensor), isinstance(other, Tensor)
+        if it and ot:
+            return input, other
+        if binding == ANY:
+            return as_operand(input, name, a0, 1), as_operand(other, name, a1, 2)
+        if binding == TENSORS:
+            if not it:
+                raise TypeError(f"{name}(): argument '{a0}' (position 1) must be Tensor, not "
+                                f"{type_name(input)}")
+            raise TypeError(f"{name}(): argument '{a1}' (position 2) must be Tensor, not "
+                            f"{type_name(other)}")
+        if (it and _is_number_arg(other)) or (
+                binding == NUMBER_FIRST and ot and _is_number_arg(input) and not kwargs):
+            return (input if it else D.normalize_scalar(input),
+                    other if ot else D.normalize_scalar(other))
+        raise invalid_arguments(name, (input, other), kwargs, fsigs)
+
+    def bind_method(other, mname):
+        if binding == ANY:
+            return as_operand(other, mname, a1, 1)
+        if binding == TENSORS:
+            raise TypeError(f"{mname}(): argument '{a1}' (position 1) must be Tensor, not "
+                            f"{type_name(other)}")
+        if _is_number_arg(other):
+            return D.normalize_scalar(other)
+        raise invalid_arguments(mname, (other,), {}, msigs)
+
+    return bind_function, bind_method
+
+
+# Tensors defer to our reflected operators when a NumPy scalar is on the left
+# (``np.float64(2) * t`` must be ``t.__rmul__``, not NumPy's own multiply).
+Tensor.__array_priority__ = 1000
 
 
 def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
                      safe_cast=True, precheck=None, method=True, inplace=True, function=True,
-                     operators=(), scalar_first=True):
+                     operators=(), scalar_first=True, binding=None):
     """Register an elementwise binary op from its array-level forward.
 
     ``operators`` names the dunders to bind: ``("__add__", "__radd__", "__iadd__")``.
+    ``binding`` (ANY, NUMBER_FIRST, TENSOR_FIRST, TENSORS) says where Python numbers may
+    stand; by default ANY, or TENSOR_FIRST with ``scalar_first=False``.
     """
+    if binding is None:
+        binding = ANY if scalar_first else TENSOR_FIRST
+
     def deco(forward):
         op = BinaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                       safe_cast=safe_cast, precheck=precheck)
+        bind_function, bind_method = make_binder(name, binding)
 
         def fn(input, other, *, out=None):
-            input = as_operand(input, name, "input", 1)
-            other = as_operand(other, name, "other", 2)
-            if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-                if not scalar_first:
-                    raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                                    f"{type_name(input)}")
-            elif not isinstance(input, Tensor) and not scalar_first:
-                raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
-                                f"{type_name(input)}")
+            input, other = bind_function(input, other, {} if out is None else {"out": out})
             return op(input, other, out=out)
         fn.__name__ = fn.__qualname__ = name
         fn.__doc__ = forward.__doc__
@@ -490,14 +560,16 @@ def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=Non
             FUNCTIONS[name] = fn
         if method:
             def meth(self, other):
-                return op(self, as_operand(other, name, "other", 1))
+                if not isinstance(other, Tensor):
+                    other = bind_method(other, name)
+                return op(self, other)
             meth.__name__ = name
             setattr(Tensor, name, meth)
         if inplace:
-            setattr(Tensor, name + "_", op.make_inplace())
+            setattr(Tensor, name + "_", op.make_inplace(bind_method))
         for dunder in operators:
             if dunder.startswith("__i"):
-                setattr(Tensor, dunder, op.make_inplace())
+                setattr(Tensor, dunder, op.make_inplace(bind_method))
             elif dunder.startswith("__r") and dunder not in ("__rshift__",):
                 setattr(Tensor, dunder, op.make_operator(reflected=True))
             else:

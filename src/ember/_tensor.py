@@ -14,7 +14,7 @@ import numpy as np
 from . import _dtype as D
 from ._device import CPU, device as _device_cls, as_device
 from ._size import make_size
-from ._backend import data_ptr as _data_ptr, root_array
+from ._backend import data_ptr as _data_ptr, root_array, contiguous_strides as _contiguous_strides
 from .autograd.grad_mode import STATE as _GRAD
 
 _new = object.__new__
@@ -337,26 +337,35 @@ class Tensor:
         return bool(a.reshape(()).item())
 
     def __float__(self):
-        return float(self._scalar_value("float"))
+        v = self._scalar_value()
+        if type(v) is complex:
+            if v.imag:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+            v = v.real
+        return float(v)
 
     def __int__(self):
-        v = self._scalar_value("int")
-        if isinstance(v, complex):
-            raise TypeError("int() argument must be a string, a bytes-like object or a real number, not 'complex'")
+        v = self._scalar_value()
+        if type(v) is complex:
+            if v.imag:
+                raise RuntimeError("value cannot be converted to type int64_t without overflow")
+            v = v.real
         return int(v)
 
     def __complex__(self):
-        return complex(self._scalar_value("complex"))
+        return complex(self._scalar_value())
 
     def __index__(self):
         if self._dtype.category > 1 or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._array.reshape(()).item())
 
-    def _scalar_value(self, what):
+    def _scalar_value(self):
+        # the Python-number protocols (float(t), int(t), ...) word their error differently
+        # from item()
         a = self._array
         if a.size != 1:
-            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return _py_scalar(a.reshape(()).item(), self._dtype)
 
     def item(self):
@@ -464,6 +473,10 @@ class Tensor:
         return new
 
 
+from .autograd import graph as _graph  # noqa: E402
+_graph.Tensor = Tensor
+
+
 def wrap_dim(dim, ndim):
     """Normalise a possibly negative dim, raising PyTorch's IndexError when out of range."""
     try:
@@ -480,23 +493,13 @@ def wrap_dim(dim, ndim):
 def strides_of(arr):
     """Element strides of an array as PyTorch reports them."""
     isz = arr.itemsize
-    st = arr.strides
-    if arr.size == 0:
-        return _fix_degenerate_strides(arr.shape, tuple(s // isz for s in st))
-    return tuple(s // isz for s in st)
-
-
-def _fix_degenerate_strides(shape, strides):
-    # NOTE: NumPy gives empty arrays zero strides, where PyTorch keeps row-major ones
-    # computed with max(size, 1); fresh tensors must report PyTorch's.
-    if 0 not in shape:
-        return strides
-    out = []
-    acc = 1
-    for s in reversed(shape):
-        out.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(out))
+    st = tuple(s // isz for s in arr.strides)
+    if arr.size == 0 and not any(st):
+        # NOTE: NumPy gives the empty arrays it makes all-zero strides, where PyTorch keeps
+        # row-major ones computed with max(size, 1). Empty arrays made with explicit strides
+        # (_backend.empty_strided, views of them) keep theirs.
+        return _contiguous_strides(arr.shape)
+    return st
 
 
 def _py_scalar(v, dtype):

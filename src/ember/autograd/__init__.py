@@ -2,6 +2,7 @@
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
                         is_grad_enabled, is_inference_mode_enabled)
 from .engine import backward, grad  # noqa: F401
-from . import _leaf  # noqa: F401  (binds Tensor.backward and the hooks)
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
 from . import graph  # noqa: F401
 from . import grad_mode  # noqa: F401
+from . import _leaf  # noqa: F401

@@ -76,17 +76,13 @@ def accumulate_grad(t, g):
     """Add gradient ``g`` into leaf ``t``'s ``.grad`` following PyTorch's layout rules."""
     from .._tensor import make_tensor
     import numpy as np
-    if t._backward_hooks:
-        for hook in list(t._backward_hooks.values()):
-            r = hook(g)
-            if r is not None:
-                g = r
     if g._dtype is not t._dtype:
         g = g.to(t._dtype)
     old = t._grad
     if old is None:
         if STATE.enabled:
-            t._grad = g if g._grad_fn is None and not g._requires_grad and _owns(g) else g.clone()
+            # create_graph: .grad is a differentiable copy (CopyBackwards when g has history)
+            t._grad = g.clone() if not g._requires_grad else _copy_with_history(g)
         else:
             arr = np.empty_like(t._array) if _dense(t) else np.empty(t._array.shape, t._dtype.np)
             np.copyto(arr, g._array)
@@ -94,11 +90,21 @@ def accumulate_grad(t, g):
     elif STATE.enabled:
         t._grad = old + g
     else:
-        np.add(old._array, g._array, out=old._array, casting="unsafe")
-        old._bump_version()
+        if old._grad_fn is None and old._array.flags.writeable:
+            np.add(old._array, g._array, out=old._array, casting="unsafe")
+            old._bump_version()
+        else:
+            t._grad = old + g
     if t._post_acc_hooks:
         for hook in list(t._post_acc_hooks.values()):
-            hook(t)
+            if hook(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def _copy_with_history(g):
+    from .._ops.creation import empty_like
+    out = empty_like(g)
+    return out.copy_(g)
 
 
 def _owns(g):
@@ -139,8 +145,11 @@ def _install_tensor_methods():
         def keep(g):
             t = ref()
             if t is not None:
-                t._grad = g.clone() if t._grad is None else t._grad + g
-        self._grad_fn.register_prehook(_RetainHook(self._output_nr, keep))
+                t._grad = g.detach().clone() if t._grad is None else t._grad + g
+        node = self._grad_fn
+        if node._retain_hooks is None:
+            node._retain_hooks = {}
+        node._retain_hooks[self._output_nr] = keep
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when the gradient for this tensor is computed."""
@@ -152,9 +161,11 @@ def _install_tensor_methods():
             h = RemovableHandle(self._backward_hooks)
             self._backward_hooks[h.id] = hook
             return h
-        return self._grad_fn.register_prehook(_TensorHook(self._output_nr, hook))
+        return self._grad_fn._add_tensor_hook(self._output_nr, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_acc_hooks is None:
@@ -167,33 +178,5 @@ def _install_tensor_methods():
     Tensor.retain_grad = retain_grad
     Tensor.register_hook = register_hook
     Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
-
-
-class _TensorHook:
-    """A tensor hook run as a pre-hook of the tensor's producing node on one output slot."""
-
-    def __init__(self, nr, fn):
-        self.nr = nr
-        self.fn = fn
-
-    def __call__(self, grads):
-        g = grads[self.nr]
-        if g is None:
-            return None
-        r = self.fn(g)
-        if r is None:
-            return None
-        grads = list(grads)
-        grads[self.nr] = r
-        return tuple(grads)
-
-
-class _RetainHook(_TensorHook):
-    def __call__(self, grads):
-        g = grads[self.nr]
-        if g is not None:
-            self.fn(g)
-        return None
-
 
 

@@ -1,5 +1,12 @@
-"""The backward engine: dependency counting over the recorded graph, nodes run in
-PyTorch's order (ready nodes by decreasing sequence number), gradients summed per edge.
+"""The backward engine, with PyTorch's semantics:
+
+* dependencies are counted over every node reachable from the roots;
+* ready nodes run from a max-heap on sequence number (the most recently created first;
+  AccumulateGrad nodes, numbered 2**64-1, as soon as they are ready; ties resolved by the heap
+  exactly as PyTorch's std::priority_queue does);
+* at each node: tensor hooks, retain_grad hooks, node pre-hooks, the node, post-hooks;
+* gradients arriving at the same input slot are summed in arrival order;
+* ``autograd.grad`` / ``backward(inputs=...)`` run only nodes leading to the inputs.
 
 >>> x = ember.ones(3, requires_grad=True)
 >>> (x * 2).sum().backward()
@@ -11,10 +18,23 @@ import heapq
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad, OpNode, grad_edge
+from .graph import AccumulateGrad, OpNode, GraphRoot, grad_edge
 
 
-def _sum_to(g, shape):
+class _Ready:
+    """A heap entry: ``a < b`` means a runs first (higher sequence number); ties compare equal."""
+
+    __slots__ = ("seq", "node")
+
+    def __init__(self, node):
+        self.seq = node._seq
+        self.node = node
+
+    def __lt__(self, other):
+        return self.seq > other.seq
+
+
+def sum_to(g, shape):
     """Reduce a broadcast gradient ``g`` down to ``shape`` (PyTorch's sum_to)."""
     gs = g._array.shape
     if gs == shape:
@@ -24,163 +44,128 @@ def _sum_to(g, shape):
                                       if s == 1 and gs[i + lead] != 1)
     if dims:
         g = g.sum(dims, keepdim=True)
-    if lead:
-        g = g.reshape(shape)
-    elif g._array.shape != shape:
+    if g._array.shape != shape:
         g = g.reshape(shape)
     return g
 
 
-def _make_grad_root(t, g):
+_sum_to = sum_to   # older name used by some op files
+
+
+def _size_text(shape):
+    return "torch.Size([" + ", ".join(str(s) for s in shape) + "])"
+
+
+def make_root_grads(outputs, grad_outputs, for_grad=False):
+    """Seed gradients for ``outputs`` with PyTorch's checks (implicit ones for scalars)."""
     from .._tensor import Tensor
     from .._ops.creation import ones_like
-    if g is None:
-        if t._array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        if not t._dtype.is_floating_point:
-            raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
-                               f"got {t._dtype}")
-        return ones_like(t)
-    if not isinstance(g, Tensor):
-        raise TypeError(f"gradient must be a Tensor, got {type(g).__name__}")
-    if g._array.shape != t._array.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "
-                           f"{_sz(g._array.shape)} and output[0] has a shape of "
-                           f"{_sz(t._array.shape)}.")
-    return g
+    grads = []
+    for i, t in enumerate(outputs):
+        g = grad_outputs[i] if i < len(grad_outputs) else None
+        if g is None:
+            if t._requires_grad:
+                if t._array.size != 1:
+                    raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                if not t._dtype.is_floating_point:
+                    raise RuntimeError("grad can be implicitly created only for real scalar "
+                                       f"outputs but got {t._dtype}")
+            g = ones_like(t) if t._requires_grad else None
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"'{type(g).__name__}' object is not iterable")
+        elif g._array.shape != t._array.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{_size_text(g._array.shape)} and output[{i}] has a shape of "
+                               f"{_size_text(t._array.shape)}.")
+        grads.append(g)
+    return grads
 
 
-def _sz(shape):
-    from .._size import Size
-    return repr(Size(shape)).replace("ember.", "torch.")
+def _run_tensor_hooks(node, grads):
+    """Tensor hooks (PyTorch's step 1) and retain_grad hooks (step 2) at ``node``."""
+    if isinstance(node, AccumulateGrad):
+        hooks = node.variable._backward_hooks
+        if hooks:
+            g = grads[0]
+            for fn in list(hooks.values()):
+                if g is None:
+                    break
+                g = _checked_hook_result(fn, g, fn(g))
+            grads = (g,) + tuple(grads[1:])
+        return grads
+    if node._tensor_hooks:
+        grads = list(grads)
+        for nr, hooks in node._tensor_hooks.items():
+            g = grads[nr] if nr < len(grads) else None
+            for fn in list(hooks.values()):
+                if g is None:
+                    break
+                g = _checked_hook_result(fn, g, fn(g))
+            if nr < len(grads):
+                grads[nr] = g
+        grads = tuple(grads)
+    if node._retain_hooks:
+        for nr, fn in node._retain_hooks.items():
+            if nr < len(grads) and grads[nr] is not None:
+                fn(grads[nr])
+    return grads
 
 
-def run_backward(roots, grads, retain_graph, create_graph, inputs=None, capture=None,
-                 allow_unreachable=False):
-    """Run the graph from ``roots`` with seed gradients ``grads``.
-
-    With ``capture`` (a list of edges), gradients flowing into those edges are returned instead
-    of accumulated into leaves (``autograd.grad``).
-    """
-    root_edges = []
-    for t, g in zip(roots, grads):
-        if not t._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn")
-        root_edges.append((grad_edge(t), g))
-
-    capture_map = {}
-    if capture is not None:
-        for i, (node, nr) in enumerate(capture):
-            if node is not None:
-                capture_map.setdefault((id(node), nr), []).append(i)
-    captured = [None] * (len(capture) if capture is not None else 0)
-
-    # Dependencies: how many edges point at each node within the reachable graph.
-    deps = {}
-    nodes = {}
-    stack = [e[0][0] for e in root_edges if e[0][0] is not None]
-    seen = set()
-    for n in stack:
-        nodes[id(n)] = n
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        for nxt, _ in n.next_functions:
-            if nxt is None:
-                continue
-            deps[id(nxt)] = deps.get(id(nxt), 0) + 1
-            if id(nxt) not in seen:
-                nodes[id(nxt)] = nxt
-                stack.append(nxt)
-
-    # With autograd.grad (capture) leaves are not accumulated into; with backward(inputs=...)
-    # only the listed leaves are.
-    only_nodes = None
-    if inputs is not None:
-        only_nodes = {id(e[0]) for e in inputs if e[0] is not None}
-
-    buffers = {}
-    ready = []
-    for (node, nr), g in root_edges:
-        if node is None:
-            continue
-        buf = buffers.setdefault(id(node), {})
-        buf[nr] = buf[nr] + g if nr in buf else g
-    for (node, nr), g in root_edges:
-        if node is not None and deps.get(id(node), 0) == 0 and id(node) not in {id(x[1]) for x in ready}:
-            heapq.heappush(ready, (-node._seq, node))
-
-    prev_mode = STATE.enabled
-    STATE.enabled = bool(create_graph)
-    try:
-        queued = {id(x[1]) for x in ready}
-        while ready:
-            _, node = heapq.heappop(ready)
-            buf = buffers.pop(id(node), {})
-            n_out = max(len(getattr(node, "_output_meta", ())), 1)
-            grad_outputs = tuple(buf.get(i) for i in range(n_out))
-            if capture_map:
-                for i in range(n_out):
-                    for slot in capture_map.get((id(node), i), ()):
-                        g = grad_outputs[i]
-                        captured[slot] = g if captured[slot] is None or g is None else captured[slot] + g
-            if node._pre_hooks:
-                for hook in list(node._pre_hooks.values()):
-                    r = hook(grad_outputs)
-                    if r is not None:
-                        grad_outputs = tuple(r)
-            if isinstance(node, AccumulateGrad):
-                if capture is not None or (only_nodes is not None and id(node) not in only_nodes):
-                    continue
-                if grad_outputs[0] is not None:
-                    node.apply(grad_outputs)
-                if node._hooks:
-                    for hook in list(node._hooks.values()):
-                        hook((), grad_outputs)
-                continue
-            if only_nodes is not None and id(node) in only_nodes and capture is None:
-                pass
-            grad_outputs = _fill_missing(node, grad_outputs)
-            grad_inputs = node.apply(grad_outputs)
-            if node._hooks:
-                for hook in list(node._hooks.values()):
-                    r = hook(grad_inputs, grad_outputs)
-                    if r is not None:
-                        grad_inputs = tuple(r)
-            if not retain_graph and isinstance(node, OpNode):
-                node.release()
-            metas = getattr(node, "_input_meta", ())
-            for i, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
-                    continue
-                g = grad_inputs[i] if i < len(grad_inputs) else None
-                if g is not None:
-                    shape = metas[i] if i < len(metas) else None
-                    if shape is not None and g._array.shape != shape:
-                        g = _sum_to(g, shape)
-                    buf = buffers.setdefault(id(nxt), {})
-                    buf[nr] = buf[nr] + g if nr in buf and buf[nr] is not None else g
-                deps[id(nxt)] -= 1
-                if deps[id(nxt)] == 0 and id(nxt) not in queued:
-                    if id(nxt) in buffers or isinstance(nxt, OpNode) or capture_map:
-                        queued.add(id(nxt))
-                        heapq.heappush(ready, (-nxt._seq, nxt))
-    finally:
-        STATE.enabled = prev_mode
-    return captured
+def _checked_hook_result(fn, old, new):
+    from .._tensor import Tensor
+    if new is None:
+        return old
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new._array.shape != old._array.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if new._dtype is not old._dtype:
+        from .._tensor_type import legacy_type_name
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"{legacy_type_name(old).replace('ember.', 'torch.')} got "
+                           f"{legacy_type_name(new).replace('ember.', 'torch.')})")
+    return new
 
 
-def _fill_missing(node, grad_outputs):
+def _run_pre_hooks(node, grads):
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
+            r = fn(grads)
+            if r is not None:
+                if not isinstance(r, tuple):
+                    raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
+                if len(r) != len(grads):
+                    name = getattr(fn, "__name__", type(fn).__name__)
+                    raise RuntimeError(f"hook '{name}' has returned an incorrect number of values "
+                                       f"(got {len(r)}, but expected {len(grads)})")
+                grads = r
+    return grads
+
+
+def _run_post_hooks(node, grad_inputs, grads):
+    if node._hooks:
+        for fn in list(node._hooks.values()):
+            r = fn(grad_inputs, grads)
+            if r is not None:
+                if not isinstance(r, tuple):
+                    raise TypeError(f"expected tuple, but hook returned '{type(r).__name__}'")
+                if len(r) != len(grad_inputs):
+                    name = getattr(fn, "__name__", type(fn).__name__)
+                    raise RuntimeError(f"hook '{name}' has returned an incorrect number of values "
+                                       f"(got {len(r)}, but expected {len(grad_inputs)})")
+                grad_inputs = r
+    return grad_inputs
+
+
+def _fill_missing(node, grads):
     """Outputs that got no gradient get zeros (PyTorch materialises them for built-in nodes)."""
-    if all(g is not None for g in grad_outputs):
-        return grad_outputs
+    if all(g is not None for g in grads):
+        return grads
     from .._tensor import make_tensor
     metas = node._output_meta
     out = []
-    for i, g in enumerate(grad_outputs):
+    for i, g in enumerate(grads):
         if g is None and i < len(metas) and metas[i] is not None:
             shape, dt = metas[i]
             g = make_tensor(np.zeros(shape, dt.np), dt)
@@ -188,57 +173,248 @@ def _fill_missing(node, grad_outputs):
     return tuple(out)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Compute gradients of ``tensors`` and accumulate them into the leaves' ``.grad``."""
+def _check_nan(node, grad_inputs):
+    for i, g in enumerate(grad_inputs):
+        if g is not None and g._dtype.category >= 2 and np.isnan(g._array).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
+                 accumulate=True):
+    """Run the graph from ``roots`` seeded with ``root_grads``.
+
+    ``inputs``: tensors whose gradients are wanted. With ``accumulate=False`` (autograd.grad)
+    their gradients are returned and no ``.grad`` is touched; with ``accumulate=True`` and
+    ``inputs`` (backward(inputs=...)) only those tensors receive ``.grad``.
+    """
+    edges = []
+    grads = []
+    for i, (t, g) in enumerate(zip(roots, root_grads)):
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        edges.append(grad_edge(t))
+        grads.append(g)
+    root = GraphRoot(edges, grads)
+
+    # Dependency counts over everything reachable from the root.
+    deps = {}
+    order = []           # reachable nodes (for the "leads to an input" pass)
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for nxt, _ in n.next_functions:
+            if nxt is None:
+                continue
+            k = id(nxt)
+            deps[k] = deps.get(k, 0) + 1
+            if k not in seen:
+                seen.add(k)
+                stack.append(nxt)
+
+    targets = None        # id(node) -> list of (input index, slot)
+    leads = None          # ids of nodes that lead to a target (must run)
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            node, nr = grad_edge(t)
+            if node is not None:
+                targets.setdefault(id(node), []).append((i, nr))
+        leads = _nodes_leading_to(order, targets)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    buffers = {}
+    prev_mode = STATE.enabled
+    STATE.enabled = bool(create_graph)
+    check_nan = STATE.anomaly and STATE.anomaly_check_nan
+    try:
+        ready = [_Ready(root)]
+        buffers[id(root)] = {}
+        while ready:
+            node = heapq.heappop(ready).node
+            buf = buffers.pop(id(node), {})
+            if node is root:
+                grad_outputs = ()
+            else:
+                n_out = max(len(node._output_meta), 1)
+                grad_outputs = tuple(buf.get(i) for i in range(n_out))
+                grad_outputs = _run_tensor_hooks(node, grad_outputs)
+                grad_outputs = _run_pre_hooks(node, grad_outputs)
+            is_target = targets is not None and id(node) in targets
+            if is_target:
+                for i, nr in targets[id(node)]:
+                    captured[i] = grad_outputs[nr] if nr < len(grad_outputs) else None
+            if isinstance(node, AccumulateGrad):
+                if accumulate and (targets is None or is_target):
+                    node.apply(grad_outputs)
+                    if node._hooks:
+                        _run_post_hooks(node, (), grad_outputs)
+                continue
+            if leads is not None and node is not root and id(node) not in leads:
+                continue
+            if node is root:
+                grad_inputs = node.apply(())
+            elif all(g is None for g in grad_outputs):
+                grad_inputs = (None,) * len(node.next_functions)
+            else:
+                grad_inputs = _call_node(node, _fill_missing(node, grad_outputs))
+                grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
+                if check_nan:
+                    _check_nan(node, grad_inputs)
+                if not retain_graph and isinstance(node, OpNode):
+                    node.release()
+            metas = getattr(node, "_input_meta", ())
+            for i, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                g = grad_inputs[i] if i < len(grad_inputs) else None
+                if g is not None:
+                    meta = metas[i] if i < len(metas) else None
+                    if meta is not None:
+                        g = _conform(node, i, g, meta)
+                    nb = buffers.setdefault(id(nxt), {})
+                    old = nb.get(nr)
+                    nb[nr] = g if old is None else old + g
+                k = id(nxt)
+                deps[k] -= 1
+                if deps[k] == 0:
+                    buffers.setdefault(k, {})
+                    heapq.heappush(ready, _Ready(nxt))
+    finally:
+        STATE.enabled = prev_mode
+    return captured
+
+
+def _call_node(node, grads):
+    if STATE.anomaly:
+        try:
+            return node.apply(grads)
+        except Exception:
+            import warnings
+            tb = node.metadata.get("traceback_")
+            if tb:
+                warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
+                              f"caused the error:\n{''.join(tb)}", UserWarning, stacklevel=2)
+            else:
+                warnings.warn(f"Error detected in {node.name()}. No forward pass information "
+                              "available. Enable detect anomaly during forward pass for more "
+                              "information.", UserWarning, stacklevel=2)
+            raise
+    return node.apply(grads)
+
+
+def _conform(node, i, g, meta):
+    """Validate a node's output gradient against the input it belongs to (shape, dtype)."""
+    shape, dt = meta
+    if g._array.shape != shape:
+        try:
+            np.broadcast_shapes(g._array.shape, shape)
+            ok = len(g._array.shape) >= len(shape) and np.broadcast_shapes(g._array.shape, shape) == g._array.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
+                               f"- got [{', '.join(map(str, g._array.shape))}] but expected shape "
+                               f"compatible with [{', '.join(map(str, shape))}]")
+        g = sum_to(g, shape)
+    if g._dtype is not dt and dt.category >= 2:
+        g = g.to(dt)
+    return g
+
+
+def _nodes_leading_to(order, targets):
+    """Ids of nodes from which some target node is reachable through at least one edge."""
+    leads = set()
+    # iterate to a fixed point in reverse discovery order (children mostly after parents)
+    changed = True
+    while changed:
+        changed = False
+        for n in reversed(order):
+            if id(n) in leads:
+                continue
+            for nxt, _ in n.next_functions:
+                if nxt is not None and (id(nxt) in targets or id(nxt) in leads):
+                    leads.add(id(n))
+                    changed = True
+                    break
+    return leads
+
+
+# ---------------------------------------------------------------------------- public entry points
+def _as_tuple(x):
     from .._tensor import Tensor
-    if isinstance(tensors, Tensor):
-        tensors = (tensors,)
-    tensors = tuple(tensors)
-    if grad_tensors is None:
-        grad_tensors = (None,) * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = (grad_tensors,)
-    grads = tuple(_make_grad_root(t, g) for t, g in zip(tensors, grad_tensors))
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
+             inputs=None):
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad``.
+
+    >>> x = ember.ones(2, requires_grad=True)
+    >>> ember.autograd.backward((x * x).sum())
+    """
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors) or ()
+    grads = make_root_grads(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    edge_inputs = None
     if inputs is not None:
-        if isinstance(inputs, Tensor):
-            inputs = (inputs,)
+        inputs = _as_tuple(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        edge_inputs = [grad_edge(t) for t in inputs]
-    run_backward(tensors, grads, retain_graph, create_graph, inputs=edge_inputs)
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for t in inputs:
+            if not t._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    captured = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
+                            accumulate=True)
+    if inputs is not None:
+        # non-leaf inputs get .grad like retain_grad
+        for t, g in zip(inputs, captured):
+            if t._grad_fn is not None and g is not None:
+                t._retains_grad = True
+                t._grad = g if t._grad is None else t._grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated)."""
-    from .._tensor import Tensor
-    if isinstance(outputs, Tensor):
-        outputs = (outputs,)
-    if isinstance(inputs, Tensor):
-        inputs = (inputs,)
-        single = True
-    else:
-        inputs = tuple(inputs)
-    outputs = tuple(outputs)
+    """Gradients of ``outputs`` with respect to ``inputs``, returned (``.grad`` untouched).
+
+    >>> x = ember.tensor(2., requires_grad=True)
+    >>> ember.autograd.grad(x ** 3, x)
+    (tensor(12.),)
+    """
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    if len(inputs) == 0:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         "True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    if grad_outputs is None:
-        grad_outputs = (None,) * len(outputs)
-    elif isinstance(grad_outputs, Tensor):
-        grad_outputs = (grad_outputs,)
-    grads = tuple(_make_grad_root(t, g) for t, g in zip(outputs, grad_outputs))
-    if retain_graph is None:
-        retain_graph = create_graph
+    grad_outputs = _as_tuple(grad_outputs) or ()
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     for t in inputs:
         if not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    edges = [grad_edge(t) for t in inputs]
-    result = run_backward(outputs, grads, retain_graph, create_graph, capture=edges)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if not outputs:
+        raise RuntimeError("The differentiated Tensor at index 0 appears to not have been used in "
+                           "the graph. Set allow_unused=True if this is the desired behavior.")
+    grads = make_root_grads(outputs, grad_outputs)
+    captured = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                            accumulate=False)
     out = []
-    for i, (t, g) in enumerate(zip(inputs, result)):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 from .._ops.creation import zeros_like
@@ -247,7 +423,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(
                     f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior.")
-        elif g._array.shape != t._array.shape:
-            g = _sum_to(g, t._array.shape)
         out.append(g)
     return tuple(out)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    # Run one backward per row of the batched grad_outputs and stack the results.
+    from .._ops.shape import stack
+    n = grad_outputs[0]._array.shape[0]
+    rows = []
+    for b in range(n):
+        rows.append(grad(outputs, inputs, tuple(g[b] for g in grad_outputs), retain_graph=True,
+                         create_graph=create_graph, allow_unused=allow_unused,
+                         materialize_grads=materialize_grads))
+    return tuple(stack([r[i] for r in rows]) if rows[0][i] is not None else None
+                 for i in range(len(inputs)))

@@ -12,6 +12,9 @@ class _GradState(threading.local):
     # thread-local lookup Python offers.
     enabled = True
     inference = False
+    # anomaly mode is process-wide: set on the class, not per thread
+    anomaly = False
+    anomaly_check_nan = True
 
 
 STATE = _GradState()

@@ -1,14 +1,19 @@
 """Autograd graph nodes: ``Node``, the per-op node classes (``MulBackward0`` ...),
-``AccumulateGrad``, and how in-place ops rewrite a tensor's history.
+``AccumulateGrad``, saved values, hooks, and how in-place ops rewrite a tensor's history.
 
-A node keeps its forward inputs (``ctx.inputs``) and whatever extra values the op saved; its
-class carries the op's derivative, written in ember ops, so double backward works.
+A node keeps what its op's derivative needs: the forward inputs (``ctx.inputs``, for ops whose
+formula uses them) and extra saved values (``ctx.saved``); its class carries the derivative,
+written in ember ops, so double backward works. A saved *output* is stored without its grad_fn
+(as PyTorch's SavedVariable does) so that node and output never form a reference cycle.
 """
 import itertools
-from collections import OrderedDict
 import weakref
+from collections import OrderedDict
+
+from .grad_mode import STATE
 
 _sequence = itertools.count()
+ACCUMULATE_SEQ = 2 ** 64 - 1
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -17,8 +22,16 @@ FREED_MESSAGE = (
     "the graph a second time or if you need to access saved tensors after calling backward.")
 
 
+Tensor = None   # bound by ember._tensor once the class exists (avoids an import cycle)
+
+
+def _tensor_cls():
+    return Tensor
+
+
 class Node:
-    """A step of the recorded computation; calling backward runs it in reverse."""
+    """A step of the recorded computation; the engine runs it to map output gradients to
+    input gradients."""
 
     _name = None
 
@@ -26,8 +39,11 @@ class Node:
         self._seq = next(_sequence)
         self.next_functions = ()
         self.metadata = {}
-        self._pre_hooks = None
-        self._hooks = None
+        self._pre_hooks = None        # node pre-hooks: fn(grad_outputs) -> None | tuple
+        self._hooks = None            # node post-hooks: fn(grad_inputs, grad_outputs)
+        self._tensor_hooks = None     # {output_nr: [fn, ...]} in first-registration order
+        self._retain_hooks = None     # {output_nr: fn}
+        self._output_meta = ()
 
     def name(self):
         """The node's name, e.g. 'MulBackward0'."""
@@ -36,8 +52,13 @@ class Node:
     def _sequence_nr(self):
         return self._seq
 
+    @property
+    def requires_grad(self):
+        return True
+
     def register_hook(self, fn):
-        """Call ``fn(grad_inputs, grad_outputs)`` after the node runs."""
+        """Call ``fn(grad_inputs, grad_outputs)`` after the node runs; it may return new
+        grad_inputs."""
         from ..utils.hooks import RemovableHandle
         if self._hooks is None:
             self._hooks = OrderedDict()
@@ -54,17 +75,74 @@ class Node:
         self._pre_hooks[h.id] = fn
         return h
 
+    def _add_tensor_hook(self, nr, fn):
+        from ..utils.hooks import RemovableHandle
+        if self._tensor_hooks is None:
+            self._tensor_hooks = OrderedDict()
+        hooks = self._tensor_hooks.setdefault(nr, OrderedDict())
+        h = RemovableHandle(hooks)
+        hooks[h.id] = fn
+        return h
+
     def __call__(self, *grads):
+        prev = STATE.enabled
         return self.apply(grads)
 
     def __repr__(self):
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
+class SavedOutput:
+    """An output tensor saved by its own node, kept as data only (no reference to the node)."""
+
+    __slots__ = ("array", "dtype", "version", "vc", "output_nr")
+
+    def __init__(self, t):
+        self.array = t._array
+        self.dtype = t._dtype
+        if t._vc is None:
+            t._vc = [0]
+        self.vc = t._vc
+        self.version = t._vc[0]
+        self.output_nr = t._output_nr
+
+    def unpack(self, node):
+        from .._tensor import make_tensor
+        t = make_tensor(self.array, self.dtype)
+        t._vc = self.vc
+        t._grad_fn = node
+        t._requires_grad = True
+        t._output_nr = self.output_nr
+        return t
+
+
+class SavedDict(dict):
+    """``ctx.saved``: values an op kept for its derivative; saved outputs unpack to tensors
+    attached to this node."""
+
+    __slots__ = ("node",)
+
+    def __getitem__(self, key):
+        v = dict.__getitem__(self, key)
+        if type(v) is SavedOutput:
+            node = self.node
+            if node._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            if v.vc[0] != v.version:
+                raise RuntimeError(_version_message_parts(
+                    "FloatTensor", v, node, v.vc[0], v.version))
+            return v.unpack(node)
+        return v
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
 class OpNode(Node):
     """The node of a registered op: ``ctx.inputs`` plus saved values, and the derivative."""
 
     backward_fn = None
+    saves_inputs = True      # False for ops whose derivative never reads ctx.inputs
 
     def __init__(self):
         Node.__init__(self)
@@ -72,45 +150,55 @@ class OpNode(Node):
         self.saved = None
         self._versions = ()
         self._freed = False
-        self._output_meta = ()
         self._input_meta = ()
 
     def __getattr__(self, name):
-        # ctx.<name> reads a saved value (dim, keepdim, result, ...)
-        if name.startswith("_saved_"):
-            key = name[7:]
-            saved = self.__dict__.get("saved") or {}
-            if key in saved:
-                return saved[key]
-            if key in ("self", "other"):
-                inputs = self.__dict__.get("inputs", ())
-                idx = 0 if key == "self" else 1
-                if idx < len(inputs):
-                    return inputs[idx]
-        saved = self.__dict__.get("saved")
-        if saved is not None and name in saved:
-            return saved[name]
+        # ctx.<name> / node._saved_<name> read a saved value (dim, keepdim, result, ...)
+        d = self.__dict__
+        saved = d.get("saved")
+        key = name[7:] if name.startswith("_saved_") else name
+        if saved is not None and key in saved:
+            return saved[key]
+        if name.startswith("_saved_") and key in ("self", "other"):
+            inputs = d.get("inputs", ())
+            idx = 0 if key == "self" else 1
+            if d.get("_freed"):
+                raise RuntimeError(FREED_MESSAGE)
+            if idx < len(inputs):
+                return inputs[idx]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def release(self):
-        """Drop what the forward saved (after a backward without retain_graph)."""
-        if self.inputs or self.saved:
-            self._freed = True
+        """Drop saved tensors (after a backward without retain_graph)."""
+        T = _tensor_cls()
+        had = any(isinstance(x, T) for x in self.inputs)
+        saved = self.saved
+        if saved:
+            for k in list(saved.keys()):
+                v = dict.__getitem__(saved, k)
+                if type(v) is SavedOutput or isinstance(v, T):
+                    had = True
+                    dict.__delitem__(saved, k)
         self.inputs = ()
-        self.saved = None
+        if had:
+            self._freed = True
 
     def check_saved(self):
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         for t, v in zip(self.inputs, self._versions):
             if v is not None and t._version != v:
-                raise RuntimeError(_version_message(t, v))
+                raise RuntimeError(version_message(t, v))
 
     def apply(self, grads):
         self.check_saved()
         fn = type(self).backward_fn
         if fn is None:
-            raise RuntimeError(f"derivative for {self.name()} is not implemented")
+            name = self.name()
+            if name == "NotImplemented":
+                raise RuntimeError(f"derivative for {self.saved.get('op', 'aten::unknown')} is "
+                                   "not implemented")
+            raise RuntimeError(f"derivative for {name} is not implemented")
         grad = grads[0] if len(self._output_meta) <= 1 else grads
         out = fn(self, grad)
         if not isinstance(out, tuple):
@@ -118,7 +206,22 @@ class OpNode(Node):
         return out
 
 
-def _version_message(t, expected):
+def _version_message_parts(type_name, saved, node, current, expected):
+    from .._size import Size  # noqa: F401
+    sizes = "[" + ", ".join(str(s) for s in saved.array.shape) + "]"
+    from .._tensor_type import legacy_type_name
+    from .._tensor import make_tensor
+    tn = legacy_type_name(make_tensor(saved.array, saved.dtype))
+    return (f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{tn} {sizes}], which is output {saved.output_nr} of "
+            f"{forward_op_name(node.name())}, is at version {current}; expected version "
+            f"{expected} instead. Hint: enable anomaly detection to find the operation that "
+            "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+            "check_nan=False).")
+
+
+def version_message(t, expected):
+    """PyTorch's text for a saved tensor modified in place."""
     from .._tensor_type import legacy_type_name
     sizes = "[" + ", ".join(str(s) for s in t._array.shape) + "]"
     fn = t._grad_fn
@@ -145,12 +248,25 @@ def forward_op_name(node_name):
 
 _NODE_CLASSES = {}
 
+# Nodes whose derivative needs no forward input (only shapes, dtypes or saved metadata). They
+# keep no tensors, so, as in PyTorch, their graphs can be run twice without retain_graph.
+NO_SAVED_INPUTS = frozenset((
+    "AddBackward0", "SubBackward0", "RsubBackward1", "NegBackward0", "SumBackward0",
+    "SumBackward1", "MeanBackward0", "MeanBackward1", "ViewBackward0", "UnsafeViewBackward0",
+    "ExpandBackward0", "TransposeBackward0", "PermuteBackward0", "TBackward0",
+    "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
+    "SliceBackward0", "SelectBackward0", "CloneBackward0", "AliasBackward0", "ToCopyBackward0",
+    "AsStridedBackward0", "ConjPhysicalBackward0", "FillBackward2", "ZeroBackward0",
+    "SgnBackward0", "SignBackward0",
+))
+
 
 def node_class(name):
     """The node class called ``name`` (one class per grad_fn name, shared by op variants)."""
     cls = _NODE_CLASSES.get(name)
     if cls is None:
-        cls = type(name, (OpNode,), {"__module__": "builtins"})
+        cls = type(name, (OpNode,), {"__module__": "builtins",
+                                     "saves_inputs": name not in NO_SAVED_INPUTS})
         _NODE_CLASSES[name] = cls
     return cls
 
@@ -162,12 +278,29 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         Node.__init__(self)
+        self._seq = ACCUMULATE_SEQ
         self.variable = variable
+        self._output_meta = ((variable._array.shape, variable._dtype),)
 
     def apply(self, grads):
         from ._leaf import accumulate_grad
-        accumulate_grad(self.variable, grads[0])
+        if grads[0] is not None:
+            accumulate_grad(self.variable, grads[0])
         return ()
+
+
+class GraphRoot(Node):
+    """The hidden first node of a backward call: its edges are the roots."""
+
+    _name = "GraphRoot"
+
+    def __init__(self, edges, grads):
+        Node.__init__(self)
+        self.next_functions = tuple(edges)
+        self._grads = tuple(grads)
+
+    def apply(self, grads):
+        return self._grads
 
 
 def grad_edge(t):
@@ -177,52 +310,106 @@ def grad_edge(t):
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)
+    return (accumulate_node(t), 0)
+
+
+def accumulate_node(t):
+    """The leaf's AccumulateGrad node (cached while alive, as PyTorch does)."""
     ref = t.__dict__.get("_acc_ref")
     node = ref() if ref is not None else None
     if node is None:
         node = AccumulateGrad(t)
         t._acc_ref = weakref.ref(node)
-    return (node, 0)
+    return node
 
 
 def make_node(node_cls, inputs, saved):
     """Build a node for a forward call with ``inputs`` (Tensors or scalars)."""
-    from .._tensor import Tensor
+    T = _tensor_cls()
     node = node_cls()
-    node.inputs = inputs
-    node.saved = saved
     edges = []
     versions = []
     metas = []
     for x in inputs:
-        if isinstance(x, Tensor):
+        if isinstance(x, T):
             edges.append(grad_edge(x))
             versions.append(x._version)
-            metas.append(x._array.shape)
+            metas.append((x._array.shape, x._dtype))
         else:
             edges.append((None, 0))
             versions.append(None)
             metas.append(None)
+    if node_cls.saves_inputs:
+        node.inputs = inputs
+        for x in inputs:
+            if isinstance(x, T) and x._inference:
+                raise RuntimeError(
+                    "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                    "created in inference mode in computation tracked by autograd. To work around "
+                    "this, you can make a clone to get a normal tensor and use it in autograd, or "
+                    "use `torch.no_grad()` instead of `torch.inference_mode()`.")
     node.next_functions = tuple(edges)
     node._versions = tuple(versions)
     node._input_meta = tuple(metas)
+    if saved is not None:
+        sd = SavedDict(saved)
+        sd.node = node
+        node.saved = sd
+    if STATE.anomaly:
+        import traceback
+        node.metadata["traceback_"] = traceback.format_stack()[:-3]
+    return node
+
+
+def record_node(node_cls, inputs, outputs, saved=None):
+    """Attach a new node to ``outputs`` (a Tensor or a sequence) with edges to ``inputs``."""
+    T = _tensor_cls()
+    node = make_node(node_cls, inputs, saved)
+    if isinstance(outputs, T):
+        outputs._grad_fn = node
+        outputs._requires_grad = True
+        node._output_meta = ((outputs._array.shape, outputs._dtype),)
+        outs = (outputs,)
+    else:
+        metas = []
+        outs = outputs
+        for i, o in enumerate(outputs):
+            if o is None:
+                metas.append(None)
+                continue
+            if o._dtype.is_floating_point or o._dtype.is_complex:
+                o._grad_fn = node
+                o._requires_grad = True
+                o._output_nr = i
+            metas.append((o._array.shape, o._dtype))
+        node._output_meta = tuple(metas)
+    sd = node.saved
+    if sd:
+        # an output saved by its own node is stored as data (no node <-> output cycle)
+        for k in list(sd.keys()):
+            v = dict.__getitem__(sd, k)
+            if isinstance(v, T):
+                for o in outs:
+                    if v is o:
+                        dict.__setitem__(sd, k, SavedOutput(v))
+                        break
     return node
 
 
 def rebase_inplace(t, node_cls, inputs, saved):
-    """After an in-place op on ``t``: its history becomes ``node_cls`` over its old history."""
-    # NOTE: the node's first input is the tensor's previous value; since the data was
-    # overwritten, formulas that need the old value of ``t`` cannot run (issue: CopySlices
-    # and full in-place semantics are the autograd issue's scope).
-    from .._tensor import Tensor, make_tensor
+    """After an in-place op on ``t``: its history becomes ``node_cls`` over its old history.
+
+    ``inputs[0]`` stands for ``t``'s value before the op (its data is already overwritten, so
+    formulas that need it must have saved what they need in ``saved``).
+    """
+    from .._tensor import make_tensor
     prev = make_tensor(t._array, t._dtype)
     prev._requires_grad = t._requires_grad
     prev._grad_fn = t._grad_fn
     prev._output_nr = t._output_nr
     if t._requires_grad and t._grad_fn is None:
-        ref = t.__dict__.get("_acc_ref")
-        if ref is not None:
-            prev._acc_ref = ref
+        prev._acc_ref = t.__dict__.get("_acc_ref") or weakref.ref(accumulate_node(t))
+        # the AccumulateGrad node must stay alive while the new node points at it
     inputs = (prev,) + tuple(inputs[1:])
     node = make_node(node_cls, inputs, saved)
     node._versions = (None,) + node._versions[1:]
@@ -230,3 +417,8 @@ def rebase_inplace(t, node_cls, inputs, saved):
     t._grad_fn = node
     t._requires_grad = True
     t._output_nr = 0
+    if saved:
+        for k in list(node.saved.keys()):
+            if dict.__getitem__(node.saved, k) is t:
+                dict.__setitem__(node.saved, k, SavedOutput(t))
+    return node
