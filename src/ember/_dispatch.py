@@ -387,13 +387,15 @@ class BinaryOp:
             res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
         if inplace:
             check_inplace(a)
-            grad = needs_grad(a, b)
+            grad = needs_grad(a, b) and self.node_cls is not None
+            # the derivative may need self's value from before the op
+            old = a._array.copy() if grad and self.node_cls.saves_inputs else None
             if a._array.shape == () and type(res) is not _ndarray:
                 res = _asarray(res)
             np.copyto(a._array, res, casting="unsafe")
             a._bump_version()
-            if grad and self.node_cls is not None:
-                _graph.rebase_inplace(a, self.node_cls, (a, b), extra)
+            if grad:
+                _graph.rebase_inplace(a, self.node_cls, (a, b), extra, old=old)
             return a
         if out is not None:
             if needs_grad(a, b):
@@ -462,6 +464,7 @@ class BinaryOp:
             if not isinstance(other, Tensor):
                 other = bind(other, self_name)
             return run(self, other, inplace=True)
+        inplace.__name__ = self_name
         return inplace
 
 
@@ -532,6 +535,35 @@ def make_binder(name, binding, argnames=("input", "other"), signatures=None):
 Tensor.__array_priority__ = 1000
 
 
+def _binary_method(op, name, bind_method):
+    def meth(self, other):
+        if not isinstance(other, Tensor):
+            other = bind_method(other, name)
+        return op(self, other)
+    meth.__name__ = name
+    return meth
+
+
+def alias_binary(fn, alias, *, method=True, inplace=True):
+    """Bind ``alias`` (e.g. 'greater' for gt) as function and methods; errors name the alias."""
+    op = fn.op
+    bind_function, bind_method = make_binder(alias, fn.binding)
+
+    def afn(input, other, *, out=None):
+        input, other = bind_function(input, other, {} if out is None else {"out": out})
+        return op(input, other, out=out)
+    afn.__name__ = afn.__qualname__ = alias
+    afn.__doc__ = fn.__doc__
+    afn.op = op
+    afn.binding = fn.binding
+    FUNCTIONS[alias] = afn
+    if method:
+        setattr(Tensor, alias, _binary_method(op, alias, bind_method))
+    if inplace:
+        setattr(Tensor, alias + "_", op.make_inplace(bind_method))
+    return afn
+
+
 def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
                      safe_cast=True, precheck=None, method=True, inplace=True, function=True,
                      operators=(), scalar_first=True, binding=None):
@@ -556,15 +588,11 @@ def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=Non
         fn.__doc__ = forward.__doc__
         fn.op = op
         fn.derivative = op.derivative
+        fn.binding = binding
         if function:
             FUNCTIONS[name] = fn
         if method:
-            def meth(self, other):
-                if not isinstance(other, Tensor):
-                    other = bind_method(other, name)
-                return op(self, other)
-            meth.__name__ = name
-            setattr(Tensor, name, meth)
+            setattr(Tensor, name, _binary_method(op, name, bind_method))
         if inplace:
             setattr(Tensor, name + "_", op.make_inplace(bind_method))
         for dunder in operators:
@@ -625,11 +653,12 @@ class UnaryOp:
         res = self.forward(array_as(x, compute))
         if inplace:
             check_inplace(x)
-            grad = needs_grad(x)
+            grad = needs_grad(x) and self.node_cls is not None
+            old = x._array.copy() if grad and self.node_cls.saves_inputs else None
             np.copyto(x._array, res, casting="unsafe")
             x._bump_version()
-            if grad and self.node_cls is not None:
-                _graph.rebase_inplace(x, self.node_cls, (x,), None)
+            if grad:
+                _graph.rebase_inplace(x, self.node_cls, (x,), {"result": x}, old=old)
             return x
         if out is not None:
             return write_out(out, _asarray(res), self.name)

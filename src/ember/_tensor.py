@@ -220,6 +220,8 @@ class Tensor:
     # ---------------------------------------------------------------- autograd facts
     @property
     def requires_grad(self):
+        if self._base is not None and "_rebased_at" in self._base.__dict__:
+            _graph.refresh_view(self)
         return self._requires_grad
 
     @requires_grad.setter
@@ -235,6 +237,8 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and "_rebased_at" in self._base.__dict__:
+            _graph.refresh_view(self)
         return self._grad_fn
 
     @property

@@ -12,7 +12,7 @@ from .._backend import as_strided as _as_strided
 from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, contiguous_strides, channels_last_strides,
                               is_contiguous as _is_contiguous)
-from ..autograd.graph import node_class
+from ..autograd.graph import node_class, view_stamp as _view_stamp
 from ..autograd.grad_mode import STATE as _GRAD
 
 
@@ -25,6 +25,8 @@ def make_view(src, arr, node_name=None, saved=None, dtype=None):
     t._vc = vc
     base = src._base
     t._base = base if base is not None else src
+    if "_rebased_at" in t._base.__dict__:
+        t._created_at = _view_stamp()
     if src._inference:
         t._inference = True
     if src._requires_grad:

@@ -224,6 +224,7 @@ def version_message(t, expected):
     """PyTorch's text for a saved tensor modified in place."""
     from .._tensor_type import legacy_type_name
     sizes = "[" + ", ".join(str(s) for s in t._array.shape) + "]"
+    refresh_view(t)
     fn = t._grad_fn
     where = ""
     if fn is not None:
@@ -305,6 +306,8 @@ class GraphRoot(Node):
 
 def grad_edge(t):
     """The (node, input_nr) edge that gradients for tensor ``t`` flow into."""
+    if t._base is not None and "_rebased_at" in t._base.__dict__:
+        refresh_view(t)
     if not t._requires_grad:
         return (None, 0)
     fn = t._grad_fn
@@ -396,29 +399,193 @@ def record_node(node_cls, inputs, outputs, saved=None):
     return node
 
 
-def rebase_inplace(t, node_cls, inputs, saved):
-    """After an in-place op on ``t``: its history becomes ``node_cls`` over its old history.
+# ---------------------------------------------------------------------------- in-place history
+# A global clock orders history rewrites of bases against the creation of their views, so a
+# view whose base was modified in place after it was made regenerates its grad_fn lazily.
+_CLOCK = [0]
 
-    ``inputs[0]`` stands for ``t``'s value before the op (its data is already overwritten, so
-    formulas that need it must have saved what they need in ``saved``).
+
+def _tick():
+    _CLOCK[0] += 1
+    return _CLOCK[0]
+
+
+def view_stamp():
+    """The clock value a freshly made view records (see ``refresh_view``)."""
+    return _CLOCK[0]
+
+
+def rebase_inplace(t, node_cls, inputs, saved, old=None):
+    """After an in-place op on ``t``, rewrite the graph as PyTorch does.
+
+    ``inputs[0]`` stands for ``t`` before the op; ``old`` is a copy of its previous data when the
+    derivative needs it (the data of ``t`` itself is already overwritten). On a plain tensor the
+    op's node becomes ``t.grad_fn`` over ``t``'s old history. On a view, the base's history
+    becomes ``CopySlices`` (old base history + the op) and the view's ``AsStridedBackward0``.
     """
     from .._tensor import make_tensor
-    prev = make_tensor(t._array, t._dtype)
-    prev._requires_grad = t._requires_grad
-    prev._grad_fn = t._grad_fn
-    prev._output_nr = t._output_nr
-    if t._requires_grad and t._grad_fn is None:
-        prev._acc_ref = t.__dict__.get("_acc_ref") or weakref.ref(accumulate_node(t))
-        # the AccumulateGrad node must stay alive while the new node points at it
-    inputs = (prev,) + tuple(inputs[1:])
-    node = make_node(node_cls, inputs, saved)
-    node._versions = (None,) + node._versions[1:]
+    arr = old if old is not None else t._array
+    prev = make_tensor(arr, t._dtype)
+    base = t._base
+    if base is not None:
+        # only the flag matters: CopySlices routes the view's gradient itself
+        prev._requires_grad = t._requires_grad or base._requires_grad
+    else:
+        prev._requires_grad = t._requires_grad
+        prev._grad_fn = t._grad_fn
+        prev._output_nr = t._output_nr
+        if t._requires_grad and t._grad_fn is None:
+            prev._acc_ref = t.__dict__.get("_acc_ref") or weakref.ref(accumulate_node(t))
+    node = make_node(node_cls, (prev,) + tuple(inputs[1:]), saved)
+    # inputs were saved before the op ran: one sharing t's counter saw the pre-op version
+    vc = t._vc
+    node._versions = (None,) + tuple(
+        v - 1 if v is not None and inputs[i + 1]._vc is vc else v
+        for i, v in enumerate(node._versions[1:]))
     node._output_meta = ((t._array.shape, t._dtype),)
-    t._grad_fn = node
-    t._requires_grad = True
-    t._output_nr = 0
     if saved:
         for k in list(node.saved.keys()):
             if dict.__getitem__(node.saved, k) is t:
                 dict.__setitem__(node.saved, k, SavedOutput(t))
+    if base is None:
+        t._grad_fn = node
+        t._requires_grad = True
+        t._output_nr = 0
+        return node
+    refresh_view(base)   # a base that is itself stale cannot be (it has no base), but be safe
+    geometry = ViewGeometry(base, t)
+    cs = CopySlices(base, geometry, node)
+    base._grad_fn = cs
+    base._requires_grad = True
+    base._output_nr = 0
+    base._rebased_at = _tick()
+    _set_view_history(t, base, geometry)
     return node
+
+
+class ViewGeometry:
+    """Where a view's elements sit inside its base: flat (row-major logical) indices into the
+    base for every element of the view."""
+
+    def __init__(self, base, view):
+        import numpy as np
+        from .._backend import data_ptr
+        from .._tensor import strides_of
+        b, v = base._array, view._array
+        isz = b.itemsize
+        bstr = strides_of(b)
+        addr = np.zeros(b.shape, np.int64)
+        for d, (n, st) in enumerate(zip(b.shape, bstr)):
+            shape = [1] * b.ndim
+            shape[d] = n
+            addr = addr + (np.arange(n, dtype=np.int64) * st).reshape(shape)
+        offset = (data_ptr(v) - data_ptr(b)) // isz if v.size and b.size else 0
+        vaddr = np.full(v.shape, offset, np.int64)
+        for d, (n, st) in enumerate(zip(v.shape, strides_of(v))):
+            shape = [1] * v.ndim
+            shape[d] = n
+            vaddr = vaddr + (np.arange(n, dtype=np.int64) * st).reshape(shape)
+        lo = int(addr.min()) if addr.size else 0
+        table = np.full((int(addr.max()) - lo + 1) if addr.size else 0, -1, np.int64)
+        table[addr.reshape(-1) - lo] = np.arange(addr.size, dtype=np.int64)
+        self.flat_index = table[vaddr - lo] if vaddr.size else vaddr
+        self.base_shape = b.shape
+        self.view_shape = v.shape
+        self.base_numel = b.size
+
+    def take(self, g):
+        """The view's region of a base-shaped tensor ``g`` (differentiable)."""
+        from .._tensor import make_tensor
+        idx = make_tensor(self.flat_index, _int64())
+        return g.reshape(-1)[idx]
+
+    def place(self, g_base, g_view):
+        """``g_base`` with the view's region replaced by ``g_view`` (None: zeros)."""
+        from .._tensor import make_tensor
+        idx = make_tensor(self.flat_index, _int64())
+        flat = g_base.reshape(-1).clone()
+        if g_view is None:
+            flat[idx] = 0
+        else:
+            flat[idx] = g_view.to(flat.dtype) if g_view.dtype is not flat.dtype else g_view
+        return flat.reshape(self.base_shape)
+
+    def scatter(self, g_view, dtype):
+        """A base-shaped tensor of zeros with ``g_view`` in the view's region."""
+        import numpy as np
+        from .._tensor import make_tensor
+        z = make_tensor(np.zeros(self.base_numel, dtype.np), dtype)
+        return self.place(z, g_view).reshape(self.base_shape)
+
+
+def _int64():
+    from .. import _dtype
+    return _dtype.int64
+
+
+class CopySlices(Node):
+    """The base's node after an in-place op on one of its views: the base's old gradient with
+    the view's region routed through the in-place op's derivative."""
+
+    _name = "torch::autograd::CopySlices"
+
+    def __init__(self, base, geometry, fn):
+        Node.__init__(self)
+        self.fn = fn
+        self.geometry = geometry
+        old_edge = grad_edge(base) if base._requires_grad else (None, 0)
+        self.next_functions = (old_edge,) + tuple(fn.next_functions[1:])
+        self._input_meta = ((base._array.shape, base._dtype),) + tuple(fn._input_meta[1:])
+        self._output_meta = ((base._array.shape, base._dtype),)
+
+    def apply(self, grads):
+        g = grads[0]
+        geo = self.geometry
+        res = self.fn.apply((geo.take(g),))
+        g_base = geo.place(g, res[0] if len(res) else None)
+        return (g_base,) + tuple(res[1:])
+
+
+class AsStridedBackward0(OpNode):
+    """A view's node after its base's history was rewritten: scatter into the base's shape."""
+
+    saves_inputs = False
+
+    def apply(self, grads):
+        geo = self.saved["geometry"]
+        g = grads[0]
+        return (geo.scatter(g, g._dtype),)
+
+
+AsStridedBackward0.__module__ = "builtins"
+_NODE_CLASSES["AsStridedBackward0"] = AsStridedBackward0
+
+
+def _set_view_history(v, base, geometry=None):
+    if geometry is None:
+        geometry = ViewGeometry(base, v)
+    node = AsStridedBackward0()
+    sd = SavedDict({"geometry": geometry})
+    sd.node = node
+    node.saved = sd
+    node.next_functions = ((base._grad_fn, 0),)
+    node._input_meta = ((base._array.shape, base._dtype),)
+    node._output_meta = ((v._array.shape, v._dtype),)
+    v._grad_fn = node
+    v._requires_grad = True
+    v._output_nr = 0
+    v._created_at = _CLOCK[0]
+
+
+def refresh_view(t):
+    """Regenerate a stale view's grad_fn after its base's history was rewritten in place."""
+    base = t._base
+    if base is None:
+        return
+    rebased = base.__dict__.get("_rebased_at")
+    if rebased is None or rebased <= t.__dict__.get("_created_at", 0):
+        return
+    if base._requires_grad and base._grad_fn is not None:
+        _set_view_history(t, base)
+    else:
+        t._created_at = _CLOCK[0]
