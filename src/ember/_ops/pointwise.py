@@ -8,7 +8,8 @@ import numpy as np
 from .. import _dtype as D
 from .._dispatch import (pointwise_binary, pointwise_unary, DEFAULT, INT_TO_FLOAT, ALWAYS_BOOL,
                          COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, FUNCTIONS, BinaryOp,
-                         as_operand, type_name, missing_kernel)
+                         as_operand, type_name, missing_kernel, NUMBER_FIRST, TENSORS,
+                         alias_binary)
 from .._tensor import Tensor
 
 _B = D.bool_
@@ -181,8 +182,7 @@ def _needs(x):
     return isinstance(x, Tensor) and x._requires_grad
 
 
-FUNCTIONS["multiply"] = mul
-Tensor.multiply, Tensor.multiply_ = Tensor.mul, Tensor.mul_
+alias_binary(mul, "multiply")
 
 
 # ---------------------------------------------------------------------------- div
@@ -324,7 +324,8 @@ def _remainder_kernel(a, b):
 
 
 @pointwise_binary("remainder", kernel="remainder_cpu", missing=_NO_INT_DIV,
-                  grad_fn="RemainderBackward0", operators=("__mod__", "__imod__"))
+                  grad_fn="RemainderBackward0", operators=("__mod__", "__imod__"),
+                  binding=NUMBER_FIRST)
 def remainder(a, b):
     return _remainder_kernel(a, b)
 
@@ -527,46 +528,49 @@ lt = _comparison("lt", np.less, _ORDER_MISSING, "__lt__", "__gt__")
 le = _comparison("le", np.less_equal, _ORDER_MISSING, "__le__", "__ge__")
 gt = _comparison("gt", np.greater, _ORDER_MISSING, "__gt__", "__lt__")
 ge = _comparison("ge", np.greater_equal, _ORDER_MISSING, "__ge__", "__le__")
-FUNCTIONS.update(greater=gt, greater_equal=ge, less=lt, less_equal=le, not_equal=ne)
-for _alias, _orig in (("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
-                      ("less_equal", "le"), ("not_equal", "ne")):
-    setattr(Tensor, _alias, getattr(Tensor, _orig))
-    setattr(Tensor, _alias + "_", getattr(Tensor, _orig + "_"))
+for _alias, _orig in (("greater", gt), ("greater_equal", ge), ("less", lt),
+                      ("less_equal", le), ("not_equal", ne)):
+    alias_binary(_orig, _alias)
 
 
 # ---------------------------------------------------------------------------- logical, bitwise
 @pointwise_binary("logical_and", kind=ALWAYS_BOOL, missing=WIDE_UNSIGNED | {D.complex32},
-                  safe_cast=False, scalar_first=False)
+                  safe_cast=False, binding=TENSORS)
 def logical_and(a, b):
     return np.logical_and(a, b)
 
 
 @pointwise_binary("logical_or", kind=ALWAYS_BOOL, missing=WIDE_UNSIGNED | {D.complex32},
-                  safe_cast=False, scalar_first=False)
+                  safe_cast=False, binding=TENSORS)
 def logical_or(a, b):
     return np.logical_or(a, b)
 
 
 @pointwise_binary("logical_xor", kind=ALWAYS_BOOL, missing=WIDE_UNSIGNED | {D.complex32},
-                  safe_cast=False, scalar_first=False)
+                  safe_cast=False, binding=TENSORS)
 def logical_xor(a, b):
     return np.logical_xor(a, b)
 
 
 _BITWISE_MISSING = FLOATS | COMPLEX
+# the shift kernels also lack bool and the wide unsigned types (unlike &, |, ^)
+_SHIFT_MISSING = _BITWISE_MISSING | WIDE_UNSIGNED | {D.bool_}
 
 
-@pointwise_binary("bitwise_and", missing=_BITWISE_MISSING, operators=("__and__", "__rand__", "__iand__"))
+@pointwise_binary("bitwise_and", missing=_BITWISE_MISSING, binding=NUMBER_FIRST,
+                  operators=("__and__", "__rand__", "__iand__"))
 def bitwise_and(a, b):
     return np.bitwise_and(a, b)
 
 
-@pointwise_binary("bitwise_or", missing=_BITWISE_MISSING, operators=("__or__", "__ror__", "__ior__"))
+@pointwise_binary("bitwise_or", missing=_BITWISE_MISSING, binding=NUMBER_FIRST,
+                  operators=("__or__", "__ror__", "__ior__"))
 def bitwise_or(a, b):
     return np.bitwise_or(a, b)
 
 
-@pointwise_binary("bitwise_xor", missing=_BITWISE_MISSING, operators=("__xor__", "__rxor__", "__ixor__"))
+@pointwise_binary("bitwise_xor", missing=_BITWISE_MISSING, binding=NUMBER_FIRST,
+                  operators=("__xor__", "__rxor__", "__ixor__"))
 def bitwise_xor(a, b):
     return np.bitwise_xor(a, b)
 
@@ -588,14 +592,14 @@ def _shift_kernel(np_fn):
     return kernel
 
 
-@pointwise_binary("bitwise_left_shift", kernel="lshift_cpu", missing=_BITWISE_MISSING | {D.bool_},
-                  operators=("__lshift__", "__ilshift__"))
+@pointwise_binary("bitwise_left_shift", kernel="lshift_cpu", missing=_SHIFT_MISSING,
+                  binding=NUMBER_FIRST, operators=("__lshift__", "__ilshift__"))
 def bitwise_left_shift(a, b):
     return _shift_kernel(np.left_shift)(a, b)
 
 
-@pointwise_binary("bitwise_right_shift", kernel="rshift_cpu", missing=_BITWISE_MISSING | {D.bool_},
-                  operators=("__rshift__", "__irshift__"))
+@pointwise_binary("bitwise_right_shift", kernel="rshift_cpu", missing=_SHIFT_MISSING,
+                  binding=NUMBER_FIRST, operators=("__rshift__", "__irshift__"))
 def bitwise_right_shift(a, b):
     return _shift_kernel(np.right_shift)(a, b)
 
@@ -617,16 +621,11 @@ def _minmax_precheck(name):
         for x in (a, b):
             if isinstance(x, Tensor) and x._dtype.is_complex:
                 raise RuntimeError(f"{name} not implemented for complex tensors.")
-        for i, x in enumerate((a, b)):
-            if not isinstance(x, Tensor):
-                arg = "input" if i == 0 else "other"
-                raise TypeError(f"{name}(): argument '{arg}' (position {i + 1}) must be Tensor, "
-                                f"not {type_name(x)}")
     return check
 
 
 @pointwise_binary("maximum", kernel="maximum_cpu", missing=WIDE_UNSIGNED, grad_fn="MaximumBackward0",
-                  precheck=_minmax_precheck("maximum"), scalar_first=False)
+                  precheck=_minmax_precheck("maximum"), binding=TENSORS)
 def maximum(a, b):
     return np.maximum(a, b)
 
@@ -639,7 +638,7 @@ def _(ctx, grad):
 
 
 @pointwise_binary("minimum", kernel="minimum_cpu", missing=WIDE_UNSIGNED, grad_fn="MinimumBackward0",
-                  precheck=_minmax_precheck("minimum"), scalar_first=False)
+                  precheck=_minmax_precheck("minimum"), binding=TENSORS)
 def minimum(a, b):
     return np.minimum(a, b)
 
