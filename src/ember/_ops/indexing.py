@@ -298,15 +298,22 @@ def _value_operand(self, value):
 
 def setitem(self, key, value):
     value = _value_operand(self, value)
-    if _GRAD.enabled and self._requires_grad and self._grad_fn is None:
+    track = _GRAD.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
+    if track and self._requires_grad and self._grad_fn is None and self._base is None:
+        if _has_array_index(key):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    prev = _GRAD.enabled
-    _GRAD.enabled = False          # locating the target records no graph
-    try:
-        view, adv = _split_key(self, key)
-    finally:
-        _GRAD.enabled = prev
+    if track:
+        view, adv = _split_key(self, key)        # a view with history, as PyTorch makes
+    else:
+        prev = _GRAD.enabled
+        _GRAD.enabled = False                    # locating the target records no graph
+        try:
+            view, adv = _split_key(self, key)
+        finally:
+            _GRAD.enabled = prev
     check_inplace(view)
     target = view._array
     if adv is None:
@@ -335,11 +342,23 @@ def setitem(self, key, value):
             target[adv] = value._array
         else:
             target[adv] = _fill_value(value, self._dtype)
-    self._bump_version()
-    if _GRAD.enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
-        name = "CopySlices" if adv is None else "IndexPutBackward0"
-        inputs = (self, value) if isinstance(value, Tensor) else (self,)
-        rebase_inplace(self, node_class(name), inputs, {"key": _np_key_of(self, key)})
+    view._bump_version()
+    if track:
+        if view is self and adv is None:
+            view = make_view(self, self._array.view(), None)
+        is_t = isinstance(value, Tensor)
+        if adv is None:
+            node = node_class("CopyBackwards") if is_t else node_class("FillBackward3")
+            rebase_inplace(view, node, (view, value) if is_t else (view,), None)
+        else:
+            rebase_inplace(view, node_class("IndexPutBackward0"),
+                           (view, value) if is_t else (view,), {"indices": adv})
+
+
+def _has_array_index(key):
+    """True when the key holds no basic part, only tensor/array/list indices."""
+    items = key if isinstance(key, tuple) else (key,)
+    return all(_is_array_like(k) for k in items)
 
 
 def _fill_value(v, dt):
@@ -350,32 +369,20 @@ def _fill_value(v, dt):
     return v
 
 
-def _np_key_of(self, key):
-    """A NumPy key selecting the same elements of ``self`` (for the backward of setitem)."""
-    view, adv = _split_key(make_tensor(np.arange(self._array.size).reshape(self._array.shape),
-                                       D.int64), key)
-    flat = view._array if adv is None else view._array[adv]
-    return np.unravel_index(np.asarray(flat).reshape(-1), self._array.shape), flat.shape
-
-
-def _setitem_grad(ctx, grad):
-    (coords, shape) = ctx.saved["key"]
+def _index_put_grad(ctx, grad):
+    key = ctx.saved["indices"]
     g_self = grad.clone()
-    g_self._array[coords] = 0
-    if len(ctx.inputs) == 1:
+    g_self[key] = 0
+    if len(ctx.next_functions) == 1:
         return (g_self,)
-    v = ctx.inputs[1]
-    if not v._requires_grad:
-        return g_self, None
-    from ..autograd.engine import _sum_to
-    gv = make_tensor(np.ascontiguousarray(grad._array[coords].reshape(shape)), grad._dtype)
-    return g_self, _sum_to(gv, v._array.shape)
+    return g_self, grad[key]
 
 
-_cs = node_class("CopySlices")
-_cs._name = "torch::autograd::CopySlices"
-_cs.backward_fn = staticmethod(_setitem_grad)
-node_class("IndexPutBackward0").backward_fn = staticmethod(_setitem_grad)
+node_class("IndexPutBackward0").backward_fn = staticmethod(_index_put_grad)
+node_class("IndexPutBackward0").saves_inputs = False
+_fill3 = node_class("FillBackward3")
+_fill3.saves_inputs = False
+_fill3.backward_fn = staticmethod(lambda ctx, grad: grad * 0)
 
 Tensor.__getitem__ = getitem
 Tensor.__setitem__ = setitem

@@ -488,7 +488,7 @@ class ViewGeometry:
         lo = int(addr.min()) if addr.size else 0
         table = np.full((int(addr.max()) - lo + 1) if addr.size else 0, -1, np.int64)
         table[addr.reshape(-1) - lo] = np.arange(addr.size, dtype=np.int64)
-        self.flat_index = table[vaddr - lo] if vaddr.size else vaddr
+        self.flat_index = np.asarray(table[vaddr - lo]) if vaddr.size else vaddr
         self.base_shape = b.shape
         self.view_shape = v.shape
         self.base_numel = b.size
