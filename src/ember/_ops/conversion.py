@@ -138,7 +138,7 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         from .creation import LEGACY
         if name not in LEGACY:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = LEGACY[name]._dtype
+        dtype = LEGACY[name].dtype
     elif hasattr(dtype, "_dtype") and not isinstance(dtype, D.dtype):
         dtype = dtype._dtype
     return self.to(dtype)

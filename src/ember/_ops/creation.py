@@ -5,37 +5,94 @@ dtype inference follows PyTorch (Python floats take the default dtype), never Nu
 """
 import math
 import numbers
+import operator
+import warnings
 
 import numpy as np
 
 from .. import _dtype as D
 from .._device import CPU, as_device, device as _device_cls
 from .._dispatch import FUNCTIONS, tensor_method
-from .._tensor import Tensor, make_tensor, _new
+from .._tensor import Tensor, make_tensor, _new, strides_of
+from .._size import Size
 from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, channels_last_strides, contiguous_strides)
-from .._backend import as_strided as _as_strided
+from .._backend import as_strided as _as_strided, copy_with_strides, empty_strided as _empty_strided_array
+from .._memory_format import preserve_strides, infer_dense_strides, strides_for_format
 from ..autograd.grad_mode import STATE as _GRAD
 
 
 # ---------------------------------------------------------------------------- helpers
-def parse_size(size, fname):
-    """``(2, 3)``, ``((2, 3),)``, ``(Size,)`` -> a tuple of ints, with PyTorch's checks."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    elif len(size) == 1 and isinstance(size[0], Tensor) and size[0]._array.ndim == 1:
-        size = size[0].tolist()
+def arg_type_name(x):
+    """The type name PyTorch's argument parser prints (``numpy.float64``, ``Tensor``, ...)."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    t = type(x)
+    if t.__module__ == "numpy":
+        return "numpy." + t.__name__
+    return t.__name__
+
+
+def _is_int_arg(x):
+    """An int argument as PyTorch's parser sees one: no bools, no floats; NumPy integers and
+    one-element integer tensors pass."""
+    if type(x) is int:
+        return True
+    if isinstance(x, (bool, np.bool_, float, np.floating, complex, np.complexfloating)):
+        return False
+    if isinstance(x, Tensor):
+        return x._dtype.category == 1 and x._array.size == 1
+    return hasattr(x, "__index__")
+
+
+def _int_list(seq, fname, argname):
+    if len(seq) and not _is_int_arg(seq[0]):
+        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be tuple of ints, but "
+                        f"found element of type {arg_type_name(seq[0])} at pos 0")
     out = []
-    for i, s in enumerate(size):
-        if isinstance(s, bool) or not hasattr(s, "__index__"):
-            got = ", ".join(type(x).__name__ for x in size)
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(s).__name__} at pos {i}")
-        v = s.__index__()
-        if v < 0:
-            raise RuntimeError(f"{fname}: Dimension size must be non-negative.")
-        out.append(v)
+    for i, s in enumerate(seq):
+        if type(s) is int:
+            out.append(s)
+        elif isinstance(s, (bool, Tensor)) or (hasattr(s, "__index__") and not isinstance(
+                s, (np.floating, np.complexfloating))):
+            out.append(operator.index(s))
+        else:
+            raise TypeError(f"{fname}(): argument '{argname}' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{arg_type_name(s)}\"")
     return tuple(out)
+
+
+def size_arg(size, fname, argname="size", varargs=True):
+    """A ``size`` argument as PyTorch parses it: ints as varargs (``zeros(2, 3)``) or one
+    tuple/list/Size (``zeros((2, 3))``); PyTorch's TypeErrors otherwise."""
+    if len(size) == 1:
+        s = size[0]
+        if isinstance(s, (tuple, list)):
+            return _int_list(s, fname, argname)
+        if _is_int_arg(s):
+            return (operator.index(s),)
+        raise TypeError(f"{fname}(): argument '{argname}' (position 1) must be tuple of ints, not "
+                        f"{arg_type_name(s)}")
+    if not size:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "{argname}"')
+    if not varargs or not _is_int_arg(size[0]):
+        raise TypeError(f"{fname}() takes 1 positional argument but {len(size)} were given")
+    return _int_list(size, fname, argname)
+
+
+def check_nonnegative(shape):
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"[{', '.join(map(str, shape))}]")
+    return shape
+
+
+def parse_size(size, fname):
+    """``(2, 3)``, ``((2, 3),)``, ``(Size,)`` -> a tuple of non-negative ints, with PyTorch's
+    errors."""
+    return check_nonnegative(size_arg(size, fname))
 
 
 def check_device(device):
@@ -67,172 +124,482 @@ def finish(t, requires_grad=False, device=None):
     return t
 
 
-def _dtype_arg(dtype):
+_PY_TYPE_DTYPES = {float: D.float64, int: D.int64, bool: D.bool_, complex: D.complex128}
+
+
+def _dtype_arg(dtype, fname=None):
+    """A ``dtype=`` argument: an ember dtype, or Python's float/int/bool/complex."""
     if dtype is None or isinstance(dtype, D.dtype):
         return dtype
-    if dtype in (float,):
-        return D.float64
-    if dtype is int:
-        return D.int64
-    if dtype is bool:
-        return D.bool_
-    if dtype is complex:
-        return D.complex128
     try:
-        return D.from_numpy_dtype(np.dtype(dtype))
-    except TypeError:
-        raise TypeError(f"dtype must be ember.dtype, not {type(dtype).__name__}") from None
+        return _PY_TYPE_DTYPES[dtype]
+    except (KeyError, TypeError):
+        pass
+    if fname is None:
+        # internal callers (Tensor.to, ...) also take NumPy dtypes
+        try:
+            return D.from_numpy_dtype(np.dtype(dtype))
+        except TypeError:
+            raise TypeError(f"dtype must be torch.dtype, not {arg_type_name(dtype)}") from None
+    raise TypeError(f"{fname}(): argument 'dtype' must be torch.dtype, not {arg_type_name(dtype)}")
+
+
+def _check_holdable(dt):
+    if dt.np is None:
+        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
 
 
 def _alloc(shape, dt, fill=None, memory_format=contiguous_format):
-    if dt.np is None:
-        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
-    if fill is None:
-        arr = np.empty(shape, dt.np)
-    elif fill == 0:
-        arr = np.zeros(shape, dt.np)
-    else:
-        arr = np.full(shape, fill, dt.np)
-    if memory_format is channels_last or memory_format is channels_last_3d:
-        arr = _layout_channels_last(arr, shape)
+    """A fresh array of ``shape`` (filled with a Python number, or uninitialised) laid out in
+    ``memory_format``."""
+    _check_holdable(dt)
+    if memory_format is contiguous_format:
+        if 0 in shape:
+            return _empty_strided_array(shape, contiguous_strides(shape), dt.np)
+        if fill is None:
+            return np.empty(shape, dt.np)
+        if fill == 0:
+            return np.zeros(shape, dt.np)
+        return np.full(shape, fill, dt.np)
+    arr = _empty_strided_array(shape, strides_for_format(shape, memory_format), dt.np)
+    if fill is not None and arr.size:
+        arr[...] = fill
     return arr
 
 
-def _layout_channels_last(arr, shape):
-    order = (0, 2, 3, 1) if len(shape) == 4 else (0, 2, 3, 4, 1)
-    if len(shape) not in (4, 5):
-        raise RuntimeError("required rank 4 tensor to use channels_last format")
-    inv = np.argsort(order)
-    return np.ascontiguousarray(arr.transpose(order)).transpose(inv)
+# ---------------------------------------------------------------------------- checked scalars
+# PyTorch converts a Scalar argument (full's fill_value, fill_'s value) to the tensor's type
+# with an overflow check; the message names the C++ type.
+_CPP_SCALAR = {
+    "bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+    "int64": "int64_t", "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t",
+    "float16": "c10::Half", "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+    "complex32": "c10::complex<c10::Half>", "complex64": "c10::complex<float>",
+    "complex128": "c10::complex<double>", "float8_e4m3fn": "c10::Float8_e4m3fn",
+    "float8_e5m2": "c10::Float8_e5m2", "float8_e4m3fnuz": "c10::Float8_e4m3fnuz",
+    "float8_e5m2fnuz": "c10::Float8_e5m2fnuz",
+}
+
+
+def scalar_arg(value, fname, argname="fill_value", pos=2):
+    """A Scalar argument as a Python bool/int/float/complex (0-dim tensors and NumPy scalars
+    read as PyTorch reads them); TypeError for anything else."""
+    t = type(value)
+    if t is int or t is float or t is bool or t is complex:
+        if t is int and not (-(1 << 63) <= value < (1 << 64)):
+            raise OverflowError("int too big to convert" if value > 0 else
+                                "can't convert negative int to unsigned")
+        return value
+    if isinstance(value, Tensor):
+        if value._array.ndim == 0:
+            return value.item()
+    elif isinstance(value, (np.generic, bool, int, float, complex)):
+        try:
+            return D.normalize_scalar(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be Number, not "
+                    f"{arg_type_name(value)}")
+
+
+def checked_scalar(value, dt):
+    """``value`` (a Python number) converted to ``dt`` as a NumPy scalar, raising PyTorch's
+    ``value cannot be converted to type ... without overflow``."""
+    cat = dt.category
+    if cat == 0:
+        return np.bool_(value != 0)
+    t = type(value)
+    if t is complex:
+        if cat < 3 and value.imag:
+            raise _scalar_overflow(dt)
+        if cat < 3:
+            value = value.real
+            t = float
+    if cat == 1:
+        info = np.iinfo(dt.np)
+        hi = int(info.max)
+        lo = int(info.min)
+        if t is float:
+            if not (lo <= value <= hi):
+                raise _scalar_overflow(dt)
+            return dt.np.type(int(value))
+        v = int(value)
+        if lo == 0:   # unsigned: negative values wrap as in C
+            if v > hi or -v > hi:
+                raise _scalar_overflow(dt)
+            return dt.np.type(v & hi)
+        if v < lo or v > hi:
+            raise _scalar_overflow(dt)
+        return dt.np.type(v)
+    _check_holdable(dt)
+    fmax = float(_float_max(dt))
+    if cat == 2:
+        v = float(value)
+        if math.isfinite(v) and abs(v) > fmax:
+            raise _scalar_overflow(dt)
+        return _to_float_np(v, dt)
+    z = complex(value)
+    for part in (z.real, z.imag):
+        if math.isfinite(part) and abs(part) > fmax:
+            raise _scalar_overflow(dt)
+    return dt.np.type(z)
+
+
+def _float_max(dt):
+    if dt.category == 3:
+        dt = dt.to_real()
+    import ml_dtypes
+    return ml_dtypes.finfo(dt.np).max
+
+
+def _to_float_np(v, dt):
+    # NOTE: PyTorch converts a double to half/bfloat16/float8 through float.
+    if dt.itemsize < 4:
+        return np.array(np.float32(v)).astype(dt.np)[()]
+    return dt.np.type(v)
+
+
+def _scalar_overflow(dt):
+    return RuntimeError(f"value cannot be converted to type {_CPP_SCALAR.get(dt.name, dt.name)} "
+                        "without overflow")
 
 
 # ---------------------------------------------------------------------------- tensor()
-_PY_SCALARS = (bool, int, float, complex)
+# PyTorch's torch.tensor(data) in three passes: the sizes (following the first element at each
+# level), the dtype (promote_types folded over every element), then the store (which checks
+# every sequence's length and converts each element by the target dtype's rules).
+_PY_NUMBERS = frozenset((bool, int, float, complex))
 
 
-def _infer(data, dims, depth, state):
-    """Walk nested sequences: record the shape and fold the element dtype (PyTorch's rule)."""
-    if isinstance(data, Tensor):
-        if data._array.ndim == 0 or depth == 0:
-            _fold(state, data._dtype)
-            for s in data._array.shape:
-                pass
-            return data._array.shape
-        _fold(state, data._dtype)
-        return data._array.shape
-    if isinstance(data, np.ndarray):
-        _fold(state, D.from_numpy_dtype(data.dtype))
-        return data.shape
-    if isinstance(data, _PY_SCALARS):
-        _fold(state, _py_elem_dtype(data))
-        return ()
-    if isinstance(data, np.generic):
-        _fold(state, D.from_numpy_dtype(data.dtype))
-        return ()
-    if isinstance(data, (list, tuple)) or (hasattr(data, "__len__") and hasattr(data, "__getitem__")
-                                           and not isinstance(data, (str, bytes, dict))):
-        n = len(data)
+def _is_sequence(x):
+    t = type(x)
+    if t is list or t is tuple:
+        return True
+    if isinstance(x, (Tensor, np.generic, dict)):
+        return False
+    return hasattr(t, "__getitem__") and hasattr(t, "__len__")
+
+
+def _compute_sizes(data):
+    sizes = []
+    seq = data
+    while _is_sequence(seq):
+        n = len(seq)
+        sizes.append(n)
         if n == 0:
-            return (0,)
-        types = set(map(type, data))
-        if types <= {int, float, bool, complex}:
-            for t in (bool, int, float, complex):
-                if t in types:
-                    _fold(state, _py_elem_dtype(t()))
-            return (n,)
-        shape0 = None
-        for i, item in enumerate(data):
-            s = _infer(item, dims, depth + 1, state)
-            if shape0 is None:
-                shape0 = s
-            elif s != shape0:
-                got = s[0] if len(s) else None
-                want = shape0[0] if len(shape0) else None
-                if isinstance(item, (list, tuple)) or isinstance(data[0], (list, tuple)):
-                    raise ValueError(f"expected sequence of length {want} at dim {depth + 1} "
-                                     f"(got {got if got is not None else len(item) if hasattr(item, '__len__') else 0})")
-                raise ValueError(f"expected sequence of length {want} at dim {depth + 1} (got {got})")
-        return (n,) + shape0
-    if data is None:
-        raise RuntimeError("Could not infer dtype of NoneType")
-    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+            break
+        if isinstance(seq, str):
+            raise ValueError("too many dimensions 'str'")
+        seq = seq[0]
+    return sizes
 
 
-def _py_elem_dtype(v):
-    t = type(v)
-    if t is bool:
-        return D.bool_
-    if t is int:
-        return D.int64
+def _elem_dtype(x):
+    """The dtype PyTorch infers for one element (``infer_scalar_type``)."""
+    t = type(x)
     if t is float:
         return D.get_default_dtype()
+    if t is int:
+        return D.int64
+    if t is bool:
+        return D.bool_
+    if isinstance(x, Tensor):
+        return x._dtype
+    if isinstance(x, (np.generic, np.ndarray)):
+        return D.from_numpy_dtype(x.dtype)
+    if t is complex or isinstance(x, complex):
+        return _default_complex()
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if isinstance(x, bool):
+        return D.bool_
+    if isinstance(x, int):
+        return D.int64
+    if isinstance(x, float):
+        return D.get_default_dtype()
+    if _is_sequence(x):
+        return _seq_dtype(x)
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+def _default_complex():
     if D.get_default_dtype() is D.bfloat16:
         raise RuntimeError("invalid default scalar type for complex")
     return D.get_default_complex_dtype()
 
 
-def _fold(state, dt):
-    cur = state[0]
-    if cur is D.complex128:
+def _py_types_dtype(types):
+    if complex in types:
+        return _default_complex()
+    if float in types:
+        return D.get_default_dtype()
+    if int in types:
+        return D.int64
+    return D.bool_
+
+
+def _seq_dtype(seq):
+    n = len(seq)
+    if n == 0:
+        return D.get_default_dtype()
+    if type(seq) is list or type(seq) is tuple:
+        types = set(map(type, seq))
+        if types <= _PY_NUMBERS:
+            return _py_types_dtype(types)
+    cur = None
+    for x in seq:
+        dt = _elem_dtype(x)
+        cur = dt if cur is None else D.promote_types(cur, dt)
+        if cur is D.complex128:
+            break
+    return cur
+
+
+def _pure_python(data, ndim):
+    """True if ``data`` is nested lists/tuples of Python numbers only, ``ndim`` deep."""
+    if ndim == 0:
+        return type(data) in _PY_NUMBERS
+    if type(data) is not list and type(data) is not tuple:
+        return False
+    if ndim == 1:
+        return set(map(type, data)) <= _PY_NUMBERS
+    return all(_pure_python(x, ndim - 1) for x in data)
+
+
+def _overflow(dt):
+    return RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+
+
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _int_limits(dt):
+    info = np.iinfo(dt.np)
+    return int(info.min), int(info.max)
+
+
+def _unpack_long(v):
+    # THPUtils_unpackLong: anything with __index__, overflowing int64 is a ValueError
+    i = operator.index(v)
+    if i < _I64_MIN or i > _I64_MAX:
+        raise ValueError("Overflow when unpacking long long")
+    return i
+
+
+def _store_int(v, dt):
+    lo, hi = _int_limits(dt)
+    if isinstance(v, float):
+        f = float(v)
+        if not (lo <= f <= hi):   # NaN fails too
+            raise _overflow(dt)
+        return int(f)
+    i = _unpack_long(v)
+    if lo == 0:   # unsigned: negative values wrap, as in C
+        if i > hi or -i > hi:
+            raise _overflow(dt)
+        return i & hi
+    if i < lo or i > hi:
+        raise _overflow(dt)
+    return i
+
+
+def _store_uint64(v, dt):
+    if not isinstance(v, int):
+        raise TypeError("an integer is required")
+    if v < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if v > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("int too big to convert")
+    return int(v)
+
+
+def _store_bool(v, dt):
+    if isinstance(v, float):
+        return bool(v)
+    if isinstance(v, complex):
+        return bool(v.real) or bool(v.imag)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return operator.index(v) != 0
+
+
+def _store_float(v, dt):
+    if isinstance(v, complex) and not isinstance(v, np.generic):
+        raise TypeError("must be real number, not complex")
+    if not (hasattr(type(v), "__float__") or hasattr(type(v), "__index__")):
+        raise TypeError(f"must be real number, not {arg_type_name(v)}")
+    if isinstance(v, np.generic):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(v)
+    return float(v)
+
+
+def _store_complex(v, dt):
+    return complex(v)
+
+
+def _element_store(dt):
+    if dt is D.bool_:
+        return _store_bool
+    if dt is D.uint64:
+        return _store_uint64
+    if dt.category == 1:
+        return _store_int
+    if dt.category == 2:
+        return _store_float
+    return _store_complex
+
+
+def _store_rec(obj, sizes, dim, conv, dt, out):
+    if dim == len(sizes):
+        out.append(conv(obj, dt))
         return
-    state[0] = dt if cur is None else D.promote_types(cur, dt)
+    n = sizes[dim]
+    if type(obj) is list or type(obj) is tuple:
+        seq = obj
+    else:
+        try:
+            seq = list(obj)
+        except TypeError:
+            raise TypeError("not a sequence") from None
+    if len(seq) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(seq)})")
+    for x in seq:
+        _store_rec(x, sizes, dim + 1, conv, dt, out)
 
 
-def _to_array(data, dt):
-    """Convert nested data (lists, tensors, arrays, scalars) to an array of ``dt``."""
+def _work_np(dt):
+    """The NumPy dtype Python values are first gathered in before the final cast."""
+    if dt.category == 1:
+        return np.uint64 if dt is D.uint64 else np.int64
+    if dt.category == 0:
+        return np.bool_
+    if dt.category == 2:
+        return np.float64
+    return np.complex128
+
+
+def _final_cast(a, dt):
+    # NOTE: PyTorch converts doubles to half, bfloat16 and float8 through float.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dt.category == 2 and dt.itemsize < 4 and a.dtype == np.float64:
+            a = a.astype(np.float32)
+        return a.astype(dt.np, copy=False)
+
+
+def _fast_store(data, sizes, dt):
+    """Nested lists of Python numbers: one NumPy conversion plus vectorised range checks, or
+    None when the slow per-element path must decide."""
+    try:
+        a = np.array(data)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if a.shape != tuple(sizes):
+        return None
+    k = a.dtype.kind
+    if k not in "bifc":
+        return None
+    cat = dt.category
+    if cat == 0:
+        return a.astype(np.bool_)
+    if cat == 1:
+        if dt is D.uint64:
+            if k in "fc":
+                raise TypeError("an integer is required")
+            if a.size and a.min() < 0:
+                raise OverflowError("can't convert negative int to unsigned")
+            return a.astype(np.uint64)
+        if k == "c":
+            raise TypeError("'complex' object cannot be interpreted as an integer")
+        lo, hi = _int_limits(dt)
+        if k == "f":
+            if _has_int(data, len(sizes)):
+                return None   # ints mixed with floats: keep the ints exact
+            if a.size and not (np.all(a >= lo) and np.all(a <= hi)):
+                raise _overflow(dt)
+            return a.astype(dt.np)
+        if a.size:
+            mn, mx = int(a.min()), int(a.max())
+            if mx > hi or (mn < (-hi if lo == 0 else lo)):
+                raise _overflow(dt)
+        return a.astype(dt.np)
+    if cat == 2:
+        if k == "c":
+            raise TypeError("must be real number, not complex")
+        return _final_cast(a.astype(np.float64, copy=False), dt)
+    return a.astype(dt.np)
+
+
+def _has_int(data, ndim):
+    if ndim <= 1:
+        return int in set(map(type, data))
+    return any(_has_int(x, ndim - 1) for x in data)
+
+
+def _numel(sizes):
+    n = 1
+    for s in sizes:
+        n *= s
+    return n
+
+
+def _sequence_to_array(data, dtype):
+    """(array, dtype) for a Python scalar, NumPy scalar or (nested) sequence, by PyTorch's
+    rules."""
+    sizes = _compute_sizes(data)
+    dt = dtype or _elem_dtype(data)
+    if dt.np is None:
+        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
+    shape = tuple(sizes)
+    if _numel(sizes) == 0:
+        return np.empty(shape, dt.np), dt
+    if sizes and _pure_python(data, len(sizes)):
+        arr = _fast_store(data, sizes, dt)
+        if arr is not None:
+            return arr, dt
+    vals = []
+    _store_rec(data, sizes, 0, _element_store(dt), dt, vals)
+    arr = np.array(vals, dtype=_work_np(dt)).reshape(shape)
+    return _final_cast(arr, dt), dt
+
+
+def _copy_preserving(arr, dt):
+    """A copy of ``arr`` as ``dt`` with PyTorch's preserve_format layout."""
+    return copy_with_strides(_read_array(arr), preserve_strides(arr.shape, strides_of(arr)),
+                             dt.np)
+
+
+def _read_array(arr):
+    return arr if type(arr) is np.ndarray else arr.get()
+
+
+def _data_to_array(data, dtype, copy=True):
+    """(array, dtype) for ``tensor(data, dtype=dtype)``."""
     if isinstance(data, Tensor):
-        return data._cpu_array().astype(dt.np)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, (Tensor, np.ndarray)) for x in data):
-        parts = [_to_array(x, dt) for x in data]
-        return np.stack(parts) if parts else np.empty((0,), dt.np)
-    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (list, tuple)):
-        flat_has_tensor = _contains_tensor(data)
-        if flat_has_tensor:
-            return np.stack([_to_array(x, dt) for x in data])
-    if dt.category == 1 and _has_big_int(data):
-        return _int_array(data, dt)
-    if dt.category <= 1:
-        return np.array(data, dtype=object).astype(dt.np) if _has_float(data) else \
-            np.array(data, dtype=dt.np)
-    return np.array(data, dtype=dt.np)
+        dt = dtype or data._dtype
+        return _cast_copy(data._array, data._dtype, dt), dt
+    if isinstance(data, np.ndarray):
+        t = from_numpy(data)
+        dt = dtype or t._dtype
+        return _cast_copy(data, t._dtype, dt), dt
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if (type(data) is list or type(data) is tuple) and data and type(data[0]) is np.ndarray:
+        warnings.warn("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please "
+                      "consider converting the list to a single numpy.ndarray with numpy.array() "
+                      "before converting to a tensor.", UserWarning, stacklevel=3)
+    return _sequence_to_array(data, dtype)
 
 
-def _contains_tensor(data):
-    if isinstance(data, Tensor):
-        return True
-    if isinstance(data, (list, tuple)):
-        return any(_contains_tensor(x) for x in data)
-    return False
-
-
-def _has_float(data):
-    if isinstance(data, float):
-        return True
-    if isinstance(data, (list, tuple)):
-        return any(_has_float(x) for x in data)
-    return False
-
-
-def _has_big_int(data):
-    if type(data) is int:
-        return data >= 2 ** 63 or data < -2 ** 63
-    if isinstance(data, (list, tuple)):
-        return any(_has_big_int(x) for x in data)
-    return False
-
-
-def _int_array(data, dt):
-    def check(v):
-        if type(v) is int and (v >= 2 ** 63 or v < -2 ** 63):
-            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
-    def walk(x):
-        if isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y)
-        else:
-            check(x)
-    walk(data)
-    return np.array(data, dtype=dt.np)
+def _cast_copy(arr, src_dt, dt):
+    if dt.np is None:
+        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
+    if src_dt.is_complex and not dt.is_complex:
+        arr = arr.real
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # NumPy's cast warnings (NaN to int ...)
+        return _copy_preserving(arr, dt)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -245,53 +612,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     dtype = _dtype_arg(dtype)
     device = check_device(device)
     if isinstance(data, Tensor):
-        import warnings
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone() or "
                       "sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
     arr, dt = _data_to_array(data, dtype)
-    t = make_tensor(arr, dt)
-    return finish(t, requires_grad, device)
-
-
-def _data_to_array(data, dtype, copy=True):
-    if isinstance(data, np.ndarray):
-        dt = dtype or D.from_numpy_dtype(data.dtype)
-        arr = data.astype(dt.np, copy=True) if copy else data.astype(dt.np, copy=False)
-        return np.ascontiguousarray(arr), dt
-    if isinstance(data, Tensor):
-        dt = dtype or data._dtype
-        arr = data._cpu_array().astype(dt.np, copy=True) if copy else data._array.astype(dt.np, copy=False)
-        return np.ascontiguousarray(arr) if copy else arr, dt
-    if isinstance(data, (str, bytes)):
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    state = [None]
-    shape = _infer(data, None, 0, state)
-    dt = dtype or state[0] or D.get_default_dtype()
-    if dt.np is None:
-        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
-    if dtype is None and state[0] is D.int64 and _has_big_int(data):
-        raise ValueError("Overflow when unpacking long long")
-    if isinstance(data, _PY_SCALARS + (np.generic,)):
-        arr = _scalar_array(data, dt)
-    elif 0 in shape:
-        arr = np.empty(shape, dt.np)
-    else:
-        arr = _to_array(data, dt)
-    return arr, dt
-
-
-def _scalar_array(v, dt):
-    if isinstance(v, np.generic):
-        return np.asarray(v).astype(dt.np)
-    if dt.category <= 1 and type(v) is int:
-        info = np.iinfo(dt.np) if dt is not D.bool_ else None
-        if info is not None and not (info.min <= v <= info.max):
-            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
-    if dt.category < 3 and type(v) is complex:
-        raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
-    return np.array(v, dtype=dt.np)
+    return finish(make_tensor(arr, dt), requires_grad, device)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -373,38 +699,94 @@ def from_dlpack(ext_tensor):
     return from_numpy(arr)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    """A 0-dim tensor of the default dtype (or ``dtype``) holding ``s``."""
-    dtype = _dtype_arg(dtype) or D.get_default_dtype()
-    if isinstance(s, complex) and not dtype.is_complex:
-        raise RuntimeError(f"value cannot be converted to type "
-                           f"{'float' if dtype is D.float32 else 'double'} without overflow")
-    return finish(make_tensor(np.array(s, dtype=dtype.np), dtype), requires_grad, check_device(device))
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,
+                  requires_grad=False):
+    """A 0-dim tensor of the default dtype (or ``dtype``) holding ``s``.
+
+    >>> ember.scalar_tensor(3)
+    tensor(3.)
+    """
+    dt = _dtype_arg(dtype, "scalar_tensor") or D.get_default_dtype()
+    v = scalar_arg(s, "scalar_tensor", "s", 1)
+    if dt.category == 2 and dt.itemsize < 4:
+        # NOTE: PyTorch fills half/bfloat16 through double: no overflow check
+        if type(v) is complex and v.imag:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        with np.errstate(over="ignore"):
+            arr = np.array(_to_float_np(float(v.real if type(v) is complex else v), dt))
+    else:
+        arr = np.array(checked_scalar(v, dt))
+    return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
 # ---------------------------------------------------------------------------- factories
-def _factory(fname, fill):
+def _factory(fname, fill, doc):
     def factory(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
-                requires_grad=False, memory_format=contiguous_format):
-        shape = parse_size(size, fname)
-        dt = _dtype_arg(dtype) or (out._dtype if out is not None else D.get_default_dtype())
+                requires_grad=False, **kw):
+        if "size" in kw:
+            if size:
+                raise TypeError(f"{fname}() got multiple values for argument 'size'")
+            size = (kw.pop("size"),)
+        memory_format = kw.pop("memory_format", None) if fname == "empty" else None
+        if kw:
+            raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
+        shape = size_arg(size, fname)
+        if fname == "zeros":
+            if any(s < 0 for s in shape):
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+        else:
+            check_nonnegative(shape)
+        dt = _dtype_arg(dtype, fname) or (out._dtype if out is not None else
+                                          D.get_default_dtype())
         dev = check_device(device)
-        arr = _alloc(shape, dt, fill, memory_format)
+        if memory_format is preserve_format:
+            raise RuntimeError("unsupported memory format Preserve")
+        arr = _alloc(shape, dt, fill, memory_format or contiguous_format)
         if out is not None:
-            out._array = arr
-            out._bump_version()
-            return out
+            return _write_out(out, arr)
         return finish(make_tensor(arr, dt), requires_grad, dev)
     factory.__name__ = factory.__qualname__ = fname
+    factory.__doc__ = doc
     return factory
 
 
-zeros = _factory("zeros", 0)
-ones = _factory("ones", 1)
-empty = _factory("empty", None)
-zeros.__doc__ = "A tensor of zeros.\n\n    >>> ember.zeros(2, 3).shape\n    ember.Size([2, 3])\n    "
-ones.__doc__ = "A tensor of ones.\n\n    >>> ember.ones(2)\n    tensor([1., 1.])\n    "
-empty.__doc__ = "An uninitialised tensor.\n\n    >>> ember.empty(2, 3).shape\n    ember.Size([2, 3])\n    "
+zeros = _factory("zeros", 0, "A tensor of zeros.\n\n    >>> ember.zeros(2, 3).shape\n"
+                 "    ember.Size([2, 3])\n    ")
+ones = _factory("ones", 1, "A tensor of ones.\n\n    >>> ember.ones(2)\n    tensor([1., 1.])\n    ")
+empty = _factory("empty", None, "An uninitialised tensor.\n\n    >>> ember.empty(2, 3).shape\n"
+                 "    ember.Size([2, 3])\n    ")
+
+
+def _write_out(out, arr):
+    """Store a factory result into ``out=`` (resized to the result's shape)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {arg_type_name(out)}")
+    if arr.dtype != out._dtype.np:
+        arr = arr.astype(out._dtype.np)
+    if out._array.shape == arr.shape:
+        out._array[...] = arr
+    else:
+        out._array = arr
+    out._bump_version()
+    return out
+
+
+def _fill_dtype(v):
+    t = type(v)
+    if t is bool:
+        return D.bool_
+    if t is int:
+        return D.int64
+    if t is float:
+        return D.get_default_dtype()
+    return D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
+
+
+def _size_tuple(size, fname):
+    if isinstance(size, (tuple, list)):
+        return check_nonnegative(_int_list(size, fname, "size"))
+    raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
+                    f"{arg_type_name(size)}")
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pin_memory=False,
@@ -414,69 +796,71 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, pi
     >>> ember.full((2,), 7)
     tensor([7, 7])
     """
-    shape = parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
-    dt = _dtype_arg(dtype)
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    fill_value = D.normalize_scalar(fill_value)
-    if dt is None:
-        t = type(fill_value)
-        dt = {bool: D.bool_, int: D.int64, float: D.get_default_dtype()}.get(t)
-        if dt is None:
-            dt = D.complex128 if D.get_default_dtype() is D.float64 else D.complex64
-    arr = np.full(shape, fill_value, dt.np) if dt.category >= 2 or type(fill_value) is not float \
-        else np.full(shape, int(fill_value), dt.np)
+    shape = _size_tuple(size, "full")
+    v = scalar_arg(fill_value, "full")
+    dt = _dtype_arg(dtype, "full") or (out._dtype if out is not None else _fill_dtype(v))
+    _check_holdable(dt)
+    arr = np.full(shape, checked_scalar(v, dt), dt.np) if 0 not in shape else _alloc(shape, dt)
     if out is not None:
-        out._array = arr
-        out._bump_version()
-        return out
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
-    """An uninitialised tensor with the given sizes and element strides."""
-    size = tuple(size)
-    stride = tuple(stride)
-    dt = _dtype_arg(dtype) or D.get_default_dtype()
+    """An uninitialised tensor with the given sizes and element strides.
+
+    >>> ember.empty_strided((2, 3), (1, 2)).stride()
+    (1, 2)
+    """
+    size = _size_tuple(size, "empty_strided")
+    if not isinstance(stride, (tuple, list)):
+        raise TypeError(f"empty_strided(): argument 'stride' (position 2) must be tuple of ints, "
+                        f"not {arg_type_name(stride)}")
+    stride = _int_list(stride, "empty_strided", "stride")
+    dt = _dtype_arg(dtype, "empty_strided") or D.get_default_dtype()
+    _check_holdable(dt)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
-    span = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
-    buf = np.empty(max(span, 0), dt.np)
-    arr = _as_strided(buf, size, stride) if span else np.empty(size, dt.np)
+        raise RuntimeError(f"dimensionality of sizes ({len(size)}) must match dimensionality of "
+                           f"strides ({len(stride)})")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes="
+                           f"[{', '.join(map(str, size))}] and strides="
+                           f"[{', '.join(map(str, stride))}]")
+    arr = _empty_strided_array(size, stride, dt.np)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
-def _like_memory_format(src, memory_format):
-    """Element strides for a ``*_like`` result: preserve_format keeps dense layouts."""
+def _like_strides(src, memory_format, fname):
+    """Element strides of a ``*_like`` result (PyTorch's empty_like layout rules)."""
+    shape = src._array.shape
     if memory_format is preserve_format:
-        from .._memory_format import is_non_overlapping_and_dense
-        st = src.stride()
-        if is_non_overlapping_and_dense(src._array.shape, st):
-            return st
-        if src._array.ndim == 4 and src.is_contiguous(memory_format=channels_last) and not src.is_contiguous():
-            return channels_last_strides(src._array.shape)
-        return None
-    if memory_format is channels_last:
-        return channels_last_strides(src._array.shape)
-    return None
+        return preserve_strides(shape, strides_of(src._array))
+    return strides_for_format(shape, memory_format)
+
+
+def _like_input(input, fname):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{arg_type_name(input)}")
 
 
 def _like(fname, fill):
-    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-             memory_format=preserve_format):
-        dt = _dtype_arg(dtype) or input._dtype
+    def like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
+             requires_grad=False, memory_format=preserve_format):
+        _like_input(input, fname)
+        dt = _dtype_arg(dtype, fname) or input._dtype
+        _check_holdable(dt)
         dev = check_device(device) if device is not None else input.device
-        shape = input._array.shape
-        strides = _like_memory_format(input, memory_format)
-        if strides is not None and strides != contiguous_strides(shape):
-            t = empty_strided(shape, strides, dtype=dt)
-            if fill is not None:
-                t._array[...] = fill
-        else:
-            t = make_tensor(_alloc(shape, dt, fill), dt)
-        return finish(t, requires_grad, dev)
+        arr = _empty_strided_array(input._array.shape, _like_strides(input, memory_format, fname),
+                                   dt.np)
+        if fill is not None and arr.size:
+            arr[...] = fill
+        return finish(make_tensor(arr, dt), requires_grad, dev)
     like.__name__ = like.__qualname__ = fname
+    like.__doc__ = (f"``{fname.replace('_like', '')}`` with the shape, dtype, device and layout "
+                    f"of ``input``.\n\n    >>> ember.{fname}(ember.ones(2, 3)).shape\n"
+                    "    ember.Size([2, 3])\n    ")
     return like
 
 
@@ -485,22 +869,38 @@ ones_like = _like("ones_like", 1)
 empty_like = _like("empty_like", None)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=preserve_format):
-    """A tensor like ``input`` filled with ``fill_value`` (the dtype stays input's)."""
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, pin_memory=False,
+              requires_grad=False, memory_format=preserve_format):
+    """A tensor like ``input`` filled with ``fill_value`` (the dtype stays input's).
+
+    >>> ember.full_like(ember.ones(2, dtype=ember.int64), 2.5)
+    tensor([2, 2])
+    """
+    _like_input(input, "full_like")
+    v = scalar_arg(fill_value, "full_like")
     t = empty_like(input, dtype=dtype, device=device, memory_format=memory_format)
-    t._array[...] = D.normalize_scalar(fill_value) if not isinstance(fill_value, Tensor) else fill_value.item()
+    if t._array.size:
+        t._array[...] = checked_scalar(v, t._dtype)
     return finish(t, requires_grad, None)
 
 
 def _new_factory(name, fill):
     def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
-            pin_memory=False):
+            pin_memory=False, **kw):
+        if "size" in kw:
+            if size:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            size = (kw.pop("size"),)
+        if kw:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
         shape = parse_size(size, name)
-        dt = _dtype_arg(dtype) or self._dtype
+        dt = _dtype_arg(dtype, name) or self._dtype
         dev = check_device(device) if device is not None else self.device
         return finish(make_tensor(_alloc(shape, dt, fill), dt), requires_grad, dev)
-    new.__name__ = name
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = (f"``ember.{name[4:]}`` with this tensor's dtype and device by default.\n\n"
+                   f"    >>> ember.ones(2, dtype=ember.int32).{name}(3).dtype\n"
+                   "    ember.int32\n    ")
     return new
 
 
@@ -512,31 +912,45 @@ Tensor.new_empty = _new_factory("new_empty", None)
 @tensor_method()
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
-    """A tensor of ``size`` filled with ``fill_value``, with this tensor's dtype and device."""
-    return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device,
-                requires_grad=requires_grad)
+    """A tensor of ``size`` filled with ``fill_value``, with this tensor's dtype and device.
+
+    >>> ember.ones(1, dtype=ember.int16).new_full((2,), 7)
+    tensor([7, 7], dtype=ember.int16)
+    """
+    shape = _size_tuple(size, "new_full")
+    v = scalar_arg(fill_value, "new_full")
+    dt = _dtype_arg(dtype, "new_full") or self._dtype
+    _check_holdable(dt)
+    arr = np.full(shape, checked_scalar(v, dt), dt.np) if 0 not in shape else _alloc(shape, dt)
+    dev = check_device(device) if device is not None else self.device
+    return finish(make_tensor(arr, dt), requires_grad, dev)
 
 
 @tensor_method()
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
                pin_memory=False):
-    """A new tensor from ``data`` with this tensor's dtype and device by default."""
+    """A new tensor from ``data`` with this tensor's dtype and device by default.
+
+    >>> ember.ones(1, dtype=ember.int16).new_tensor([1, 2])
+    tensor([1, 2], dtype=ember.int16)
+    """
     if isinstance(data, Tensor):
-        t = data.detach().clone()
-        if dtype is not None:
-            t = t.to(dtype)
-    else:
-        t = tensor(data, dtype=dtype or self._dtype, device=device or self.device)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+    dt = _dtype_arg(dtype, "new_tensor") or self._dtype
+    arr, dt = _data_to_array(data, dt)
+    dev = check_device(device) if device is not None else self.device
+    return finish(make_tensor(arr, dt), requires_grad, dev)
 
 
 @tensor_method()
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False):
-    return empty_strided(size, stride, dtype=dtype or self._dtype, device=device or self.device,
-                         requires_grad=requires_grad)
+    """``ember.empty_strided`` with this tensor's dtype and device by default."""
+    return empty_strided(size, stride, dtype=dtype or self._dtype,
+                         device=device or self.device, requires_grad=requires_grad)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -726,29 +1140,61 @@ def polar(abs, angle, *, out=None):
 
 
 # ---------------------------------------------------------------------------- legacy constructors
-def legacy_new(cls, dtype, args, kwargs):
-    """``ember.Tensor(2, 3)``, ``ember.Tensor([1, 2])``, ``ember.FloatTensor(...)``."""
+def _legacy_signature_error(args, kwargs):
+    got = [arg_type_name(a) for a in args]
+    got += [f"{k}={_kw_type_name(v)}" for k, v in kwargs.items()]
+    return TypeError(
+        f"new() received an invalid combination of arguments - got ({', '.join(got)}), but "
+        "expected one of:\n * (*, torch.device device = None)\n * (torch.Storage storage)\n"
+        " * (Tensor other)\n * (tuple of ints size, *, torch.device device = None)\n"
+        " * (object data, *, torch.device device = None)\n")
+
+
+def _kw_type_name(v):
+    if isinstance(v, D.dtype):
+        return "torch.dtype"
+    if isinstance(v, _device_cls):
+        return "torch.device"
+    return arg_type_name(v)
+
+
+def _options_str(dt):
+    return (f"TensorOptions(dtype={dt.cpp_name}, device=cpu, "
+            "layout=Strided, requires_grad=false (default), pinned_memory=false (default), "
+            "memory_format=(nullopt))")
+
+
+def legacy_new(cls, dtype, args, kwargs, check_tensor_dtype=None):
+    """``ember.Tensor(2, 3)``, ``ember.Tensor([1, 2])``, ``ember.FloatTensor(...)`` and
+    ``t.new(...)``: sizes give uninitialised memory, a sequence is copied, a tensor aliased."""
     dt = dtype or D.get_default_dtype()
-    device = kwargs.pop("device", None)
-    if kwargs:
-        raise TypeError(f"new() received an invalid combination of arguments - got "
-                        f"({', '.join(kwargs)})")
+    device = kwargs.get("device")
+    if set(kwargs) - {"device"}:
+        raise _legacy_signature_error(args, kwargs)
+    if check_tensor_dtype is None:
+        check_tensor_dtype = dtype is not None
     if not args:
-        t = make_tensor(np.empty((0,), dt.np), dt)
+        t = make_tensor(_alloc((0,), dt), dt)
     elif len(args) == 1 and isinstance(args[0], Tensor):
         src = args[0]
-        if src._dtype is not dt:
-            raise TypeError(f"expected {D.float32 if dt is D.float32 else dt} (got {src._dtype})")
-        t = make_tensor(src._array, dt)
-    elif all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
-            len(args) == 1 and type(args[0]).__name__ == "Size"):
+        if check_tensor_dtype and src._dtype is not dt:
+            raise TypeError(f"expected {_options_str(dt)} (got {_options_str(src._dtype)})")
+        t = make_tensor(src._array, src._dtype)
+    elif isinstance(args[0], Tensor) and args[0]._array.size != 1:
+        raise _legacy_signature_error(args, kwargs)
+    elif _is_int_arg(args[0]) or (len(args) == 1 and isinstance(args[0], Size)):
         shape = parse_size(args, "new")
-        t = make_tensor(np.empty(shape, dt.np), dt)
+        t = make_tensor(_alloc(shape, dt), dt)
     elif len(args) == 1:
-        arr, _ = _data_to_array(args[0], dt)
+        data = args[0]
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        if not (isinstance(data, np.ndarray) or _is_sequence(data)):
+            raise TypeError(f"new(): data must be a sequence (got {arg_type_name(data)})")
+        arr, _ = _data_to_array(data, dt)
         t = make_tensor(arr, dt)
     else:
-        raise TypeError("new() received an invalid combination of arguments")
+        raise _legacy_signature_error(args, kwargs)
     if cls is not Tensor:
         obj = _new(cls)
         obj._array, obj._dtype = t._array, t._dtype
@@ -756,16 +1202,38 @@ def legacy_new(cls, dtype, args, kwargs):
     return finish(t, False, check_device(device))
 
 
-class _LegacyTensorType(type):
+@tensor_method()
+def new(self, *args, **kwargs):
+    """The legacy constructor with this tensor's dtype: ``t.new(2, 3)``, ``t.new([1, 2])``.
+
+    >>> ember.ones(1, dtype=ember.int32).new([1, 2])
+    tensor([1, 2], dtype=ember.int32)
+    """
+    return legacy_new(Tensor, self._dtype, args, kwargs, check_tensor_dtype=True)
+
+
+class tensortype(type):
+    """The metaclass of the legacy tensor types: ``isinstance(t, ember.FloatTensor)`` holds for
+    CPU float32 tensors."""
+
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._dtype is cls._dtype and obj.is_cpu
+        return isinstance(obj, Tensor) and obj._dtype is cls.dtype and type(obj._array) is np.ndarray
+
+    def __subclasscheck__(cls, sub):
+        return sub is cls
+
+    def __repr__(cls):
+        return f"<class 'ember.{cls.__name__}'>"
+
+    is_sparse = False
+    is_cuda = False
 
 
 def _legacy_class(name, dt):
     def __new__(cls, *args, **kwargs):
         return legacy_new(Tensor, dt, args, kwargs)
-    return _LegacyTensorType(name, (), {"__new__": __new__, "_dtype": dt,
-                                        "__module__": "ember", "dtype": dt})
+    return tensortype(name, (), {"__new__": __new__, "dtype": dt, "__module__": "ember",
+                                 "__doc__": f"The legacy constructor of {dt} tensors."})
 
 
 LEGACY = {d.tensor_type_name: _legacy_class(d.tensor_type_name, d)
