@@ -31,6 +31,8 @@ from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
                        is_grad_enabled, is_inference_mode_enabled)
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
+from .autograd.anomaly_mode import set_detect_anomaly as _set_detect_anomaly  # noqa: F401
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from . import cuda  # noqa: F401
 from . import random  # noqa: F401

@@ -266,14 +266,22 @@ def write_out(out, result_arr, name):
 def check_inplace(self):
     """PyTorch's checks before modifying ``self`` in place (autograd and memory overlap)."""
     if _GRAD.enabled:
-        if self._requires_grad and self._grad_fn is None and self._base is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation.")
         base = self._base
-        if base is not None and base._requires_grad and base._grad_fn is None and self._grad_fn is None:
-            if self._requires_grad:
+        if base is None:
+            if self._requires_grad and self._grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                                   "in-place operation.")
+        else:
+            if base._requires_grad and base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                    "an in-place operation.")
+            if self._view_no_grad and (self._requires_grad or base._requires_grad):
+                raise RuntimeError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the inplace "
+                    "either both inside the no_grad block (if you don't want the inplace to be "
+                    "tracked) or both outside (if you want the inplace to be tracked).")
     if self._inference and not _GRAD.inference:
         raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
                            "allowed.You can make a clone to get a normal tensor before doing "
@@ -333,6 +341,10 @@ class BinaryOp:
                 fast_dtypes = [d for d in fast_dtypes if d.category >= 2]
         self.fast_dtypes = frozenset(fast_dtypes)
 
+    # ``check_extra(compute_dtype, extra)``: checks of extra arguments (add's alpha) that
+    # PyTorch makes after the output cast check and before the kernel check
+    check_extra = None
+
     def derivative(self, fn):
         """Register the backward formula: ``fn(ctx, grad) -> (grad_a, grad_b)``."""
         self.backward = fn
@@ -367,6 +379,8 @@ class BinaryOp:
         elif out is not None and isinstance(out, Tensor):
             if self.safe_cast and result_dt is not out._dtype and not D.can_cast(result_dt, out._dtype):
                 raise cast_error(result_dt, out._dtype)
+        if extra is not None and self.check_extra is not None:
+            self.check_extra(compute, extra)
         if compute in self.missing:
             raise missing_kernel(self.kernel, compute)
         if compute.np is None:
@@ -423,8 +437,10 @@ class BinaryOp:
             def operator(self, other):
                 if type(other) is Tensor:
                     d = self._dtype
+                    # NOTE: inference mode takes the full path, which marks inference tensors
                     if (d is other._dtype and d in fast and not (
-                            state.enabled and (self._requires_grad or other._requires_grad))):
+                            state.enabled and (self._requires_grad or other._requires_grad))
+                            and not state.inference):
                         try:
                             r = fwd(self._array, other._array)
                         except ValueError:
@@ -498,6 +514,8 @@ def make_binder(name, binding, argnames=("input", "other"), signatures=None):
     """
     a0, a1 = argnames
     fsigs, msigs = signatures or binary_signatures(binding, argnames)
+    # whether the (Number, Tensor) overload also takes out=
+    number_first_out = any(sig.startswith("Number") and "out" in sig for sig in fsigs)
 
     def bind_function(input, other, kwargs):
         it, ot = isinstance(input, Tensor), isinstance(other, Tensor)
@@ -512,7 +530,8 @@ def make_binder(name, binding, argnames=("input", "other"), signatures=None):
             raise TypeError(f"{name}(): argument '{a1}' (position 2) must be Tensor, not "
                             f"{type_name(other)}")
         if (it and _is_number_arg(other)) or (
-                binding == NUMBER_FIRST and ot and _is_number_arg(input) and not kwargs):
+                binding == NUMBER_FIRST and ot and _is_number_arg(input) and (
+                    number_first_out or not kwargs)):
             return (input if it else D.normalize_scalar(input),
                     other if ot else D.normalize_scalar(other))
         raise invalid_arguments(name, (input, other), kwargs, fsigs)

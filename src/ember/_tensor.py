@@ -40,6 +40,7 @@ class Tensor:
     _is_param = False
     _inference = False
     _shared = False
+    _view_no_grad = False     # a view made under no_grad of a tensor requiring grad
 
     # ---------------------------------------------------------------- construction
     def __new__(cls, *args, **kwargs):
@@ -433,8 +434,9 @@ class Tensor:
             raise TypeError(f"can't convert {self.device.type}:{self.device.index} device type "
                             "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
         if self._dtype in (D.bfloat16,) or self._dtype in D.FLOAT8_DTYPES:
-            raise TypeError(f"Got unsupported ScalarType {self._dtype.name.capitalize() if self._dtype is not D.bfloat16 else 'BFloat16'}")
-        return self._array
+            raise TypeError(f"Got unsupported ScalarType {self._dtype.scalar_name}")
+        # a new array object each call, as PyTorch's (sharing the memory)
+        return self._array.view()
 
     def resolve_conj(self):
         return self
@@ -523,4 +525,6 @@ def make_tensor(array, dtype):
     t = _new(Tensor)
     t._array = array
     t._dtype = dtype
+    if _GRAD.inference:
+        t._inference = True
     return t

@@ -29,6 +29,8 @@ def make_view(src, arr, node_name=None, saved=None, dtype=None):
         t._created_at = _view_stamp()
     if src._inference:
         t._inference = True
+    elif _GRAD.inference:
+        t._inference = False      # a view of a normal tensor stays normal
     if src._requires_grad:
         if _GRAD.enabled and node_name is not None:
             record(node_class(node_name), (src,), t, saved)

@@ -26,7 +26,7 @@ def set_requires_grad(t, value, attribute):
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if attribute:
-            return
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         return
     if value and not (t._dtype.is_floating_point or t._dtype.is_complex):
         if attribute:
@@ -131,7 +131,8 @@ def _install_tensor_methods():
                 "autograd.grad when creating the graph to avoid this. If you have to use this "
                 "function, make sure to reset the .grad fields of your parameters to None after "
                 "use to break the cycle and avoid the leak.", UserWarning, stacklevel=2)
-        _backward(self, gradient, retain_graph, create_graph, inputs)
+        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                  inputs=inputs)
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""

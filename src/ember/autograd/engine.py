@@ -235,24 +235,30 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         while ready:
             node = heapq.heappop(ready).node
             buf = buffers.pop(id(node), {})
+            is_target = targets is not None and id(node) in targets
+            if isinstance(node, AccumulateGrad):
+                runs = accumulate and (targets is None or is_target)
+            else:
+                runs = node is root or leads is None or id(node) in leads
             if node is root:
                 grad_outputs = ()
             else:
                 n_out = max(len(node._output_meta), 1)
                 grad_outputs = tuple(buf.get(i) for i in range(n_out))
+                # NOTE: PyTorch captures an input's gradient before the tensor hooks when its
+                # node runs afterwards, and after them when the node is not run.
+                if is_target and runs:
+                    _capture(targets[id(node)], grad_outputs, captured)
                 grad_outputs = _run_tensor_hooks(node, grad_outputs)
+                if is_target and not runs:
+                    _capture(targets[id(node)], grad_outputs, captured)
+                if not runs:
+                    continue
                 grad_outputs = _run_pre_hooks(node, grad_outputs)
-            is_target = targets is not None and id(node) in targets
-            if is_target:
-                for i, nr in targets[id(node)]:
-                    captured[i] = grad_outputs[nr] if nr < len(grad_outputs) else None
             if isinstance(node, AccumulateGrad):
-                if accumulate and (targets is None or is_target):
-                    node.apply(grad_outputs)
-                    if node._hooks:
-                        _run_post_hooks(node, (), grad_outputs)
-                continue
-            if leads is not None and node is not root and id(node) not in leads:
+                node.apply(grad_outputs)
+                if node._hooks:
+                    _run_post_hooks(node, (), grad_outputs)
                 continue
             if node is root:
                 grad_inputs = node.apply(())
@@ -285,6 +291,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     finally:
         STATE.enabled = prev_mode
     return captured
+
+
+def _capture(slots, grads, captured):
+    for i, nr in slots:
+        captured[i] = grads[nr] if nr < len(grads) else None
 
 
 def _call_node(node, grads):

@@ -47,9 +47,15 @@ class _DecoratorContextManager:
 
 
 class no_grad(_DecoratorContextManager):
-    """Context manager / decorator that disables gradient recording."""
+    """Context manager / decorator that disables gradient recording (``@no_grad`` or
+    ``@no_grad()``)."""
 
-    def __init__(self):
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
         self.prev = False
 
     def __enter__(self):
@@ -64,7 +70,12 @@ class no_grad(_DecoratorContextManager):
 class enable_grad(_DecoratorContextManager):
     """Context manager / decorator that enables gradient recording."""
 
-    def __init__(self):
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
         self.prev = False
 
     def __enter__(self):
