@@ -17,7 +17,7 @@ from .._tensor import Tensor, make_tensor, _new, strides_of
 from .._size import Size
 from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, channels_last_strides, contiguous_strides)
-from .._backend import as_strided as _as_strided, copy_with_strides, empty_strided as _empty_strided_array
+from .._backend import root_array, data_ptr, as_strided as _as_strided, copy_with_strides, empty_strided as _empty_strided_array
 from .._memory_format import preserve_strides, infer_dense_strides, strides_for_format
 from ..autograd.grad_mode import STATE as _GRAD
 
@@ -622,51 +622,118 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory with ``data`` when it is a tensor or array of the
-    right dtype.
+    right dtype (and device).
 
     >>> a = np.zeros(3); ember.as_tensor(a).data_ptr() == a.ctypes.data
     True
     """
-    dtype = _dtype_arg(dtype)
-    device = check_device(device)
+    dtype = _dtype_arg(dtype, "as_tensor")
+    dev = check_device(device) if device is not None else None
     if isinstance(data, Tensor):
-        if (dtype is None or dtype is data._dtype) and (device is None or device == data.device):
-            return data
-        return data.to(device=device, dtype=dtype)
+        return data.to(device=dev, dtype=dtype)
     if isinstance(data, np.ndarray):
         t = from_numpy(data)
-        if dtype is not None and dtype is not t._dtype:
-            t = t.to(dtype)
-        return finish(t, False, device) if device.type != "cpu" else t
-    return tensor(data, dtype=dtype, device=device)
+        return t.to(device=dev, dtype=dtype)
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    arr, dt = _sequence_to_array(data, dtype)
+    return finish(make_tensor(arr, dt), False, dev)
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    """Convert ``obj`` to a tensor, sharing memory when possible (``copy=None``)."""
-    dtype = _dtype_arg(dtype)
+    """Convert ``obj`` (tensor, NumPy array or scalar, DLPack or buffer object, nested sequence)
+    to a tensor, sharing memory unless a copy is asked for (``copy=True``) or needed.
+
+    >>> a = np.arange(3.); ember.asarray(a).data_ptr() == a.ctypes.data
+    True
+    """
+    dt = _dtype_arg(dtype, "asarray")
+    dev = as_device(device)
+    force_copy = bool(copy)
+    force_alias = copy is False
+    t = None
     if isinstance(obj, Tensor):
         t = obj
-        if dtype is not None and dtype is not t._dtype:
-            if copy is False:
-                raise ValueError("can't alias tensor with a different dtype without copying")
-            t = t.to(dtype)
-        elif copy:
-            t = t.clone()
-    elif isinstance(obj, np.ndarray) or hasattr(obj, "__array_interface__") and not isinstance(obj, (list, tuple)):
-        arr = np.asarray(obj)
-        t = from_numpy(arr) if arr.ndim or True else None
-        if dtype is not None and dtype is not t._dtype:
-            t = t.to(dtype)
-        elif copy:
-            t = t.clone()
-    else:
-        t = tensor(obj, dtype=dtype)
-    if requires_grad:
-        t.requires_grad_(True)
-    dev = as_device(device)
-    if dev is not None and dev != t.device:
-        t = t.to(dev)
-    return t
+    elif isinstance(obj, np.ndarray):
+        t = from_numpy(obj)
+    elif isinstance(obj, np.generic):
+        if force_alias:
+            raise RuntimeError("can't alias NumPy scalars. Either remove copy=False or transform "
+                               "it in a ndarray. ")
+        t = from_numpy(np.asarray(obj))
+        force_copy = False   # already a copy (and, as in PyTorch, copy=True then aliases)
+    elif hasattr(obj, "__dlpack__") and not isinstance(obj, type):
+        t = from_dlpack(obj)
+    elif _has_buffer(obj):
+        t = frombuffer(obj, dtype=dt or D.get_default_dtype())
+    if t is not None:
+        wrong_device = dev is not None and dev != t.device
+        wrong_dtype = dt is not None and dt is not t._dtype
+        if force_copy or (copy is None and (wrong_device or wrong_dtype)):
+            if wrong_device or wrong_dtype:
+                t = t.to(device=dev, dtype=dt, copy=force_copy)
+            else:
+                t = t.clone()
+        else:
+            if wrong_device:
+                raise ValueError(f"can't alias tensor from device '{t.device}' to '{dev}'.")
+            if wrong_dtype:
+                raise ValueError(f"can't alias tensor with dtype '{t._dtype.scalar_name}' into "
+                                 f"dtype '{dt.scalar_name}'.")
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+    if force_alias:
+        raise ValueError("can't alias arbitrary sequence into a tensor.")
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(obj).__name__}'")
+    arr, dt = _sequence_to_array(obj, dt)
+    return finish(make_tensor(arr, dt), requires_grad, check_device(dev))
+
+
+def _has_buffer(obj):
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-d tensor sharing memory with a Python buffer (bytes, bytearray, array, ...).
+
+    >>> ember.frombuffer(bytearray(b"ab"), dtype=ember.uint8)
+    tensor([97, 98], dtype=ember.uint8)
+    """
+    dt = _dtype_arg(dtype, "frombuffer")
+    _check_holdable(dt)
+    try:
+        mv = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    n = mv.nbytes
+    if n == 0 or count == 0:
+        raise ValueError(f"both buffer length ({n}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= n:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({n} bytes) minus 1")
+    isz = dt.itemsize
+    if count < 0:
+        if (n - offset) % isz:
+            raise ValueError(f"buffer length ({n - offset} bytes) after offset ({offset} bytes) "
+                             f"must be a multiple of element size ({isz})")
+        count = (n - offset) // isz
+    elif offset + count * isz > n:
+        raise ValueError(f"requested buffer length ({count} * {isz} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({n} bytes)")
+    raw = np.frombuffer(mv.cast("B") if mv.ndim != 1 or mv.format != "B" else mv, np.uint8)
+    arr = raw[offset:offset + count * isz].view(dt.np)
+    return finish(make_tensor(arr, dt), requires_grad, None)
+
+
+def _np_dtype_name(npdt):
+    return f"numpy.{npdt.type.__name__}"
 
 
 def from_numpy(ndarray):
@@ -675,28 +742,105 @@ def from_numpy(ndarray):
     >>> a = np.arange(3); t = ember.from_numpy(a); a[0] = 7; t
     tensor([7, 1, 2])
     """
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    if any(s < 0 for s in ndarray.strides):
-        raise ValueError("At least one stride in the given numpy array is negative, and tensors "
-                         "with negative strides are not currently supported. (You can probably "
-                         "work around this by making a copy of your array  with array.copy().) ")
-    if ndarray.dtype.byteorder not in "=|" and ndarray.dtype.byteorder != ("<" if np.little_endian else ">"):
-        raise TypeError("given numpy array has byte order different from the native byte order. "
-                        "Conversion between byte orders is currently not supported.")
-    dt = D.from_numpy_dtype(ndarray.dtype)
-    if ndarray.itemsize and any(s % ndarray.itemsize for s in ndarray.strides):
-        raise ValueError("given numpy array strides not a multiple of the element byte size. Copy "
-                         "the numpy array to reallocate the memory.")
-    return make_tensor(ndarray, dt)
+    if type(ndarray) is not np.ndarray and not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {arg_type_name(ndarray)})")
+    npdt = ndarray.dtype
+    try:
+        dt = D.from_numpy_dtype(npdt)
+    except TypeError:
+        dt = None
+    if dt is None or dt in D.FLOAT8_DTYPES or dt is D.bfloat16:
+        if npdt.byteorder not in "=|" and npdt.newbyteorder("=") in D._FROM_NP:
+            dt = None
+        else:
+            raise TypeError(
+                f"can't convert np.ndarray of type {_np_dtype_name(npdt)}. The only supported "
+                "types are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
+                "int8, uint64, uint32, uint16, uint8, and bool.")
+    if dt is None:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
+    isz = ndarray.itemsize
+    for s in ndarray.strides:
+        if s < 0:
+            raise ValueError("At least one stride in the given numpy array is negative, and "
+                             "tensors with negative strides are not currently supported. (You can "
+                             "probably work around this by making a copy of your array  with "
+                             "array.copy().) ")
+        if s % isz:
+            raise ValueError("given numpy array strides not a multiple of the element byte size. "
+                             "Copy the numpy array to reallocate the memory.")
+    return make_tensor(own_storage(ndarray), dt)
+
+
+def own_storage(arr):
+    """``arr``, or the same memory re-viewed so that its storage starts at its first element and
+    spans just its elements (PyTorch's from_numpy storage: storage_offset() is 0)."""
+    root = root_array(arr)
+    if root is arr:
+        return arr
+    isz = arr.itemsize
+    start = data_ptr(arr) - data_ptr(root)
+    span = (1 + sum((n - 1) * s for n, s in zip(arr.shape, arr.strides)) // isz) if arr.size else 0
+    if (start == 0 and span * isz == root.nbytes) or not (root.flags.c_contiguous or
+                                                          root.flags.f_contiguous):
+        return arr
+    try:
+        raw = memoryview(root.reshape(-1, order="A").view(np.uint8))
+    except (ValueError, TypeError, AttributeError):
+        return arr
+    flat = np.frombuffer(raw[start:start + span * isz], dtype=arr.dtype)
+    if not root.flags.writeable or not arr.flags.writeable:
+        flat.flags.writeable = False
+    return np.ndarray(arr.shape, arr.dtype, buffer=flat, strides=arr.strides)
 
 
 def from_dlpack(ext_tensor):
-    """A tensor sharing memory with any object that speaks DLPack."""
+    """A tensor sharing memory with any object that speaks DLPack (NumPy arrays, PyTorch and
+    CuPy tensors, ...).
+
+    >>> a = np.arange(3.); ember.from_dlpack(a).data_ptr() == a.ctypes.data
+    True
+    """
     if isinstance(ext_tensor, Tensor):
         return ext_tensor
-    arr = np.from_dlpack(ext_tensor)
-    return from_numpy(arr)
+    if not hasattr(ext_tensor, "__dlpack__"):
+        # a raw capsule
+        return make_tensor(*_from_capsule(ext_tensor))
+    dev_type, dev_id = ext_tensor.__dlpack_device__()
+    if int(dev_type) == 2:   # kDLCUDA
+        from .. import cuda
+        cuda._lazy_init()
+        import cupy
+        arr = cupy.from_dlpack(ext_tensor)
+        return make_tensor(arr, D.from_numpy_dtype(arr.dtype))
+    arr = _np_from_dlpack(ext_tensor)
+    return make_tensor(arr, _dlpack_dtype(arr))
+
+
+def _np_from_dlpack(obj):
+    try:
+        return np.from_dlpack(obj)
+    except (BufferError, TypeError) as e:
+        # NumPy refuses bfloat16 (and bool with old exporters); ask for the raw bytes
+        if "bfloat16" in str(e) or "dtype" in str(e).lower():
+            raise BufferError(str(e)) from None
+        raise
+
+
+def _dlpack_dtype(arr):
+    return D.from_numpy_dtype(arr.dtype)
+
+
+def _from_capsule(capsule):
+    class _Wrap:
+        def __dlpack__(self, stream=None, **kw):
+            return capsule
+
+        def __dlpack_device__(self):
+            return (1, 0)
+    arr = np.from_dlpack(_Wrap())
+    return arr, _dlpack_dtype(arr)
 
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -1249,7 +1393,7 @@ def _rebuild_tensor(array, dtype_name, requires_grad):
 
 FUNCTIONS.update(
     tensor=tensor, as_tensor=as_tensor, asarray=asarray, from_numpy=from_numpy,
-    from_dlpack=from_dlpack, scalar_tensor=scalar_tensor, zeros=zeros, ones=ones, empty=empty,
+    from_dlpack=from_dlpack, frombuffer=frombuffer, scalar_tensor=scalar_tensor, zeros=zeros, ones=ones, empty=empty,
     full=full, empty_strided=empty_strided, zeros_like=zeros_like, ones_like=ones_like,
     empty_like=empty_like, full_like=full_like, arange=arange, range=range_, linspace=linspace,
     logspace=logspace, eye=eye, tril_indices=tril_indices, triu_indices=triu_indices,
