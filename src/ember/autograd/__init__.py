@@ -6,3 +6,5 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from . import graph  # noqa: F401
 from . import grad_mode  # noqa: F401
 from . import _leaf  # noqa: F401
+from . import function  # noqa: F401
+from .function import Function  # noqa: F401

@@ -262,14 +262,18 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 continue
             if node is root:
                 grad_inputs = node.apply(())
-            elif all(g is None for g in grad_outputs):
+            elif not (raw := getattr(node, "_raw_grads", False)) and all(
+                    g is None for g in grad_outputs):
                 grad_inputs = (None,) * len(node.next_functions)
             else:
-                grad_inputs = _call_node(node, _fill_missing(node, grad_outputs))
+                # custom Function nodes (_raw_grads) run even without gradients and
+                # materialise missing ones themselves (set_materialize_grads)
+                grad_inputs = _call_node(node, grad_outputs if raw else
+                                         _fill_missing(node, grad_outputs))
                 grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
                 if check_nan:
                     _check_nan(node, grad_inputs)
-                if not retain_graph and isinstance(node, OpNode):
+                if not retain_graph and (raw or isinstance(node, OpNode)):
                     node.release()
             metas = getattr(node, "_input_meta", ())
             for i, (nxt, nr) in enumerate(node.next_functions):
