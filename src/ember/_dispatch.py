@@ -70,15 +70,26 @@ def type_name(x):
     return type(x).__name__
 
 
+def check_int(x):
+    """A Python number as PyTorch binds it: ints must fit in [-2**63, 2**64)."""
+    if type(x) is int and not -0x8000000000000000 <= x <= 0xFFFFFFFFFFFFFFFF:
+        if x < 0:
+            raise OverflowError("can't convert negative int to unsigned")
+        raise OverflowError("int too big to convert")
+    return x
+
+
 def as_operand(x, fname, argname, pos):
     """A Tensor or a Python scalar; NumPy scalars become Python numbers."""
     if isinstance(x, Tensor):
         return x
     t = type(x)
-    if t is int or t is float or t is bool or t is complex:
+    if t is int:
+        return check_int(x)
+    if t is float or t is bool or t is complex:
         return x
     if isinstance(x, (np.generic,)) or isinstance(x, _SCALAR_TYPES):
-        return D.normalize_scalar(x)
+        return check_int(D.normalize_scalar(x))
     raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be Tensor, not "
                     f"{type_name(x)}")
 
@@ -432,6 +443,27 @@ class BinaryOp:
         state = _GRAD
         kind_bool = self.kind == ALWAYS_BOOL
         bool_dt = D.bool_
+        node_cls = self.node_cls
+        # float32/float64 operands need no promotion or kernel checks: the result has their
+        # dtype (comparisons: bool) and only autograd recording remains
+        grad_fast = frozenset((D.float32, D.float64)) & self.fast_dtypes
+        if self.precheck is not None and self.name not in ("_sub_plain",):
+            grad_fast = frozenset()
+        record_binary = _graph.record_binary
+
+        def _finish_grad(r, d, a, b):
+            if type(r) is not _ndarray:
+                r = _asarray(r)
+            t = _new(Tensor)
+            t._array = r
+            if kind_bool:
+                t._dtype = bool_dt
+                return t
+            t._dtype = d
+            if state.enabled and node_cls is not None and (
+                    a._requires_grad or (type(b) is Tensor and b._requires_grad)):
+                record_binary(node_cls, a, b, t)
+            return t
 
         if not reflected:
             def operator(self, other):
@@ -452,6 +484,19 @@ class BinaryOp:
                             t._array = r
                             t._dtype = bool_dt if kind_bool else d
                             return t
+                    elif d is other._dtype and d in grad_fast and not state.inference:
+                        # second tier: same float dtype, recording the graph
+                        try:
+                            r = fwd(self._array, other._array)
+                        except ValueError:
+                            return run(self, other)
+                        return _finish_grad(r, d, self, other)
+                elif (type(other) is float or type(other) is int) and self._dtype in grad_fast \
+                        and not state.inference:
+                    # a float32/float64 tensor with a Python number: the tensor's dtype wins
+                    d = self._dtype
+                    r = fwd(self._array, d.np.type(other))
+                    return _finish_grad(r, d, self, other)
                 elif not isinstance(other, Tensor):
                     try:
                         other = as_operand(other, "", "", 0)
@@ -532,8 +577,8 @@ def make_binder(name, binding, argnames=("input", "other"), signatures=None):
         if (it and _is_number_arg(other)) or (
                 binding == NUMBER_FIRST and ot and _is_number_arg(input) and (
                     number_first_out or not kwargs)):
-            return (input if it else D.normalize_scalar(input),
-                    other if ot else D.normalize_scalar(other))
+            return (input if it else check_int(D.normalize_scalar(input)),
+                    other if ot else check_int(D.normalize_scalar(other)))
         raise invalid_arguments(name, (input, other), kwargs, fsigs)
 
     def bind_method(other, mname):
@@ -543,7 +588,7 @@ def make_binder(name, binding, argnames=("input", "other"), signatures=None):
             raise TypeError(f"{mname}(): argument '{a1}' (position 1) must be Tensor, not "
                             f"{type_name(other)}")
         if _is_number_arg(other):
-            return D.normalize_scalar(other)
+            return check_int(D.normalize_scalar(other))
         raise invalid_arguments(mname, (other,), {}, msigs)
 
     return bind_function, bind_method

@@ -351,8 +351,11 @@ def setitem(self, key, value):
             node = node_class("CopyBackwards") if is_t else node_class("FillBackward3")
             rebase_inplace(view, node, (view, value) if is_t else (view,), None)
         else:
-            rebase_inplace(view, node_class("IndexPutBackward0"),
-                           (view, value) if is_t else (view,), {"indices": adv})
+            if not is_t:    # PyTorch wraps a number into a tensor for index_put_
+                value = make_tensor(np.array(_fill_value(value, self._dtype), self._dtype.np),
+                                    self._dtype)
+            rebase_inplace(view, node_class("IndexPutBackward0"), (view, value),
+                           {"indices": adv, "accumulate": False})
 
 
 def _has_array_index(key):
@@ -369,16 +372,8 @@ def _fill_value(v, dt):
     return v
 
 
-def _index_put_grad(ctx, grad):
-    key = ctx.saved["indices"]
-    g_self = grad.clone()
-    g_self[key] = 0
-    if len(ctx.next_functions) == 1:
-        return (g_self,)
-    return g_self, grad[key]
-
-
-node_class("IndexPutBackward0").backward_fn = staticmethod(_index_put_grad)
+# NOTE: IndexPutBackward0's derivative lives with index_put_ in indexing_ops.py; setitem
+# records the same saved values ("indices", "accumulate").
 node_class("IndexPutBackward0").saves_inputs = False
 _fill3 = node_class("FillBackward3")
 _fill3.saves_inputs = False

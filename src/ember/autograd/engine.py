@@ -179,6 +179,19 @@ def _check_nan(node, grad_inputs):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
+class _Tie:
+    """Wraps a node in a heap entry: never less than another, so equal sequence numbers
+    compare equal, as in PyTorch's std::priority_queue."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node):
+        self.node = node
+
+    def __lt__(self, other):
+        return False
+
+
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                  accumulate=True):
     """Run the graph from ``roots`` seeded with ``root_grads``.
@@ -197,31 +210,31 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         grads.append(g)
     root = GraphRoot(edges, grads)
 
-    # Dependency counts over everything reachable from the root.
+    # Dependency counts over everything reachable from the root (nodes hash by identity).
     deps = {}
-    order = []           # reachable nodes (for the "leads to an input" pass)
-    seen = {id(root)}
+    order = [root]
     stack = [root]
     while stack:
         n = stack.pop()
-        order.append(n)
         for nxt, _ in n.next_functions:
             if nxt is None:
                 continue
-            k = id(nxt)
-            deps[k] = deps.get(k, 0) + 1
-            if k not in seen:
-                seen.add(k)
+            c = deps.get(nxt)
+            if c is None:
+                deps[nxt] = 1
+                order.append(nxt)
                 stack.append(nxt)
+            else:
+                deps[nxt] = c + 1
 
-    targets = None        # id(node) -> list of (input index, slot)
-    leads = None          # ids of nodes that lead to a target (must run)
+    targets = None        # node -> list of (input index, slot)
+    leads = None          # nodes that lead to a target (must run)
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
             node, nr = grad_edge(t)
             if node is not None:
-                targets.setdefault(id(node), []).append((i, nr))
+                targets.setdefault(node, []).append((i, nr))
         leads = _nodes_leading_to(order, targets)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
@@ -229,69 +242,76 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     prev_mode = STATE.enabled
     STATE.enabled = bool(create_graph)
     check_nan = STATE.anomaly and STATE.anomaly_check_nan
+    heappush, heappop = heapq.heappush, heapq.heappop
     try:
-        ready = [_Ready(root)]
-        buffers[id(root)] = {}
-        while ready:
-            node = heapq.heappop(ready).node
-            buf = buffers.pop(id(node), {})
-            is_target = targets is not None and id(node) in targets
-            if isinstance(node, AccumulateGrad):
-                runs = accumulate and (targets is None or is_target)
-            else:
-                runs = node is root or leads is None or id(node) in leads
-            if node is root:
-                grad_outputs = ()
-            else:
-                n_out = max(len(node._output_meta), 1)
-                grad_outputs = tuple(buf.get(i) for i in range(n_out))
-                # NOTE: PyTorch captures an input's gradient before the tensor hooks when its
-                # node runs afterwards, and after them when the node is not run.
-                if is_target and runs:
-                    _capture(targets[id(node)], grad_outputs, captured)
-                grad_outputs = _run_tensor_hooks(node, grad_outputs)
-                if is_target and not runs:
-                    _capture(targets[id(node)], grad_outputs, captured)
-                if not runs:
-                    continue
-                grad_outputs = _run_pre_hooks(node, grad_outputs)
-            if isinstance(node, AccumulateGrad):
-                node.apply(grad_outputs)
-                if node._hooks:
-                    _run_post_hooks(node, (), grad_outputs)
-                continue
-            if node is root:
-                grad_inputs = node.apply(())
-            elif not (raw := getattr(node, "_raw_grads", False)) and all(
-                    g is None for g in grad_outputs):
-                grad_inputs = (None,) * len(node.next_functions)
-            else:
-                # custom Function nodes (_raw_grads) run even without gradients and
-                # materialise missing ones themselves (set_materialize_grads)
-                grad_inputs = _call_node(node, grad_outputs if raw else
-                                         _fill_missing(node, grad_outputs))
-                grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
-                if check_nan:
-                    _check_nan(node, grad_inputs)
-                if not retain_graph and (raw or isinstance(node, OpNode)):
-                    node.release()
-            metas = getattr(node, "_input_meta", ())
+        grad_inputs = root.apply(())
+        node = root
+        ready = []
+        while True:
+            # hand the node's gradients to its next nodes; push those that became ready
+            metas = node._input_meta
             for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
                 g = grad_inputs[i] if i < len(grad_inputs) else None
                 if g is not None:
                     meta = metas[i] if i < len(metas) else None
-                    if meta is not None:
+                    if meta is not None and (g._array.shape != meta[0] or g._dtype is not meta[1]):
                         g = _conform(node, i, g, meta)
-                    nb = buffers.setdefault(id(nxt), {})
-                    old = nb.get(nr)
+                    nb = buffers.get(nxt)
+                    if nb is None:
+                        nb = buffers[nxt] = [None] * max(len(nxt._output_meta), 1)
+                    old = nb[nr]
                     nb[nr] = g if old is None else old + g
-                k = id(nxt)
-                deps[k] -= 1
-                if deps[k] == 0:
-                    buffers.setdefault(k, {})
-                    heapq.heappush(ready, _Ready(nxt))
+                c = deps[nxt] - 1
+                deps[nxt] = c
+                if c == 0:
+                    heappush(ready, (-nxt._seq, _Tie(nxt)))
+            if not ready:
+                break
+            node = heappop(ready)[1].node
+            buf = buffers.pop(node, None)
+            grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
+            is_acc = type(node) is AccumulateGrad
+            if targets is None:
+                runs = True
+                is_target = False
+            else:
+                is_target = node in targets
+                runs = (accumulate and is_target) if is_acc else node in leads
+            # NOTE: PyTorch captures an input's gradient before the tensor hooks when its node
+            # runs afterwards, and after them when the node is not run.
+            if is_target and runs:
+                _capture(targets[node], grad_outputs, captured)
+            if node._tensor_hooks is not None or node._retain_hooks is not None or (
+                    is_acc and node.variable._backward_hooks):
+                grad_outputs = _run_tensor_hooks(node, grad_outputs)
+            if is_target and not runs:
+                _capture(targets[node], grad_outputs, captured)
+            if not runs:
+                grad_inputs = ()
+                continue
+            if node._pre_hooks is not None:
+                grad_outputs = _run_pre_hooks(node, grad_outputs)
+            if is_acc:
+                node.apply(grad_outputs)
+                if node._hooks:
+                    _run_post_hooks(node, (), grad_outputs)
+                grad_inputs = ()
+                continue
+            if all(g is None for g in grad_outputs) and not getattr(node, "_raw_grads", False):
+                # NOTE: custom Function nodes (_raw_grads) run even when no gradient arrived
+                grad_inputs = ()
+                continue
+            if None in grad_outputs:
+                grad_outputs = _fill_missing(node, grad_outputs)
+            grad_inputs = _call_node(node, grad_outputs)
+            if node._hooks is not None:
+                grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
+            if check_nan:
+                _check_nan(node, grad_inputs)
+            if not retain_graph:
+                node.release()
     finally:
         STATE.enabled = prev_mode
     return captured
@@ -340,18 +360,18 @@ def _conform(node, i, g, meta):
 
 
 def _nodes_leading_to(order, targets):
-    """Ids of nodes from which some target node is reachable through at least one edge."""
+    """Nodes from which some target node is reachable through at least one edge."""
     leads = set()
     # iterate to a fixed point in reverse discovery order (children mostly after parents)
     changed = True
     while changed:
         changed = False
         for n in reversed(order):
-            if id(n) in leads:
+            if n in leads:
                 continue
             for nxt, _ in n.next_functions:
-                if nxt is not None and (id(nxt) in targets or id(nxt) in leads):
-                    leads.add(id(n))
+                if nxt is not None and (nxt in targets or nxt in leads):
+                    leads.add(n)
                     changed = True
                     break
     return leads

@@ -76,9 +76,9 @@ class BackwardCFunction(_graph.Node, FunctionCtx):
     """Base of the per-Function node classes (``MyFnBackward``); an instance is the ``ctx``."""
 
     _forward_cls = None
-    # NOTE: read by the engine: this node runs even when none of its outputs got a gradient,
-    # gets undefined gradients as None (it materialises them itself, unless
-    # set_materialize_grads(False)), and releases its saved tensors after running.
+    # NOTE: read by the engine: this node runs even when none of its outputs got a gradient.
+    # Its _output_meta holds only Nones so that the engine hands undefined gradients over as
+    # None; the node materialises them itself from _fn_output_meta (set_materialize_grads).
     _raw_grads = True
 
     def __init__(self):
@@ -87,6 +87,7 @@ class BackwardCFunction(_graph.Node, FunctionCtx):
         self._freed = False
         self._input_meta = ()
         self._is_tensor_input = ()
+        self._fn_output_meta = ()
 
     def name(self):
         return type(self).__name__
@@ -135,7 +136,7 @@ class BackwardCFunction(_graph.Node, FunctionCtx):
         """Run the user's backward on ``grads`` (one per forward output) and check its result:
         one gradient per forward argument, None for non-tensors."""
         T = _tensor_cls()
-        metas = self._output_meta
+        metas = self._fn_output_meta
         grads = tuple(grads) + (None,) * (len(metas) - len(grads))
         if self.materialize_grads:
             grads = tuple(_zeros(m) if g is None and m is not None else g
@@ -433,7 +434,8 @@ def _wrap_outputs(ctx, args, is_tensor, output, executable):
     out_ids = {id(o) for o in outs}
     if any(id(d) not in out_ids for d in dirty):
         raise RuntimeError(_NOT_RETURNED_DIRTY)
-    ctx._output_meta = tuple(metas)
+    ctx._fn_output_meta = tuple(metas)
+    ctx._output_meta = (None,) * len(metas)
     if executable:
         _save(ctx, outs, diff_outputs)
     return tuple(outs) if is_tuple else outs[0]

@@ -34,16 +34,26 @@ class Node:
     input gradients."""
 
     _name = None
+    # NOTE: defaults live on the class so that making a node (once per recorded op) only
+    # stores what differs; hooks and metadata are created on first use.
+    next_functions = ()
+    _pre_hooks = None        # node pre-hooks: fn(grad_outputs) -> None | tuple
+    _hooks = None            # node post-hooks: fn(grad_inputs, grad_outputs)
+    _tensor_hooks = None     # {output_nr: {id: fn}} in first-registration order
+    _retain_hooks = None     # {output_nr: fn}
+    _output_meta = ()
+    _input_meta = ()
 
     def __init__(self):
         self._seq = next(_sequence)
-        self.next_functions = ()
-        self.metadata = {}
-        self._pre_hooks = None        # node pre-hooks: fn(grad_outputs) -> None | tuple
-        self._hooks = None            # node post-hooks: fn(grad_inputs, grad_outputs)
-        self._tensor_hooks = None     # {output_nr: [fn, ...]} in first-registration order
-        self._retain_hooks = None     # {output_nr: fn}
-        self._output_meta = ()
+
+    @property
+    def metadata(self):
+        """A persistent dict for user data (anomaly mode stores the forward traceback here)."""
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self._metadata = {}
+        return d
 
     def name(self):
         """The node's name, e.g. 'MulBackward0'."""
@@ -84,8 +94,10 @@ class Node:
         hooks[h.id] = fn
         return h
 
+    def release(self):
+        """Drop saved tensors after running (nodes that save nothing do nothing)."""
+
     def __call__(self, *grads):
-        prev = STATE.enabled
         return self.apply(grads)
 
     def __repr__(self):
@@ -143,14 +155,10 @@ class OpNode(Node):
 
     backward_fn = None
     saves_inputs = True      # False for ops whose derivative never reads ctx.inputs
-
-    def __init__(self):
-        Node.__init__(self)
-        self.inputs = ()
-        self.saved = None
-        self._versions = ()
-        self._freed = False
-        self._input_meta = ()
+    inputs = ()
+    saved = None
+    _versions = ()
+    _freed = False
 
     def __getattr__(self, name):
         # ctx.<name> / node._saved_<name> read a saved value (dim, keepdim, result, ...)
@@ -306,7 +314,8 @@ class GraphRoot(Node):
 
 def grad_edge(t):
     """The (node, input_nr) edge that gradients for tensor ``t`` flow into."""
-    if t._base is not None and "_rebased_at" in t._base.__dict__:
+    base = t._base
+    if base is not None and "_rebased_at" in base.__dict__:
         refresh_view(t)
     if not t._requires_grad:
         return (None, 0)
@@ -358,6 +367,43 @@ def make_node(node_cls, inputs, saved):
         sd = SavedDict(saved)
         sd.node = node
         node.saved = sd
+    if STATE.anomaly:
+        import traceback
+        node.metadata["traceback_"] = traceback.format_stack()[:-3]
+    return node
+
+
+def record_binary(node_cls, a, b, out):
+    """``record_node`` specialised for the hot case: two operands (b may be a Python scalar),
+    one fresh output, nothing extra saved."""
+    node = node_cls()
+    if a._requires_grad:
+        fa = a._grad_fn
+        ea = (fa, a._output_nr) if fa is not None and a._base is None else grad_edge(a)
+    else:
+        ea = (None, 0)
+    if type(b) is Tensor:
+        if b._requires_grad:
+            fb = b._grad_fn
+            eb = (fb, b._output_nr) if fb is not None and b._base is None else grad_edge(b)
+        else:
+            eb = (None, 0)
+        vb = b._vc[0] if b._vc is not None else 0
+        mb = (b._array.shape, b._dtype)
+    else:
+        eb = (None, 0)
+        vb = None
+        mb = None
+    node.next_functions = (ea, eb)
+    node._input_meta = ((a._array.shape, a._dtype), mb)
+    if node_cls.saves_inputs:
+        if a._inference or (vb is not None and b._inference):
+            return record_node(node_cls, (a, b), out, None)
+        node.inputs = (a, b)
+        node._versions = (a._vc[0] if a._vc is not None else 0, vb)
+    node._output_meta = ((out._array.shape, out._dtype),)
+    out._grad_fn = node
+    out._requires_grad = True
     if STATE.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-3]
@@ -537,6 +583,9 @@ class CopySlices(Node):
         self.next_functions = (old_edge,) + tuple(fn.next_functions[1:])
         self._input_meta = ((base._array.shape, base._dtype),) + tuple(fn._input_meta[1:])
         self._output_meta = ((base._array.shape, base._dtype),)
+
+    def release(self):
+        self.fn.release()
 
     def apply(self, grads):
         g = grads[0]
