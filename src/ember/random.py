@@ -26,6 +26,24 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor, make_tensor
+from ._memory_format import is_contiguous as _is_contiguous, preserve_format as _PRESERVE
+from ._backend import array_module as _array_module
+
+
+class _Late:
+    """Names from modules that import later than this one (no import cycles), bound on first use."""
+
+    def __getattr__(self, name):
+        from ._ops import creation
+        from . import _dispatch
+        for k in ("parse_size", "finish", "check_device", "empty_like", "_dtype_arg"):
+            setattr(self, k, getattr(creation, k))
+        for k in ("check_inplace", "broadcast_shapes2"):
+            setattr(self, k, getattr(_dispatch, k))
+        return object.__getattribute__(self, name)
+
+
+_late = _Late()
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
@@ -335,18 +353,38 @@ def _round_odd(s, e):
     return s
 
 
-def _fma32(a, b, c):
-    """float32 ``a*b + c`` with one rounding (arrays/scalars, broadcast)."""
-    p = np.multiply(a, b, dtype=np.float64)             # exact: 24 + 24 bits
-    c = np.asarray(c, dtype=np.float64)
-    s, e = _two_sum(p, c)
-    s = np.array(s, dtype=np.float64, ndmin=1)
-    e = np.array(e, dtype=np.float64, ndmin=1)
-    fin = np.isfinite(s)
-    if not fin.all():
-        e = np.where(fin, e, 0.0)
-    out = _round_odd(s, e).astype(np.float32)
-    return out.reshape(np.shape(p + c))
+def _f64(x):
+    return x.astype(np.float64) if type(x) is np.ndarray else float(x)
+
+
+_MID29 = np.uint64((1 << 29) - 1)
+_HALF29 = np.uint64(1 << 28)
+
+
+def _fma32(a, b, c, tiny=True):
+    """float32 ``a*b + c`` with one rounding (``a`` an array; ``b``, ``c`` arrays or scalars).
+
+    ``tiny=False`` when no result can be a nonzero float32 subnormal (the normal kernels).
+    """
+    p = _f64(a) * _f64(b)                               # exact: 24 + 24 bits
+    s = p + _f64(c)
+    out = s.astype(np.float32)
+    # Rounding the double sum to float32 is the correct fma unless the double landed exactly
+    # on a float32 midpoint (low 29 mantissa bits 100..0) after rounding, or in float32's
+    # subnormal range; those few get the exact treatment (round to odd, then to float32).
+    bits = s.view(np.uint64)
+    odd = (bits & _MID29) == _HALF29
+    if tiny:
+        odd |= np.abs(s) < 2.0 ** -125
+    if np.count_nonzero(odd):
+        idx = np.nonzero(odd)
+        pp = p[idx]
+        cc = np.broadcast_to(np.asarray(c, dtype=np.float64), s.shape)[idx]
+        ss, ee = _two_sum(pp, cc)
+        ss = np.array(ss, dtype=np.float64, ndmin=1)
+        ee = np.where(np.isfinite(ss), ee, 0.0)
+        out[idx] = _round_odd(ss, np.array(ee, dtype=np.float64, ndmin=1)).astype(np.float32)
+    return out
 
 
 def _split(a):
@@ -388,7 +426,7 @@ def _map(fn, x, special):
     """``fn`` (a libm function through ``math``) per element of a float64 array."""
     flat = x.ravel().tolist()
     try:
-        out = list(map(fn, flat))
+        return np.fromiter(map(fn, flat), np.float64, count=len(flat)).reshape(x.shape)
     except (ValueError, OverflowError):
         def safe(v):
             try:
@@ -520,9 +558,8 @@ def _iter_perm(shape, strides_list):
 
 
 def _is_contig(arr):
-    from ._memory_format import is_contiguous
     isz = arr.itemsize
-    return is_contiguous(arr.shape, tuple(s // isz for s in arr.strides), None)
+    return _is_contiguous(arr.shape, tuple(s // isz for s in arr.strides), None)
 
 
 def _iter_view(arr, *others):
@@ -540,8 +577,7 @@ def _fill(arr, vals):
     if arr.size == 0:
         return
     if type(arr) is not np.ndarray:       # CUDA: streams need not match PyTorch's
-        from ._backend import array_module
-        arr[...] = array_module(arr).asarray(vals.reshape(arr.shape))
+        arr[...] = _array_module(arr).asarray(vals.reshape(arr.shape))
         return
     if arr.flags.c_contiguous:
         arr.reshape(-1)[...] = vals
@@ -566,10 +602,9 @@ def _complex_real(t):
 
 
 def _begin_inplace(t):
-    from ._dispatch import check_inplace
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
-    check_inplace(t)
+    _late.check_inplace(t)
 
 
 def _end_inplace(t):
@@ -584,10 +619,12 @@ def _not_impl(kernel, dt):
 _FLOAT_DIGITS = {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}
 
 
+_FLOAT_MAX = {"float16": 65504.0, "bfloat16": 3.3895313892515355e+38,
+              "float32": 3.4028234663852886e+38, "float64": 1.7976931348623157e+308}
+
+
 def _float_max(dt):
-    return float(np.finfo(np.float32).max) if dt is D.float32 else (
-        float(np.finfo(np.float64).max) if dt is D.float64 else
-        (65504.0 if dt is D.float16 else 3.3895313892515355e+38))
+    return _FLOAT_MAX[dt.name]
 
 
 # =============================================================================================
@@ -650,9 +687,9 @@ def _log_ps(x):
     z = m * m
     y = np.full(m.shape, _LOG_P[0], dtype=np.float32)
     for p in _LOG_P[1:]:
-        y = _fma32(y, m, p)
+        y = _fma32(y, m, p, tiny=False)
     y = m * y
-    y = _fma32(y, z, e * _LOG_Q1)
+    y = _fma32(y, z, e * _LOG_Q1, tiny=False)
     y = y - z * _HALF                    # fma(-z, 0.5, y): z/2 is exact
     r = m + y
     return r + e * _LOG_Q2               # fma(e, Q2, r): e*Q2 is exact
@@ -667,20 +704,20 @@ def _sincos_ps(theta):
     sin_flip = (j & 4) != 0
     poly = (j & 2) == 0
     cos_flip = ((j - 2) & 4) == 0
-    x = _fma32(y, _DP1, x)
-    x = _fma32(_DP2, y, x)
-    x = _fma32(y, _DP3, x)
+    x = _fma32(y, _DP1, x, tiny=False)
+    x = _fma32(_DP2, y, x, tiny=False)
+    x = _fma32(y, _DP3, x, tiny=False)
     z = x * x
     h = z * _HALF
-    c = _fma32(_COS_C[0], z, _COS_C[1])
-    c = _fma32(c, z, _COS_C[2])
+    c = _fma32(_COS_C[0], z, _COS_C[1], tiny=False)
+    c = _fma32(c, z, _COS_C[2], tiny=False)
     c = z * c
-    c = _fma32(z, c, -h)
+    c = _fma32(z, c, -h, tiny=False)
     c = c + _ONE
-    s = _fma32(_SIN_S[0], z, _SIN_S[1])
-    s = _fma32(s, z, _SIN_S[2])
+    s = _fma32(_SIN_S[0], z, _SIN_S[1], tiny=False)
+    s = _fma32(s, z, _SIN_S[2], tiny=False)
     s = z * s
-    s = _fma32(x, s, x)
+    s = _fma32(x, s, x, tiny=False)
     sin = np.where(poly, s, c)
     cos = np.where(poly, c, s)
     sin = np.where(sin_flip, -sin, sin)
@@ -724,7 +761,10 @@ def _normal_vector(g, n, dt, mean, std):
     if dt is D.float32:
         u = g._u24(n)
         out = np.empty(n, dtype=np.float32)
-        out[:nb * 16] = _block32(u[:nb * 16].reshape(nb, 16), m32, s32).reshape(-1)
+        step = 4096 * 16                    # cache-sized chunks of blocks
+        for i in range(0, nb * 16, step):
+            j = min(i + step, nb * 16)
+            out[i:j] = _block32(u[i:j].reshape(-1, 16), m32, s32).reshape(-1)
         if rem:
             out[n - 16:] = _block32(g._u24(16).reshape(1, 16), m32, s32).reshape(-1)
         return out
@@ -897,6 +937,8 @@ def _random_from_to(arr, dt, frm, to, g):
     else:
         if arr.size == 0:
             return
+        if dt in (D.bool_, D.float16) or dt in D.BAREBONES_UNSIGNED:
+            raise _not_impl("random_full_64_bits_range_kernel_cpu", dt)
         if dt not in (D.int64, D.float64, D.float32, D.bfloat16):
             raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, "
                                "float and bfloat16")
@@ -1010,7 +1052,11 @@ def random_(self, *args, generator=None, **kw):
                         "given")
     for a in args:
         if a is not None and (isinstance(a, bool) or not hasattr(a, "__index__")):
-            raise TypeError(f"random_(): argument 'to' must be int, not {type(a).__name__}")
+            got = ", ".join(type(x).__name__ for x in args)
+            raise TypeError(f"random_() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n * (*, torch.Generator generator = "
+                            "None)\n * (int from, int to, *, torch.Generator generator = None)\n"
+                            " * (int to, *, torch.Generator generator = None)\n")
     g = _gen(generator)
     _begin_inplace(self)
     arr, dt = self._array, self._dtype
@@ -1029,12 +1075,12 @@ def exponential_(self, lambd=1, *, generator=None):
     g = _gen(generator)
     _begin_inplace(self)
     dt = self._dtype
-    if not dt.is_floating_point:
-        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
-                           f"dtype must be a floating point but you specified {dt.scalar_name}")
     lambd = float(lambd)
     if not (lambd > 0.0 and math.isfinite(lambd)):
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_cfmt(lambd)}")
+    if not dt.is_floating_point:
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. "
+                           f"dtype must be a floating point but you specified {dt.scalar_name}")
     n = self._array.size
     if n:
         _fill(self._array, _from_double(_exponential_values(g, n, lambd), dt))
@@ -1182,8 +1228,23 @@ def _expand_to(p, shape):
 # =============================================================================================
 # Factories and functions
 # =============================================================================================
+def _check_generator(fname, args, generator):
+    if generator is not None and not isinstance(generator, Generator):
+        got = ", ".join([type(a).__name__ for a in args] + [f"generator={type(generator).__name__}"])
+        raise TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:")
+
+
+def _parse_size(size, fname):
+    flat = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    for v in flat:
+        if isinstance(v, int) and not isinstance(v, bool) and v < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {v}: "
+                               f"[{', '.join(str(x) for x in flat)}]")
+    return _late.parse_size(size, fname)
+
+
 def _factory_args(fname, size, kwsize):
-    from ._ops.creation import parse_size
     if kwsize is not None:
         if size:
             raise TypeError(f"{fname}() got multiple values for argument 'size'")
@@ -1194,12 +1255,13 @@ def _factory_args(fname, size, kwsize):
                         "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
                         "torch.device device = None, bool pin_memory = False, bool requires_grad "
                         "= False)\n")
-    return parse_size(size, fname)
+    return _parse_size(size, fname)
 
 
 def _dtype_arg(dtype):
-    from ._ops.creation import _dtype_arg as conv
-    return conv(dtype)
+    if dtype is None or isinstance(dtype, D.dtype):
+        return dtype
+    return _late._dtype_arg(dtype)
 
 
 def _target(fname, shape, dtype, default, out):
@@ -1221,10 +1283,11 @@ def _target(fname, shape, dtype, default, out):
 
 
 def _finish(t, out, requires_grad, device):
-    from ._ops.creation import finish, check_device
     if out is not None:
         return out
-    return finish(t, requires_grad, check_device(device))
+    if device is None and not requires_grad:
+        return _late.finish(t)
+    return _late.finish(t, requires_grad, _late.check_device(device))
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -1235,10 +1298,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     tensor([[0.4963, 0.7682],
             [0.0885, 0.1320]])
     """
+    _check_generator("rand", size, generator)
     shape = _factory_args("rand", size, kw.pop("size", None))
     _no_extra("rand", kw)
     t = _target("rand", shape, dtype, D.get_default_dtype(), out)
-    _checked_requires_grad(t, requires_grad)
     uniform_(t, 0, 1, generator=generator)
     return _finish(t, out, requires_grad, device)
 
@@ -1250,10 +1313,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> ember.manual_seed(0); ember.randn(3)
     tensor([ 1.5410, -0.2934, -2.1788])
     """
+    _check_generator("randn", size, generator)
     shape = _factory_args("randn", size, kw.pop("size", None))
     _no_extra("randn", kw)
     t = _target("randn", shape, dtype, D.get_default_dtype(), out)
-    _checked_requires_grad(t, requires_grad)
     normal_(t, 0, 1, generator=generator)
     return _finish(t, out, requires_grad, device)
 
@@ -1268,9 +1331,11 @@ def _no_extra(fname, kw):
         raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
 
 
-def _as_index(v, fname, argname):
+def _as_index(v, fname, argname, pos=None):
     if isinstance(v, bool) or not hasattr(v, "__index__"):
-        raise TypeError(f"{fname}(): argument '{argname}' must be int, not {type(v).__name__}")
+        where = f" (position {pos})" if pos else ""
+        raise TypeError(f"{fname}(): argument '{argname}'{where} must be int, not "
+                        f"{type(v).__name__}")
     return v.__index__()
 
 
@@ -1304,36 +1369,33 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
                         "ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
                         "dtype = None, torch.layout layout = None, torch.device device = None, "
                         "bool pin_memory = False, bool requires_grad = False)\n")
-    low = _as_index(low, "randint", "low")
-    high = _as_index(high, "randint", "high")
+    if len(args) == 3:
+        low = _as_index(low, "randint", "low", 1)
+    high = _as_index(high, "randint", "high", len(args) - 1)
     _check_int64(low, high)
-    from ._ops.creation import parse_size
-    shape = parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
-                       "randint")
+    _check_generator("randint", args, generator)
+    shape = _parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+                        "randint")
     t = _target("randint", shape, dtype, D.int64, out)
-    _checked_requires_grad(t, requires_grad)
     _random_from_to(t._array, t._dtype, low, high, _gen(generator))
     t._bump_version()
     return _finish(t, out, requires_grad, device)
 
 
 def _like(input, dtype, memory_format):
-    from ._ops.creation import empty_like
-    from ._memory_format import preserve_format
-    return empty_like(input, dtype=dtype,
-                      memory_format=preserve_format if memory_format is None else memory_format)
+    return _late.empty_like(input, dtype=dtype,
+                            memory_format=_PRESERVE if memory_format is None else memory_format)
 
 
 def _like_finish(t, requires_grad, device):
-    from ._ops.creation import finish, check_device
-    return finish(t, requires_grad, check_device(device) if device is not None else None)
+    return _late.finish(t, requires_grad,
+                        _late.check_device(device) if device is not None else None)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None, generator=None):
     """Uniform [0, 1) samples shaped (and strided) like ``input``."""
     t = _like(input, dtype, memory_format)
-    _checked_requires_grad(t, requires_grad)
     uniform_(t, 0, 1, generator=generator)
     return _like_finish(t, requires_grad, device)
 
@@ -1342,7 +1404,6 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
                memory_format=None, generator=None):
     """Standard normal samples shaped (and strided) like ``input``."""
     t = _like(input, dtype, memory_format)
-    _checked_requires_grad(t, requires_grad)
     normal_(t, 0, 1, generator=generator)
     return _like_finish(t, requires_grad, device)
 
@@ -1355,7 +1416,6 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     low = _as_index(low, "randint_like", "low")
     high = _as_index(high, "randint_like", "high")
     t = _like(input, dtype, memory_format)
-    _checked_requires_grad(t, requires_grad)
     _random_from_to(t._array, t._dtype, low, high, _gen(generator))
     t._bump_version()
     return _like_finish(t, requires_grad, device)
@@ -1377,7 +1437,6 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     t = _target("randperm", (n,), dtype, D.int64, out)
     dt = t._dtype
-    _checked_requires_grad(t, requires_grad)
     if dt is D.bool_ or dt.is_complex or dt.np is None:
         raise _not_impl("randperm", dt)
     top = n - 1 if n > 0 else n
@@ -1403,13 +1462,13 @@ def _randperm_values(n, g):
         if n <= 1:
             return np.arange(n, dtype=np.int64)
         w = g._words(n - 1)
-        zs = (w % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        # swap partners i + (w_i mod (n - i)), all computed at once; the swaps themselves are
+        # sequential, so they run on a plain list of Python ints
+        js = (w % np.arange(n, 1, -1, dtype=np.uint64) + np.arange(n - 1, dtype=np.uint64)).tolist()
         r = list(range(n))
-        for i, z in enumerate(zs):
-            if z:
-                j = i + z
-                r[i], r[j] = r[j], r[i]
-        return np.array(r, dtype=np.int64)
+        for i, j in enumerate(js):
+            r[i], r[j] = r[j], r[i]
+        return np.fromiter(r, np.int64, count=n)
     r = _pyarray("q", bytes(8 * n))
     chunk = 1 << 20
     for start in range(0, n, chunk):
@@ -1433,8 +1492,9 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    # NOTE: both forms allocate row-major (LEGACY_CONTIGUOUS), unlike dropout's preserve_format
     if p is not None and not isinstance(p, Tensor):
-        t = _like(input, None, None)
+        t = make_tensor(np.empty(input._array.shape, dtype=input._dtype.np), input._dtype)
         bernoulli_(t, p, generator=generator)
         return t
     probs = input if p is None else p
@@ -1444,7 +1504,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         if tuple(out._array.shape) != tuple(input._array.shape):
             out._array = np.empty(input._array.shape, dtype=out._dtype.np)
         return bernoulli_(out, probs, generator=generator)
-    t = _like(input, None, None)
+    t = make_tensor(np.empty(input._array.shape, dtype=input._dtype.np), input._dtype)
     return bernoulli_(t, probs, generator=generator)
 
 
@@ -1481,7 +1541,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("number of categories cannot exceed 2^24")
     g = _gen(generator)
     p = _host(input._array)
-    rows = p.reshape(-1, ncat) if nd == 2 else p.reshape(1, ncat)
+    rows = p.reshape(p.shape[0] if nd == 2 else 1, ncat)
     if not replacement or k == 1:
         res = _multinomial_gumbel(input, p, rows, k, g)
     else:
@@ -1555,11 +1615,9 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
     if size is not None or not (mt or st):
         if mt or st or mean is None or std is None or size is None:
             raise TypeError(_normal_sig_error(mean, std, size))
-        from ._ops.creation import parse_size
-        shape = parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
-                           "normal")
+        shape = _parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
+                            "normal")
         t = _target("normal", shape, dtype, D.get_default_dtype(), out)
-        _checked_requires_grad(t, requires_grad)
         normal_(t, float(mean), float(std), generator=generator)
         return _finish(t, out, requires_grad, device)
     g = generator
@@ -1577,8 +1635,7 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
         t.mul_(std).add_(float(mean))
     else:
         _check_std_tensor(std)
-        from ._dispatch import broadcast_shapes2
-        shape = broadcast_shapes2(tuple(mean._array.shape), tuple(std._array.shape))
+        shape = _late.broadcast_shapes2(tuple(mean._array.shape), tuple(std._array.shape))
         t = _normal_target(out, shape, mean._dtype)
         normal_(t, 0.0, 1.0, generator=g)
         t.mul_(std).add_(mean)
@@ -1626,7 +1683,7 @@ def poisson(input, generator=None):
         raise _not_impl("poisson_cpu", dt)
     g = _gen(generator)
     rates = _host(input._array).astype(np.float64).reshape(-1).tolist()   # row-major (ret order)
-    if any(r < 0 for r in rates):
+    if not all(r >= 0 for r in rates):      # NaN fails too
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     vals = _poisson_values(rates, g)
     res = _from_int64(np.array(vals, dtype=np.int64), dt).reshape(input._array.shape)
