@@ -286,6 +286,13 @@ def check_inplace(self):
             if base._requires_grad and base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                    "an in-place operation.")
+            mv = self._multi_view
+            if mv is not None and base._requires_grad:
+                raise RuntimeError(
+                    f"Output {mv[1]} of {mv[0]} is a view and is being modified inplace. This view "
+                    "is the output of a function that returns multiple views. Such functions do "
+                    "not allow the output views to be modified inplace. You should replace the "
+                    "inplace operation by an out-of-place one.")
             if self._view_no_grad and (self._requires_grad or base._requires_grad):
                 raise RuntimeError(
                     "A view was created in no_grad mode and is being modified inplace with grad "

@@ -278,7 +278,8 @@ def scalar_dtype(value):
     if isinstance(value, bool):
         return bool_
     if isinstance(value, int):
-        return int64
+        # NOTE: PyTorch wraps ints in [2**63, 2**64) as uint64 numbers
+        return int64 if value < 0x8000000000000000 else uint64
     if isinstance(value, float):
         return float64
     if isinstance(value, complex):
@@ -292,7 +293,7 @@ def weak_scalar_dtype(value):
     if t is float:
         return _DEFAULT.value
     if t is int:
-        return int64
+        return int64 if value < 0x8000000000000000 else uint64
     if t is bool:
         return bool_
     if t is complex:

@@ -9,7 +9,7 @@ from .. import _dtype as D
 from .._dispatch import (pointwise_binary, pointwise_unary, DEFAULT, INT_TO_FLOAT, ALWAYS_BOOL,
                          COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, FUNCTIONS, BinaryOp,
                          as_operand, type_name, missing_kernel, NUMBER_FIRST, TENSORS,
-                         alias_binary)
+                         alias_binary, invalid_arguments, make_binder)
 from .._tensor import Tensor
 
 _B = D.bool_
@@ -37,31 +37,9 @@ def _conj(x):
 
 
 # ---------------------------------------------------------------------------- add / sub
-@pointwise_binary("_add_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="AddBackward0",
-                  method=False, inplace=False, function=False,
-                  operators=("__add__", "__radd__", "__iadd__"))
-def _add_plain(a, b):
-    return np.add(a, b)
-
-
-@_add_plain.derivative
-def _(ctx, grad):
-    return grad, grad
-
-
-@pointwise_binary("_sub_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="SubBackward0",
-                  precheck=_sub_precheck, method=False, inplace=False, function=False,
-                  operators=("__sub__", "__isub__"))
-def _sub_plain(a, b):
-    return np.subtract(a, b)
-
-
-@_sub_plain.derivative
-def _(ctx, grad):
-    return grad, -grad
-
-
-def _check_alpha(alpha, compute):
+def _check_alpha(compute, extra):
+    """PyTorch's alpha checks, made on the compute dtype after the output cast check."""
+    alpha = extra["alpha"]
     if isinstance(alpha, bool):
         if compute is not _B:
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
@@ -74,19 +52,63 @@ def _check_alpha(alpha, compute):
                            "number.")
 
 
-def _add_scaled(op, input, other, alpha, out, inplace, name):
-    """add/sub with ``alpha``: ``input + alpha * other`` computed in one pass."""
-    if alpha == 1 and not isinstance(alpha, bool):
+def _scaled(b, alpha):
+    """``alpha * b`` in b's (compute) dtype; an integer alpha wraps like a C cast."""
+    if alpha is None:
+        return b
+    dt = b.dtype
+    with np.errstate(all="ignore"):
+        if dt.kind in "iub" and not isinstance(alpha, bool):
+            al = np.array(alpha, dtype=np.uint64 if alpha >= 2**63 else np.int64).astype(dt)
+        else:
+            al = np.array(alpha).astype(dt)
+        return np.multiply(b, al)
+
+
+@pointwise_binary("_add_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="AddBackward0",
+                  method=False, inplace=False, function=False,
+                  operators=("__add__", "__radd__", "__iadd__"))
+def _add_plain(a, b, alpha=None):
+    return np.add(a, _scaled(b, alpha))
+
+
+_add_plain.op.check_extra = _check_alpha
+
+
+def _alpha_of(ctx):
+    saved = ctx.saved
+    return saved.get("alpha") if saved else None
+
+
+@_add_plain.derivative
+def _(ctx, grad):
+    alpha = _alpha_of(ctx)
+    return grad, (grad if alpha is None else grad * alpha)
+
+
+@pointwise_binary("_sub_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="SubBackward0",
+                  precheck=_sub_precheck, method=False, inplace=False, function=False,
+                  operators=("__sub__", "__isub__"))
+def _sub_plain(a, b, alpha=None):
+    return np.subtract(a, _scaled(b, alpha))
+
+
+_sub_plain.op.check_extra = _check_alpha
+
+
+@_sub_plain.derivative
+def _(ctx, grad):
+    alpha = _alpha_of(ctx)
+    return grad, (-grad if alpha is None else grad * -alpha)
+
+
+def _with_alpha(op, input, other, alpha, out=None, inplace=False):
+    # NOTE: only an int 1 may skip the alpha checks (True and 1.0 are checked like any alpha)
+    if type(alpha) is int and alpha == 1:
         return op(input, other, out=out, inplace=inplace)
-    alpha = D.normalize_scalar(alpha) if not isinstance(alpha, (bool, int, float, complex)) else alpha
-    if op.precheck is not None:
-        op.precheck(input, other)
-    _, compute = op.compute_dtype(input, other)
-    _check_alpha(alpha, compute)
-    scaled = other * alpha if isinstance(other, Tensor) else other * alpha
-    if isinstance(other, Tensor) and other._dtype is not compute and not isinstance(scaled, Tensor):
-        pass
-    return op(input, scaled, out=out, inplace=inplace)
+    if not isinstance(alpha, (bool, int, float, complex)):
+        alpha = D.normalize_scalar(alpha)
+    return op(input, other, out=out, inplace=inplace, extra={"alpha": alpha})
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -97,7 +119,7 @@ def add(input, other, *, alpha=1, out=None):
     """
     input = as_operand(input, "add", "input", 1)
     other = as_operand(other, "add", "other", 2)
-    return _add_scaled(_add_plain.op, input, other, alpha, out, False, "add")
+    return _with_alpha(_add_plain.op, input, other, alpha, out)
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -108,32 +130,67 @@ def sub(input, other, *, alpha=1, out=None):
     """
     input = as_operand(input, "sub", "input", 1)
     other = as_operand(other, "sub", "other", 2)
-    return _add_scaled(_sub_plain.op, input, other, alpha, out, False, "sub")
+    return _with_alpha(_sub_plain.op, input, other, alpha, out)
 
 
-def _t_add(self, other, *, alpha=1):
-    return _add_scaled(_add_plain.op, self, as_operand(other, "add", "other", 1), alpha, None,
-                       False, "add")
+def _alpha_methods(op, name, alias=None):
+    def meth(self, other, *, alpha=1):
+        return _with_alpha(op, self, as_operand(other, name, "other", 1), alpha)
+
+    def meth_(self, other, *, alpha=1):
+        return _with_alpha(op, self, as_operand(other, name + "_", "other", 1), alpha,
+                           inplace=True)
+    meth.__name__, meth_.__name__ = name, name + "_"
+    return meth, meth_
 
 
-def _t_add_(self, other, *, alpha=1):
-    return _add_scaled(_add_plain.op, self, as_operand(other, "add_", "other", 1), alpha, None,
-                       True, "add_")
+Tensor.add, Tensor.add_ = _alpha_methods(_add_plain.op, "add")
+Tensor.sub, Tensor.sub_ = _alpha_methods(_sub_plain.op, "sub")
+Tensor.subtract, Tensor.subtract_ = _alpha_methods(_sub_plain.op, "subtract")
 
 
-def _t_sub(self, other, *, alpha=1):
-    return _add_scaled(_sub_plain.op, self, as_operand(other, "sub", "other", 1), alpha, None,
-                       False, "sub")
+def subtract(input, other, *, alpha=1, out=None):
+    """Alias of ``sub``."""
+    input = as_operand(input, "subtract", "input", 1)
+    other = as_operand(other, "subtract", "other", 2)
+    return _with_alpha(_sub_plain.op, input, other, alpha, out)
 
 
-def _t_sub_(self, other, *, alpha=1):
-    return _add_scaled(_sub_plain.op, self, as_operand(other, "sub_", "other", 1), alpha, None,
-                       True, "sub_")
+# rsub(input, other) is ``other - alpha * input``: PyTorch promotes (other, input) in that
+# order and names its nodes RsubBackward0 (tensor other) / RsubBackward1 (number other).
+def _rsub_kernel(a, b, alpha=None):
+    return np.subtract(a, _scaled(b, alpha))
 
 
-def rsub(input, other, *, alpha=1):
-    """``other - alpha * input``."""
-    return sub(other, input, alpha=alpha)
+def _rsub_backward(ctx, grad):
+    alpha = _alpha_of(ctx)
+    return grad, (-grad if alpha is None else grad * -alpha)
+
+
+_rsub_op0 = BinaryOp("rsub", _rsub_kernel, kernel="add_stub", missing=WIDE_UNSIGNED,
+                     grad_fn="RsubBackward0", precheck=_sub_precheck)
+_rsub_op1 = BinaryOp("rsub", _rsub_kernel, kernel="add_stub", missing=WIDE_UNSIGNED,
+                     grad_fn="RsubBackward1", precheck=_sub_precheck)
+for _op in (_rsub_op0, _rsub_op1):
+    _op.check_extra = _check_alpha
+    _op.derivative(_rsub_backward)
+_RSUB_SIGNATURES = ("Tensor input, Tensor other, *, Number alpha = 1",
+                    "Tensor input, Number other, Number alpha = 1")
+
+
+def rsub(input, other, alpha=1):
+    """``other - alpha * input``.
+
+    >>> ember.rsub(ember.tensor([1, 2]), 5)
+    tensor([4, 3])
+    """
+    if not isinstance(input, Tensor) or not (
+            isinstance(other, Tensor) or isinstance(other, (bool, int, float, complex, np.number,
+                                                              np.bool_))):
+        raise invalid_arguments("rsub", (input, other), {}, _RSUB_SIGNATURES)
+    if isinstance(other, Tensor):
+        return _with_alpha(_rsub_op0, other, input, alpha)
+    return _with_alpha(_rsub_op1, D.normalize_scalar(other), input, alpha)
 
 
 def _rsub_dunder(self, other):
@@ -142,25 +199,11 @@ def _rsub_dunder(self, other):
             other = as_operand(other, "", "", 0)
         except TypeError:
             return NotImplemented
-    return _rsub_op(other, self)
+        return _rsub_op1(other, self)
+    return _rsub_op0(other, self)
 
 
-@pointwise_binary("_rsub_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="RsubBackward1",
-                  precheck=_sub_precheck, method=False, inplace=False, function=False)
-def _rsub_plain(a, b):
-    return np.subtract(a, b)
-
-
-@_rsub_plain.derivative
-def _(ctx, grad):
-    return grad, -grad
-
-
-_rsub_op = _rsub_plain.op
-
-FUNCTIONS.update(add=add, sub=sub, subtract=sub, rsub=rsub)
-Tensor.add, Tensor.add_, Tensor.sub, Tensor.sub_ = _t_add, _t_add_, _t_sub, _t_sub_
-Tensor.subtract, Tensor.subtract_ = _t_sub, _t_sub_
+FUNCTIONS.update(add=add, sub=sub, subtract=subtract, rsub=rsub)
 Tensor.__rsub__ = _rsub_dunder
 
 
@@ -392,26 +435,23 @@ def _pow_kernel(a, b):
     return np.power(a, b)
 
 
-class _PowOp(BinaryOp):
-    """pow's three overloads: (Tensor, Tensor), (Tensor, Number), (Number, Tensor)."""
-
-    def __call__(self, a, b, out=None, inplace=False, extra=None):
-        a_t = isinstance(a, Tensor)
-        b_t = isinstance(b, Tensor)
-        if a_t and not b_t:
-            if a._dtype.category <= 1 and type(b) is int and b < 0:
-                raise RuntimeError("Integers to negative integer powers are not allowed.")
-            if b == 0 or b == 1:
-                _, compute = self.compute_dtype(a, b)
-                if inplace and compute is not a._dtype and not D.can_cast(compute, a._dtype):
-                    from .._dispatch import cast_error
-                    raise cast_error(compute, a._dtype)
-        return BinaryOp.__call__(self, a, b, out=out, inplace=inplace, extra=extra)
+def _pow_ones(a, b):
+    return np.ones(np.shape(a), dtype=np.asarray(a).dtype)
 
 
-_pow_op = _PowOp("pow", _pow_kernel, kernel="pow", missing=_POW_MISSING, grad_fn="PowBackward0")
+def _pow_copy(a, b):
+    return np.array(a, copy=True)
+
+
+# pow's three overloads: (Tensor, Tensor) -> PowBackward1, (Tensor, Number) -> PowBackward0,
+# (Number, Tensor) -> PowBackward2. An exponent of 0 or 1 (base 1 for a number base) fills or
+# copies without running the kernel, so those work for dtypes that have no pow kernel.
+_pow_op = BinaryOp("pow", _pow_kernel, kernel="pow", missing=_POW_MISSING, grad_fn="PowBackward0")
+_pow_op_zero = BinaryOp("pow", _pow_ones, grad_fn="PowBackward0")
+_pow_op_one = BinaryOp("pow", _pow_copy, grad_fn="PowBackward0")
 _pow_op1 = BinaryOp("pow", _pow_kernel, kernel="pow", missing=_POW_MISSING, grad_fn="PowBackward1")
 _pow_op2 = BinaryOp("pow", _pow_kernel, kernel="pow", missing=_POW_MISSING, grad_fn="PowBackward2")
+_pow_op2_one = BinaryOp("pow", _pow_ones, grad_fn="PowBackward2")
 
 
 @_pow_op.derivative
@@ -438,8 +478,12 @@ def _(ctx, grad):
 @_pow_op2.derivative
 def _(ctx, grad):
     a, b = ctx.inputs
-    gb = grad * (a ** b) * np.log(a) if _needs(b) else None
-    return None, gb
+    if not _needs(b):
+        return None, None
+    if a == 0:
+        return None, where(b >= 0, 0.0, grad * (a ** b) * float("-inf"))
+    return None, grad * (a ** b) * complex(np.log(complex(a))) if isinstance(a, complex) or a < 0 \
+        else (None, grad * (a ** b) * float(np.log(a)))
 
 
 def _pow_dispatch(a, b, out=None, inplace=False):
@@ -447,11 +491,20 @@ def _pow_dispatch(a, b, out=None, inplace=False):
         if isinstance(a, Tensor):
             return _pow_op1(a, b, out=out, inplace=inplace)
         if a == 1 and not isinstance(a, bool):
-            from .creation import ones_like
-            dt = D.result_type_of((a, b))
-            return ones_like(b, dtype=dt) if out is None else out.fill_(1)
+            return _pow_op2_one(a, b, out=out)
         return _pow_op2(a, b, out=out)
-    return _pow_op(a, b, out=out, inplace=inplace)
+    if a._dtype.category <= 1 and type(b) is int and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    op = _pow_op_zero if b == 0 else _pow_op_one if b == 1 else _pow_op
+    return op(a, b, out=out, inplace=inplace)
+
+
+_POW_SIGNATURES = (("Tensor input, Tensor exponent, *, Tensor out = None",
+                    "Number self, Tensor exponent, *, Tensor out = None",
+                    "Tensor input, Number exponent, *, Tensor out = None"),
+                   ("Tensor exponent", "Number exponent"))
+_pow_bind, _pow_bind_method = make_binder("pow", NUMBER_FIRST, ("input", "exponent"),
+                                          _POW_SIGNATURES)
 
 
 def pow(input, exponent, *, out=None):
@@ -460,20 +513,20 @@ def pow(input, exponent, *, out=None):
     >>> ember.pow(ember.tensor([1., 2.]), 2)
     tensor([1., 4.])
     """
-    input = as_operand(input, "pow", "input", 1)
-    exponent = as_operand(exponent, "pow", "exponent", 2)
-    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        raise TypeError(f"pow() received an invalid combination of arguments - got "
-                        f"({type_name(input)}, {type_name(exponent)})")
+    input, exponent = _pow_bind(input, exponent, {} if out is None else {"out": out})
     return _pow_dispatch(input, exponent, out=out)
 
 
 def _t_pow(self, exponent):
-    return _pow_dispatch(self, as_operand(exponent, "pow", "exponent", 1))
+    if not isinstance(exponent, Tensor):
+        exponent = _pow_bind_method(exponent, "pow")
+    return _pow_dispatch(self, exponent)
 
 
 def _t_pow_(self, exponent):
-    return _pow_dispatch(self, as_operand(exponent, "pow_", "exponent", 1), inplace=True)
+    if not isinstance(exponent, Tensor):
+        exponent = _pow_bind_method(exponent, "pow_")
+    return _pow_dispatch(self, exponent, inplace=True)
 
 
 def _rpow(self, other):
@@ -494,9 +547,18 @@ def _dunder_pow(self, other):
     return _pow_dispatch(self, other)
 
 
+def _dunder_ipow(self, other):
+    if not isinstance(other, Tensor):
+        try:
+            other = as_operand(other, "", "", 0)
+        except TypeError:
+            return NotImplemented
+    return _pow_dispatch(self, other, inplace=True)
+
+
 FUNCTIONS["pow"] = pow
 Tensor.pow, Tensor.pow_, Tensor.__pow__, Tensor.__rpow__ = _t_pow, _t_pow_, _dunder_pow, _rpow
-Tensor.__ipow__ = _t_pow_
+Tensor.__ipow__ = _dunder_ipow
 
 
 def square(input, *, out=None):
@@ -814,22 +876,74 @@ Tensor.conj = conj
 
 
 # ---------------------------------------------------------------------------- where
-def where(condition, input=None, other=None, *, out=None):
+_WHERE_SIGNATURES = ("Tensor condition",
+                     "Tensor condition, Tensor input, Tensor other, *, Tensor out = None",
+                     "Tensor condition, Number self, Tensor other",
+                     "Tensor condition, Tensor input, Number other",
+                     "Tensor condition, Number self, Number other")
+_NO_ARG = object()
+
+# C++ type names in where's scalar conversion error (float16/bfloat16/float64/complex128 and
+# bool accept any value: half types overflow to inf)
+_CHECKED_NAMES = {D.int8: "int8_t", D.uint8: "uint8_t", D.int16: "int16_t", D.int32: "int",
+                  D.int64: "int64_t", D.uint16: "uint16_t", D.uint32: "uint32_t",
+                  D.uint64: "uint64_t", D.float32: "float", D.complex64: "c10::complex<float>"}
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_where_scalar(v, dt):
+    """A number operand of where must fit the result dtype (checked like c10's convert)."""
+    name = _CHECKED_NAMES.get(dt)
+    if name is None:
+        return
+    if dt.category == 1:
+        hi = D.iinfo(dt).max
+        lo = -hi if not dt.is_signed else D.iinfo(dt).min  # unsigned: negatives wrap
+        ok = lo <= v <= hi
+    else:
+        parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
+        # (``abs`` is ember's abs in this module: compare both bounds instead)
+        ok = all(-_F32_MAX <= p <= _F32_MAX or not np.isfinite(p) for p in parts)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other``.
 
     >>> ember.where(ember.tensor([True, False]), 1., 0.)
     tensor([1., 0.])
     """
-    if input is None and other is None:
+    if input is _NO_ARG and other is _NO_ARG and out is None and isinstance(condition, Tensor):
         return condition.nonzero(as_tuple=True)
+    args = tuple(a for a in (condition, input, other) if a is not _NO_ARG)
+    kw = {} if out is None else {"out": out}
+    x_ok = isinstance(input, Tensor) or _is_number(input)
+    y_ok = isinstance(other, Tensor) or _is_number(other)
+    if len(args) != 3 or not isinstance(condition, Tensor) or not x_ok or not y_ok:
+        raise invalid_arguments("where", args, kw, _WHERE_SIGNATURES)
+    if out is not None and not isinstance(input, Tensor):
+        raise TypeError(f"where(): argument 'input' (position 2) must be Tensor, not "
+                        f"{type_name(input)}")
+    if out is not None and not isinstance(other, Tensor):
+        raise TypeError(f"where(): argument 'other' (position 3) must be Tensor, not "
+                        f"{type_name(other)}")
     return _where_op(condition, as_operand(input, "where", "input", 2),
                      as_operand(other, "where", "other", 3), out)
+
+
+def _is_number(x):
+    return isinstance(x, (bool, int, float, complex, np.number, np.bool_))
 
 
 def _where_op(cond, x, y, out):
     from .._dispatch import record, needs_grad, wrap_result, scalar_as, array_as, write_out
     from .._dispatch import broadcast_shapes2
+    # PyTorch's order: promotion, the scalars' conversion, the condition's dtype, the shapes
     dt = D.result_type_of((x, y))
+    for v in (x, y):
+        if not isinstance(v, Tensor):
+            _check_where_scalar(v, dt)
     if cond._dtype is not _B:
         if cond._dtype is D.uint8:
             import warnings
@@ -843,13 +957,15 @@ def _where_op(cond, x, y, out):
     for v in (x, y):
         if isinstance(v, Tensor):
             shape = broadcast_shapes2(shape, v._array.shape)
+    if out is not None and out._dtype is not dt:
+        raise RuntimeError(f"Expected out type to be {dt.scalar_name} but got "
+                           f"{out._dtype.scalar_name}")
+    if dt.np is None:
+        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
     X = array_as(x, dt) if isinstance(x, Tensor) else scalar_as(x, dt)
     Y = array_as(y, dt) if isinstance(y, Tensor) else scalar_as(y, dt)
     res = np.where(cond._array.astype(bool, copy=False), X, Y)
     if out is not None:
-        if out._dtype is not dt:
-            raise RuntimeError(f"Expected out type to be {dt.scalar_name} but got "
-                               f"{out._dtype.scalar_name}")
         return write_out(out, res, "where")
     result = wrap_result(res, dt)
     if dt.category >= 2 and needs_grad(x, y):
@@ -873,4 +989,8 @@ def _where_backward(ctx, grad):
 
 _WHERE_NODE.backward_fn = staticmethod(_where_backward)
 FUNCTIONS["where"] = where
-Tensor.where = lambda self, condition, other: where(condition, self, other)
+def _t_where(self, condition, other):
+    return where(condition, self, other)
+
+
+Tensor.where = _t_where
