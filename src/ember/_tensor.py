@@ -41,6 +41,7 @@ class Tensor:
     _inference = False
     _shared = False
     _view_no_grad = False     # a view made under no_grad of a tensor requiring grad
+    _multi_view = None        # (op name, output index) for unbind/split/chunk outputs
 
     # ---------------------------------------------------------------- construction
     def __new__(cls, *args, **kwargs):

@@ -32,10 +32,10 @@ def make_view(src, arr, node_name=None, saved=None, dtype=None):
     elif _GRAD.inference:
         t._inference = False      # a view of a normal tensor stays normal
     if src._requires_grad:
-        if _GRAD.enabled and node_name is not None:
-            record(node_class(node_name), (src,), t, saved)
-        else:
+        if not _GRAD.enabled:
             t._view_no_grad = True
+        elif node_name is not None:
+            record(node_class(node_name), (src,), t, saved)
     return t
 
 
@@ -483,6 +483,11 @@ def expand(self, *sizes):
         else:
             strides.append(st[i - lead])
         shape.append(s)
+    # NOTE: a new leading dim of size 1 gets size*stride of the dim after it (PyTorch's
+    # inferExpandGeometry; visible in .stride())
+    for i in range(lead - 1, -1, -1) if n else ():
+        if shape[i] == 1:
+            strides[i] = shape[i + 1] * strides[i + 1]
     shape = tuple(shape)
     if shape == a.shape:
         arr = a.view()
@@ -597,10 +602,27 @@ node_class("SelectBackward0").backward_fn = staticmethod(_select_grad)
 
 @tensor_method()
 def unbind(self, dim=0):
-    """All slices along ``dim`` as a tuple of views."""
+    """All slices along ``dim`` as a tuple of views (one UnbindBackward0 node for all)."""
     a = self._array
+    if a.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = wrap_dim(dim, a.ndim)
-    return tuple(self.select(d, i) for i in range(a.shape[d]))
+    key = (slice(None),) * d
+    outs = tuple(make_view(self, a[key + (i, Ellipsis)], None) for i in range(a.shape[d]))
+    for i, o in enumerate(outs):
+        o._multi_view = ("Unbind", i)
+    if self._requires_grad and _GRAD.enabled and outs:
+        record(node_class("UnbindBackward0"), (self,), outs, {"dim": d})
+    return outs
+
+
+def _unbind_grad(ctx, grads):
+    from .shape import stack
+    return stack(list(grads), ctx.saved["dim"])
+
+
+node_class("UnbindBackward0").backward_fn = staticmethod(_unbind_grad)
+node_class("UnbindBackward0").saves_inputs = False
 
 
 FUNCTIONS.update(
@@ -609,3 +631,51 @@ FUNCTIONS.update(
     ravel=ravel, broadcast_to=broadcast_to, narrow=narrow, select=select, unbind=unbind,
     as_strided=as_strided, view_as_real=None)
 del FUNCTIONS["view_as_real"]
+
+
+# ---------------------------------------------------------------------------- meshgrid
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-d tensors; each output is an expanded view of its input.
+
+    >>> [g.shape for g in ember.meshgrid(ember.arange(2), ember.arange(3), indexing="ij")]
+    [ember.Size([2, 3]), ember.Size([2, 3])]
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"meshgrid(): argument 'tensors' (position 1) must be tuple of "
+                            f"Tensors, not {type(t).__name__}")
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for a, b in zip(tensors, tensors[1:]):
+        if a._dtype is not b._dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    if indexing not in ("xy", "ij"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
+                           f'received: {indexing}')
+    ts = list(tensors)
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    for t in ts:
+        if t._array.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: {t!r}")
+    shape = tuple(t._array.size for t in ts)
+    grids = []
+    for i, t in enumerate(ts):
+        view_shape = [1] * len(ts)
+        view_shape[i] = -1
+        grids.append(t.view(view_shape).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+FUNCTIONS["meshgrid"] = meshgrid
