@@ -9,3 +9,4 @@ from . import _leaf  # noqa: F401
 from . import function  # noqa: F401
 from .function import Function  # noqa: F401
 from .variable import Variable  # noqa: F401
+from . import functional  # noqa: F401

@@ -353,11 +353,12 @@ def _set_history(t, node, nr):
     t._output_nr = nr
 
 
-def _mark_custom_view(t):
-    # a view returned by a custom Function: in-place on it is forbidden (PyTorch's
-    # "created inside a custom Function" error); the in-place checks read this flag
+def _mark_custom_view(t, node, nr):
+    # a view returned by a custom Function: in-place on it is forbidden (PyTorch's "Output <nr>
+    # of <Name> is a view ... created inside a custom Function" error); the in-place checks
+    # can read (Name, nr) here, as they read _multi_view
     t.__dict__.pop("_view_no_grad", None)
-    t._view_custom_fn = True
+    t._custom_fn_view = (node._forward_cls.__name__, nr)
 
 
 def _rebase_dirty(t, node, nr, input_pos):
@@ -385,6 +386,7 @@ def _wrap_outputs(ctx, args, is_tensor, output, executable):
     T = _tensor_cls()
     is_tuple = isinstance(output, tuple)
     outs = list(output) if is_tuple else [output]
+    returned_ids = {id(o) for o in outs}
     input_pos = {}
     k = 0
     for a, t in zip(args, is_tensor):
@@ -406,8 +408,12 @@ def _wrap_outputs(ctx, args, is_tensor, output, executable):
         is_input = id(o) in input_pos
         is_dirty = id(o) in dirty_ids
         if not executable:
-            if is_input and not is_dirty:
-                outs[i] = _alias(o, as_view=STATE.enabled)
+            # an input returned (modified or not) that requires grad comes back detached; one
+            # that does not is returned as a view (as is, when dirty)
+            if o._requires_grad and (is_input or is_dirty):
+                outs[i] = _alias(o, as_view=False)
+            elif is_input and not is_dirty:
+                outs[i] = _alias(o, as_view=True)
             continue
         if id(o) in nondiff_ids or not _is_differentiable_dtype(o):
             if is_input and not is_dirty:
@@ -423,16 +429,15 @@ def _wrap_outputs(ctx, args, is_tensor, output, executable):
             _rebase_dirty(o, ctx, i, input_pos.get(id(o)))
         elif is_input:
             v = _alias(o, as_view=True)
-            _mark_custom_view(v)
+            _mark_custom_view(v, ctx, i)
             _set_history(v, ctx, i)
             outs[i] = v
         else:
             if o._base is not None:
-                _mark_custom_view(o)
+                _mark_custom_view(o, ctx, i)
             _set_history(o, ctx, i)
         diff_outputs.add(id(outs[i]))
-    out_ids = {id(o) for o in outs}
-    if any(id(d) not in out_ids for d in dirty):
+    if any(id(d) not in returned_ids for d in dirty):
         raise RuntimeError(_NOT_RETURNED_DIRTY)
     ctx._fn_output_meta = tuple(metas)
     ctx._output_meta = (None,) * len(metas)
