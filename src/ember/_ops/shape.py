@@ -112,9 +112,15 @@ def _arr(t, dt):
 
 
 def _cast_grad(g, dt):
+    """A gradient in the dtype of its input (the real part for real inputs of complex results)."""
     if g._dtype is dt:
         return g
-    return g.to(dt)
+    if g._dtype.is_complex and not dt.is_complex:
+        if isinstance(getattr(Tensor, "real", None), property):
+            g = g.real
+        else:
+            g = make_tensor(np.ascontiguousarray(g._array.real), g._dtype.to_real())
+    return g if g._dtype is dt else g.to(dt)
 
 
 def _check_out_dtype_exact(out, dt, fname=None):
@@ -262,10 +268,12 @@ def cat(tensors, dim=0, *, out=None, axis=None):
         arrays = [_arr(t, dt) for t in kept]
         fmt = _cat_layout(kept, shape) if n in (4, 5) else contiguous_format
         if fmt is contiguous_format:
-            res_arr = np.concatenate(arrays, axis=d) if len(arrays) > 1 else np.array(
-                arrays[0], order="C", copy=True)
+            res_arr = np.empty(shape, dt.np)
         else:
             res_arr = empty_strided(shape, strides_for_format(shape, fmt), dt.np)
+        if len(arrays) == 1:
+            np.copyto(res_arr, arrays[0])
+        else:
             np.concatenate(arrays, axis=d, out=res_arr)
     if out is not None:
         if needs_grad(*ts):
@@ -286,8 +294,11 @@ def _cat_backward(ctx, grad):
     out = []
     off = 0
     for size, dt, skipped in zip(s["sizes"], s["dtypes"], s["skipped"]):
-        if skipped or not _differentiable(dt):
+        if not _differentiable(dt):
             out.append(None)
+            continue
+        if skipped:
+            out.append(_zeros((0,), dt))
             continue
         out.append(_cast_grad(grad.narrow(d, off, size), dt))
         off += size
@@ -315,9 +326,11 @@ def stack(tensors, dim=0, *, out=None):
     d = wrap_dim(dim, len(shape) + 1)
     dt = _fold_dtype(ts)
     if out is not None and isinstance(out, Tensor) and not D.can_cast(dt, out._dtype):
-        raise TypeError("torch.stack(): input types can't be cast to the desired output type "
+        raise TypeError("torch.cat(): input types can't be cast to the desired output type "
                         f"{out._dtype.scalar_name}")
     res_arr = np.stack([_arr(t, dt) for t in ts], axis=d)
+    if not res_arr.flags.c_contiguous:
+        res_arr = np.ascontiguousarray(res_arr)
     if out is not None:
         if needs_grad(*ts):
             raise RuntimeError("stack(): functions with out=... arguments don't support automatic "
@@ -360,7 +373,7 @@ def vstack(tensors, *, out=None):
 
 def row_stack(tensors, *, out=None):
     """Alias of vstack."""
-    return _stack_family("row_stack", tensors, atleast_2d, lambda ts: 0, out)
+    return _stack_family("vstack", tensors, atleast_2d, lambda ts: 0, out)
 
 
 def dstack(tensors, *, out=None):
@@ -430,9 +443,12 @@ def atleast_3d(*tensors):
 
 
 # ---------------------------------------------------------------------------- split family
-def _multi_views(self, arrays, node_cls, saved):
-    """Views of ``self`` sharing one multi-output node (split, chunk)."""
+def _multi_views(self, arrays, node_cls, saved, name):
+    """Views of ``self`` sharing one multi-output node (split, chunk); in-place on them is
+    refused as in PyTorch (``_multi_view``)."""
     outs = [make_view(self, arr, None) for arr in arrays]
+    for i, o in enumerate(outs):
+        o._multi_view = (name, i)
     if self._requires_grad and _GRAD.enabled:
         for o in outs:
             o.__dict__.pop("_view_no_grad", None)
@@ -463,10 +479,10 @@ def _split_int(self, split_size, d):
     last = split_size - (split_size * num - n)
     sizes = [split_size] * (num - 1) + [last]
     return _multi_views(self, _split_sizes_views(self, d, sizes), _SplitNode,
-                        {"dim": d, "sizes": sizes, "self_sym_sizes": a.shape})
+                        {"dim": d, "sizes": sizes, "self_sym_sizes": a.shape}, "Split")
 
 
-def _split_with_sizes(self, sizes, d):
+def _split_with_sizes(self, sizes, d, raw_dim=None):
     a = self._array
     n = a.shape[d]
     for s in sizes:
@@ -475,9 +491,11 @@ def _split_with_sizes(self, sizes, d):
                                f"entries, but got split_sizes={shape_str(sizes)}")
     if sum(sizes) != n:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                           f"tensor's size at dimension {d}), but got split_sizes={shape_str(sizes)}")
+                           f"tensor's size at dimension {d if raw_dim is None else raw_dim}), but "
+                           f"got split_sizes={shape_str(sizes)}")
     return _multi_views(self, _split_sizes_views(self, d, sizes), _SplitWithSizesNode,
-                        {"dim": d, "sizes": list(sizes), "self_sym_sizes": a.shape})
+                        {"dim": d, "sizes": list(sizes), "self_sym_sizes": a.shape},
+                        "SplitWithSizes")
 
 
 def _split_backward(ctx, grads):
@@ -506,7 +524,7 @@ def split(tensor, split_size_or_sections, dim=0):
     if isinstance(s, Tensor) and s._array.ndim == 0:
         s = s.item()
     if isinstance(s, (list, tuple)):
-        return _split_with_sizes(tensor, _int_seq(s, "split_with_sizes", "split_sizes", 2), d)
+        return _split_with_sizes(tensor, _int_seq(s, "split_with_sizes", "split_sizes", 2), d, dim)
     if isinstance(s, Tensor):
         raise TypeError("split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of "
                         "ints, not Tensor")
@@ -524,7 +542,7 @@ def split_with_sizes(self, split_sizes, dim=0):
     if a.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     return _split_with_sizes(self, _int_seq(split_sizes, "split_with_sizes", "split_sizes", 1),
-                             wrap_dim(dim, a.ndim))
+                             wrap_dim(dim, a.ndim), dim)
 
 
 @tensor_method()
@@ -548,13 +566,37 @@ def chunk(self, chunks, dim=0):
     return _split_int(self, size, d)
 
 
+def _offset_array(a, offset, shape, strides):
+    """A view of ``a``'s memory starting ``offset`` elements in (even for an empty result)."""
+    return _as_strided(a, shape, strides, offset)
+
+
+def _slice(self, d, start, stop):
+    """``self`` narrowed to [start, stop) on dim ``d`` with Python's clamping (a view with
+    PyTorch's storage offset, also when empty)."""
+    a = self._array
+    n = a.shape[d]
+    start = min(max(start + n if start < 0 else start, 0), n)
+    stop = min(max(stop + n if stop < 0 else stop, 0), n)
+    stop = max(stop, start)
+    st = strides_of(a)
+    shape = a.shape[:d] + (stop - start,) + a.shape[d + 1:]
+    if stop > start:
+        arr = a[(slice(None),) * d + (slice(start, stop),)]
+    else:
+        arr = _offset_array(a, start * st[d] if a.size else 0, shape, st)
+    return make_view(self, arr, "SliceBackward0",
+                     {"dim": d, "start": start, "end": stop, "step": 1,
+                      "self_sym_sizes": a.shape})
+
+
 def _tensor_split_indices(self, d, indices):
+    n = self._array.shape[d]
+    bounds = [0] + list(indices) + [n]
     outs = []
-    prev = 0
-    for idx in list(indices) + [None]:
-        outs.append(slice_dim(self, d, prev, idx, 1) if idx is not None else
-                    slice_dim(self, d, prev, None, 1))
-        prev = idx
+    for i in range(len(bounds) - 1):
+        start = bounds[i]
+        outs.append(_slice(self, d, start, bounds[i + 1]))
     return tuple(outs)
 
 
@@ -596,7 +638,7 @@ def tensor_split(self, indices_or_sections=None, dim=0, *, sections=None, indice
     start = 0
     for i in range(k):
         size = base + (1 if i < extra else 0)
-        outs.append(slice_dim(self, d, start, start + size, 1))
+        outs.append(_slice(self, d, start, start + size))
         start += size
     return tuple(outs)
 
@@ -649,12 +691,13 @@ def movedim(self, source, destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source "
                            f"({shape_str(src)} dims) should contain the same number of dims as "
                            f"destination ({shape_str(dst)} dims)")
+    raw_src, raw_dst = src, dst
     src = [wrap_dim(s, n) for s in src]
     dst = [wrap_dim(s, n) for s in dst]
     if len(set(src)) != len(src):
-        raise RuntimeError(f"movedim: repeated dim in `source` ({shape_str(src)})")
+        raise RuntimeError(f"movedim: repeated dim in `source` ({shape_str(raw_src)})")
     if len(set(dst)) != len(dst):
-        raise RuntimeError(f"movedim: repeated dim in `destination` ({shape_str(dst)})")
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({shape_str(raw_dst)})")
     if n == 0:
         return self.permute(())
     order = [-1] * n
@@ -781,6 +824,13 @@ def _flip_dims(dims, n):
 
 def _flipped(self, ds):
     a = self._array
+    if self._dtype in _WIDE_UNSIGNED and a.size > 1:
+        # NOTE: PyTorch copies untyped unless the innermost (smallest-stride) dim is flipped;
+        # only then does its typed kernel run, which lacks these dtypes.
+        st = strides_of(a)
+        live = [i for i in range(a.ndim) if a.shape[i] > 1 and st[i] != 0]
+        if live and min(live, key=lambda i: st[i]) in ds:
+            raise missing_kernel("flip_cpu", self._dtype)
     if ds and a.ndim:
         key = tuple(slice(None, None, -1) if i in ds else slice(None) for i in range(a.ndim))
         src = a[key]
@@ -897,14 +947,10 @@ def rot90(self, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if n < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == n:
+    d0, d1 = wrap_dim(dims[0], n), wrap_dim(dims[1], n)
+    if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and "
                            f"dim1 = {dims[1]}")
-    if dims[0] >= n or dims[0] < -n:
-        raise RuntimeError(f"Rotation dim0 out of range, dim0 = {dims[0]}")
-    if dims[1] >= n or dims[1] < -n:
-        raise RuntimeError(f"Rotation dim1 out of range, dim1 = {dims[1]}")
-    d0, d1 = dims[0] % n, dims[1] % n
     k = k % 4
     perm = list(range(n))
     perm[d0], perm[d1] = d1, d0
@@ -1037,11 +1083,11 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = repeats
         if r._array.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
-        arr = _repeats_array(r, "repeats")
         n = x._array.shape[d] if x._array.ndim else 1
         if r._array.ndim == 1 and r._array.shape[0] != 1 and r._array.shape[0] != n:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                                f"repeats.size(0) = {r._array.shape[0]} and input.size({d}) = {n}")
+        arr = _repeats_array(r, "repeats")
         counts = np.broadcast_to(arr.reshape(-1), (n,)).astype(np.int64)
         total = int(counts.sum())
         if output_size is not None and output_size != total:
@@ -1064,8 +1110,16 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return e.flatten(d, d + 1)
 
 
-Tensor.repeat_interleave = lambda self, repeats=None, dim=None, *, output_size=None: \
-    repeat_interleave(self, repeats, dim, output_size=output_size)
+_RI_SIGS = ("Tensor repeats, int dim = None, *, int output_size = None",
+            "int repeats, int dim = None, *, int output_size = None")
+
+
+@tensor_method("repeat_interleave")
+def _repeat_interleave_method(self, *args, **kwargs):
+    if not args and "repeats" not in kwargs:
+        from .._dispatch import invalid_arguments
+        raise invalid_arguments("repeat_interleave", args, kwargs, _RI_SIGS)
+    return repeat_interleave(self, *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------- tril / triu
@@ -1108,7 +1162,7 @@ def _tri_(name, self, diagonal, lower):
     k = _int_arg(diagonal, name + "_", "diagonal", 1)
     check_inplace(self)
     grad = needs_grad(self)
-    np.copyto(a, 0, where=~_tri_mask(a.shape, k, lower))
+    np.copyto(a, np.zeros((), a.dtype), where=~_tri_mask(a.shape, k, lower))
     self._bump_version()
     if grad and _differentiable(self._dtype):
         rebase_inplace(self, _TrilNode if lower else _TriuNode, (self,), {"diagonal": k})
@@ -1166,12 +1220,7 @@ def _diag_dims(n, dim1, dim2):
 
 def _diag_view_array(a, offset, d1, d2):
     vshape, vstrides, start = _diag_geometry(a.shape, strides_of(a), offset, d1, d2)
-    if start:
-        flat = _as_strided(a, (start + 1,), (1,))
-        base = flat[start:]
-    else:
-        base = a
-    return _as_strided(base, vshape, vstrides)
+    return _as_strided(a, vshape, vstrides, start)
 
 
 @tensor_method()
