@@ -10,3 +10,4 @@ from . import function  # noqa: F401
 from .function import Function  # noqa: F401
 from .variable import Variable  # noqa: F401
 from . import functional  # noqa: F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
