@@ -1,2 +1,22 @@
 """ember.nn.functional: the math of the nn layers, as functions on tensors."""
-from .._ops.pointwise_math import relu, sigmoid, tanh  # noqa: F401
+from .._ops.pointwise_math import relu as _relu_op, sigmoid, tanh  # noqa: F401
+from .._ops.pointwise_math import (  # noqa: F401
+    relu6, leaky_relu, leaky_relu_, elu, elu_, selu, celu, gelu, silu, mish, softplus,
+    hardtanh, hardtanh_, hardsigmoid, hardswish, logsigmoid, softsign, tanhshrink, threshold,
+    threshold_, rrelu, rrelu_, hardshrink, softshrink, glu)
+
+
+def relu(input, inplace=False):
+    """max(x, 0).
+
+    >>> ember.nn.functional.relu(ember.tensor([-1., 2.]))
+    tensor([0., 2.])
+    """
+    if inplace:
+        return input.relu_()
+    return _relu_op(input)
+
+
+def relu_(input):
+    """In-place relu."""
+    return input.relu_()
