@@ -127,7 +127,7 @@ def test_tensor_requires_grad_and_errors():
     same(lambda m: m.tensor([1, 2], dtype=m.float64, requires_grad=True))
     same(lambda m: m.tensor(1j, requires_grad=True))
     same(lambda m: m.tensor([1, 2], dtype="float32"))
-    same(lambda m: m.tensor([1, 2], device="cpu").device)
+    same(lambda m: repr(m.tensor([1, 2], device="cpu").device))
     same(lambda m: str(m.tensor([1, 2], device=m.device("cpu")).device))
 
 
@@ -744,7 +744,7 @@ def test_legacy_constructors(name, args):
     def fn(m):
         a = (m.Size([2, 1]),) if args == ("Size",) else args
         t = getattr(m, name)(*a)
-        if len(a) and not isinstance(a[0], (list, tuple, np.ndarray)):
+        if len(a) and type(a[0]) not in (list, tuple, np.ndarray):
             t = t.zero_()   # sizes: uninitialised memory
         return t, type(t).__name__, isinstance(t, getattr(m, name)), isinstance(t, m.Tensor)
     same(fn)
@@ -795,7 +795,7 @@ def test_type_name(src):
 
 @pytest.mark.parametrize("target", ["torch.IntTensor", "torch.FloatTensor", "torch.DoubleTensor",
                                     "torch.LongTensor", "torch.BoolTensor", "torch.HalfTensor",
-                                    "IntTensor", "torch.foo", "torch.cuda.FloatTensor", "float32",
+                                    "IntTensor", "torch.foo", "float32", "torch.float32",
                                     "torch.BFloat16Tensor", "torch.ByteTensor"])
 def test_type_string(target):
     def fn(m):
@@ -818,3 +818,8 @@ def test_type_dtype(target):
     same(lambda m: m.ones(2).type(dtype=m.int32))
     same(lambda m: m.ones(2).type(m.int32, non_blocking=True))
     same(lambda m: m.ones(2).type(3))
+    same(lambda m: m.ones(2).type(float))
+    same(lambda m: m.ones(2).type(np.float32))
+    same(lambda m: m.ones(2).type(None).replace("ember", "torch"))
+    same(lambda m: m.ones(2, 3).t().type(m.int32))
+    same(lambda m: m.ones(2).type(m.uint16))

@@ -1,41 +1,45 @@
 """Moving and converting tensors: ``to`` (every overload), ``type``, ``float()``/``long()``/...,
 ``cpu``/``cuda``, ``copy_``, ``fill_``, ``zero_``.
 """
+import builtins
+import warnings
+
 import numpy as np
 
 from .. import _dtype as D
 from .._device import CPU, device as _device_cls, as_device
 from .._dispatch import FUNCTIONS, tensor_method, record, check_inplace, type_name
-from .._tensor import Tensor, make_tensor
-from .._memory_format import preserve_format, contiguous_format, memory_format as _mf_cls
+from .._tensor import Tensor, make_tensor, strides_of
+from .._memory_format import (preserve_format, contiguous_format, memory_format as _mf_cls,
+                              preserve_strides, strides_for_format, suggest_memory_format)
+from .._backend import copy_with_strides
 from .._tensor_type import legacy_type_name
 from ..autograd.graph import node_class, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
 
 
 def _to_copy(self, dtype, device, memory_format=preserve_format):
-    """A converted copy; recorded as ToCopyBackward0."""
+    """A converted copy with PyTorch's layout rules; recorded as ToCopyBackward0."""
     a = self._array
     dt = dtype or self._dtype
     if dt.np is None:
         raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
+    shape = a.shape
+    if memory_format is preserve_format:
+        strides = preserve_strides(shape, strides_of(a))
+    else:
+        strides = strides_for_format(shape, memory_format)
     if self._dtype.is_complex and not dt.is_complex:
-        import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
                       stacklevel=4)
         a = a.real
-    if memory_format is preserve_format:
-        arr = a.astype(dt.np, order="K", copy=True)
-        if not (arr.flags.c_contiguous or arr.flags.f_contiguous) and not self.is_non_overlapping_and_dense():
-            arr = np.ascontiguousarray(arr)
-    else:
-        arr = np.array(a, dtype=dt.np, order="C", copy=True)
-        if memory_format is not contiguous_format:
-            from .views import clone
-            arr = clone(make_tensor(arr, dt), memory_format=memory_format)._array
     dev = device or self.device
-    if type(self._array) is not np.ndarray and dev.type == "cpu":
-        arr = self._array.get().astype(dt.np) if False else _to_host(self._array).astype(dt.np)
+    if type(a) is not np.ndarray and dev.type == "cpu":
+        a = _to_host(a)
+    if dt.category == 2 and dt.itemsize < 4 and a.dtype == np.float64:
+        a = a.astype(np.float32)   # NOTE: PyTorch rounds double to half types through float
+    with np.errstate(invalid="ignore", over="ignore"):
+        arr = copy_with_strides(a, strides, dt.np)
     if dev.type == "cuda":
         from ..cuda import to_device_array
         arr = to_device_array(arr, dev)
@@ -49,63 +53,123 @@ def _to_host(arr):
     return arr.get() if hasattr(arr, "get") else np.asarray(arr)
 
 
-node_class("ToCopyBackward0").backward_fn = staticmethod(
-    lambda ctx, grad: grad.to(ctx.saved["self_dtype"]) if not (
-        ctx.saved["self_dtype"].is_complex is False and grad._dtype.is_complex)
-    else grad.real.to(ctx.saved["self_dtype"]))
+def _to_copy_grad(ctx, grad):
+    src = ctx.saved["self_dtype"]
+    if grad._dtype.is_complex and not src.is_complex:
+        grad = grad.real
+    return grad.to(src)
+
+
+node_class("ToCopyBackward0").backward_fn = staticmethod(_to_copy_grad)
+
+
+def _as_dtype(x):
+    """A positional ``to()`` argument read as a dtype, or None (PyTorch also takes Python's
+    float/int/bool/complex types, and bool and float *values*)."""
+    if isinstance(x, D.dtype):
+        return x
+    if x is float or x is int or x is bool or x is complex:
+        from .creation import _PY_TYPE_DTYPES
+        return _PY_TYPE_DTYPES[x]
+    if builtins.type(x) is bool:
+        return D.bool_
+    if builtins.type(x) is float:
+        return D.float64
+    return None
+
+
+def _invalid_to(args, kwargs):
+    from .creation import invalid_combination
+    return invalid_combination("to", args, kwargs)
 
 
 def _parse_to(args, kwargs):
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    non_blocking = kwargs.pop("non_blocking", False)
-    copy = kwargs.pop("copy", False)
-    memory_format = kwargs.pop("memory_format", preserve_format)
-    if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
-                        f"keyword argument '{next(iter(kwargs))}'")
-    args = list(args)
-    if args and isinstance(args[0], Tensor):
-        other = args.pop(0)
+    """(dtype, device, non_blocking, copy, memory_format) from ``to``'s three overloads:
+    ``to(dtype, ...)``, ``to(device=None, dtype=None, ...)``, ``to(tensor, ...)``."""
+    dtype = device = None
+    non_blocking = copy = False
+    memory_format = kwargs.get("memory_format", preserve_format)
+    pos = list(args)
+    if pos and isinstance(pos[0], Tensor):
+        other = pos.pop(0)
         dtype, device = other._dtype, other.device
-    elif args and isinstance(args[0], D.dtype):
-        dtype = args.pop(0)
-    elif args and (isinstance(args[0], (str, _device_cls, int)) and not isinstance(args[0], bool)
-                   or args[0] is None):
-        device = args.pop(0)
-        if args and isinstance(args[0], D.dtype):
-            dtype = args.pop(0)
-    if args and isinstance(args[0], bool):
-        non_blocking = args.pop(0)
-    if args and isinstance(args[0], bool):
-        copy = args.pop(0)
-    if args:
-        raise TypeError(f"to() received an invalid combination of arguments - got "
-                        f"({', '.join(type_name(a) for a in args)})")
-    if dtype is not None and not isinstance(dtype, D.dtype):
-        from .creation import _dtype_arg
-        dtype = _dtype_arg(dtype)
-    return dtype, as_device(device), copy, memory_format
+        rest = ("non_blocking", "copy")
+    elif pos and _as_dtype(pos[0]) is not None:
+        dtype = _as_dtype(pos.pop(0))
+        rest = ("non_blocking", "copy")
+    elif pos and (pos[0] is None or isinstance(pos[0], (str, _device_cls)) or (
+            builtins.type(pos[0]) is int)):
+        device = pos.pop(0)
+        if pos and _as_dtype(pos[0]) is not None and builtins.type(pos[0]) is not bool:
+            dtype = _as_dtype(pos.pop(0))
+        elif pos and pos[0] is None:
+            pos.pop(0)
+        rest = ("non_blocking", "copy")
+    elif pos:
+        raise _invalid_to(args, kwargs)
+    else:
+        rest = ("device", "dtype", "non_blocking", "copy")
+    vals = dict(zip(rest, pos))
+    if len(pos) > len(rest):
+        raise _invalid_to(args, kwargs)
+    for k, v in kwargs.items():
+        if k in vals or k not in ("device", "dtype", "non_blocking", "copy", "memory_format"):
+            raise _invalid_to(args, kwargs)
+        if k in ("device", "dtype") and k not in rest:
+            raise _invalid_to(args, kwargs)
+        if k != "memory_format":
+            vals[k] = v
+    if "dtype" in vals:
+        dtype = vals["dtype"]
+        if dtype is not None:
+            dtype = _as_dtype(dtype)
+            if dtype is None:
+                raise _invalid_to(args, kwargs)
+    if "device" in vals:
+        device = vals["device"]
+        if device is not None and not isinstance(device, (str, _device_cls, int)):
+            raise _invalid_to(args, kwargs)
+    for k in ("non_blocking", "copy"):
+        if k in vals and builtins.type(vals[k]) is not bool:
+            raise _invalid_to(args, kwargs)
+    non_blocking = vals.get("non_blocking", False)
+    copy = vals.get("copy", False)
+    if memory_format is None:
+        memory_format = preserve_format
+    elif not isinstance(memory_format, _mf_cls):
+        raise _invalid_to(args, kwargs)
+    if builtins.type(device) is int:
+        from .. import cuda as _cuda
+        if not _cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+    return dtype, as_device(device), non_blocking, copy, memory_format
 
 
 @tensor_method()
 def to(self, *args, **kwargs):
-    """Convert dtype and/or device; returns self when nothing changes and copy=False.
+    """Convert dtype and/or device (and layout); returns self when nothing changes and
+    copy=False. Overloads: ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``, each with
+    ``non_blocking``, ``copy`` and ``memory_format``.
 
     >>> ember.tensor([1, 2]).to(ember.float64)
     tensor([1., 2.], dtype=ember.float64)
     """
-    dtype, device, copy, memory_format = _parse_to(args, kwargs)
+    if len(args) == 1 and not kwargs and builtins.type(args[0]) is D.dtype:
+        # the common case: x.to(dtype)
+        if args[0] is self._dtype:
+            return self
+        return _to_copy(self, args[0], None)
+    dtype, device, _, copy, memory_format = _parse_to(args, kwargs)
     if device is not None:
         from .creation import check_device
         device = check_device(device)
         if device.type == "cuda" and device.index is None:
             from .. import cuda
             device = _device_cls("cuda", cuda.current_device())
-    same_dtype = dtype is None or dtype is self._dtype
-    same_device = device is None or device == self.device
-    same_format = memory_format is preserve_format or self.is_contiguous(memory_format=memory_format)
-    if same_dtype and same_device and same_format and not copy:
+    if (not copy and (dtype is None or dtype is self._dtype)
+            and (device is None or device == self.device)
+            and (memory_format is preserve_format or memory_format is suggest_memory_format(
+                self._array.shape, strides_of(self._array)))):
         return self
     return _to_copy(self, dtype, device, memory_format)
 
@@ -130,18 +194,34 @@ def cuda(self, device=None, non_blocking=False, memory_format=preserve_format):
 
 @tensor_method("type")
 def type_(self, dtype=None, non_blocking=False, **kwargs):
-    """Without arguments the legacy type name ('ember.FloatTensor'); else a converted tensor."""
+    """Without arguments the legacy type name ('ember.FloatTensor'); else this tensor converted
+    to a dtype or a legacy type ('ember.IntTensor' or ember.IntTensor), self when already so.
+
+    >>> ember.ones(2).type()
+    'ember.FloatTensor'
+    >>> ember.ones(2).type('ember.IntTensor')
+    tensor([1, 1], dtype=ember.int32)
+    """
     if dtype is None:
         return legacy_type_name(self)
+    from .creation import LEGACY, tensortype
     if isinstance(dtype, str):
-        name = dtype.split(".")[-1]
-        from .creation import LEGACY
-        if name not in LEGACY:
+        prefix, _, name = dtype.rpartition(".")
+        if prefix in ("torch", "ember") and name in LEGACY:
+            dtype = LEGACY[name].dtype
+        elif prefix in ("torch.cuda", "ember.cuda") and name in LEGACY:
+            return self.to(device="cuda", dtype=LEGACY[name].dtype, non_blocking=non_blocking)
+        else:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = LEGACY[name].dtype
-    elif hasattr(dtype, "_dtype") and not isinstance(dtype, D.dtype):
-        dtype = dtype._dtype
-    return self.to(dtype)
+    elif isinstance(dtype, tensortype):
+        dtype = dtype.dtype
+    elif isinstance(dtype, builtins.type):
+        mod = dtype.__module__
+        name = dtype.__name__ if mod == "builtins" else f"{mod}.{dtype.__name__}"
+        raise ValueError(f"invalid type: '{name}'")
+    elif not isinstance(dtype, D.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
+    return self.to(dtype, non_blocking=non_blocking)
 
 
 def _caster(dt):

@@ -18,8 +18,10 @@ from .._size import Size
 from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, channels_last_strides, contiguous_strides)
 from .._backend import root_array, data_ptr, as_strided as _as_strided, copy_with_strides, empty_strided as _empty_strided_array
-from .._memory_format import preserve_strides, infer_dense_strides, strides_for_format
+from .._memory_format import (preserve_strides, infer_dense_strides, strides_for_format,
+                              memory_format as _MemoryFormat, layout as _Layout)
 from ..autograd.grad_mode import STATE as _GRAD
+from ..autograd.graph import node_class
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -27,6 +29,12 @@ def arg_type_name(x):
     """The type name PyTorch's argument parser prints (``numpy.float64``, ``Tensor``, ...)."""
     if isinstance(x, Tensor):
         return "Tensor"
+    if isinstance(x, D.dtype):
+        return "ember.dtype"
+    if isinstance(x, _device_cls):
+        return "ember.device"
+    if isinstance(x, (_MemoryFormat, _Layout)):
+        return "ember." + type(x).__name__
     t = type(x)
     if t.__module__ == "numpy":
         return "numpy." + t.__name__
@@ -106,7 +114,7 @@ def check_device(device):
         return device
     if device.type == "meta":
         raise NotImplementedError("ember has no meta tensors")
-    raise RuntimeError(f"ember has no backend for device type '{device.type}'")
+    raise RuntimeError(f"PyTorch is not linked with support for {device.type} devices")
 
 
 def finish(t, requires_grad=False, device=None):
@@ -609,7 +617,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     tensor([[1., 2.],
             [3., 4.]])
     """
-    dtype = _dtype_arg(dtype)
+    dtype = _dtype_arg(dtype, "tensor")
     device = check_device(device)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
@@ -1098,189 +1106,461 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
 
 
 # ---------------------------------------------------------------------------- ranges
-def _num(x, name):
+def invalid_combination(fname, args, kwargs=None):
+    """PyTorch's TypeError for arguments that match none of an op's signatures (its first line;
+    the list of signatures is summarised). Keyword arguments print in reverse order, as
+    PyTorch's parser lists them."""
+    got = ", ".join(arg_type_name(a) for a in args)
+    kw = [f"{k}={arg_type_name(v)}" for k, v in reversed(list((kwargs or {}).items()))]
+    if got:
+        got += "".join(", " + k for k in kw)
+    else:
+        got = "".join(k + ", " for k in kw)
+    return TypeError(f"{fname}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n (see ember.{fname}'s docstring)")
+
+
+def _is_number(x):
+    if isinstance(x, Tensor):
+        return x._array.ndim == 0
+    return isinstance(x, (bool, int, float, complex, np.bool_, np.number))
+
+
+def _number(x):
+    """A Number argument (Python/NumPy scalar or 0-dim tensor) as a Python number."""
     if isinstance(x, Tensor):
         return x.item()
-    if isinstance(x, np.generic):
-        return D.normalize_scalar(x)
-    if isinstance(x, complex):
-        raise RuntimeError("value cannot be converted to type double without overflow")
-    if not isinstance(x, numbers.Number):
-        raise TypeError(f"{name}(): argument must be Number, not {type(x).__name__}")
-    return x
+    return D.normalize_scalar(x)
 
 
 def _is_integral(x):
     if isinstance(x, Tensor):
         return x._dtype.category <= 1
     if isinstance(x, np.generic):
-        return isinstance(x, (np.integer, np.bool_))
+        return isinstance(x, np.integer)
     return isinstance(x, int)
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           pin_memory=False, requires_grad=False):
-    """Values from ``start`` to ``end`` (exclusive) by ``step``.
+def _to_double(v):
+    if type(v) is complex:
+        if v.imag:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        v = v.real
+    return float(v)
+
+
+def _fmt_double(v):
+    return format(v, "g")
+
+
+def _acc_value(v, dt):
+    """``Scalar.to<acc_type>()`` of PyTorch's range kernels: int64 for integer dtypes, float
+    for half types, double otherwise."""
+    if dt.category == 1:
+        return int(checked_scalar(v, D.int64))
+    if dt.itemsize < 4:
+        return float(checked_scalar(v, D.float32))
+    return float(checked_scalar(v, D.float64))
+
+
+def arange(*args, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+           requires_grad=False, **kw):
+    """Values from ``start`` to ``end`` (exclusive) by ``step``: ``arange(end)``,
+    ``arange(start, end)``, ``arange(start, end, step)``.
 
     >>> ember.arange(5)
     tensor([0, 1, 2, 3, 4])
+    >>> ember.arange(0, 1, 0.25)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
     """
-    if end is None:
-        start, end = 0, start
-    args = (start, end, step)
-    integral = all(_is_integral(a) for a in args)
-    s, e, st = (_num(a, "arange") for a in args)
-    dt = _dtype_arg(dtype) or (D.int64 if integral else D.get_default_dtype())
-    if dt in (D.bool_, D.uint16, D.uint32, D.uint64) or dt.is_complex:
-        raise NotImplementedError(f'"arange_cpu" not implemented for \'{dt.scalar_name}\'')
-    if st == 0:
-        raise RuntimeError("step must be nonzero")
-    if not all(math.isfinite(float(v)) for v in (s, e)):
-        raise RuntimeError(f"unsupported range: {s} -> {e}")
-    if (st > 0 and e < s) or (st < 0 and e > s):
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dt.category <= 1:
-        n = math.ceil((e - s) / st) if not (integral) else -((s - e) // st)
-        arr = (np.arange(n, dtype=np.int64) * int(st) + int(s)).astype(dt.np) if integral else \
-            (np.arange(n, dtype=np.float64) * st + s).astype(dt.np)
+    names = ("start", "end", "step")
+    unknown = set(kw) - set(names)
+    if unknown:
+        raise TypeError(f"arange() got an unexpected keyword argument '{unknown.pop()}'")
+    if len(args) > 3 or (len(args) == 1 and ("start" in kw or "step" in kw)) or (
+            len(args) >= 2 and "start" in kw):
+        raise invalid_combination("arange", args, kw)
+    if len(args) == 1 and "end" not in kw:
+        start, end, step = 0, args[0], kw.get("step", 1)
+        given = (("end", end, 1),)
     else:
-        n = math.ceil((float(e) - float(s)) / float(st))
-        arr = (np.arange(n, dtype=np.float64) * float(st) + float(s)).astype(dt.np)
+        vals = dict(zip(names, args))
+        for k, v in kw.items():
+            if k in vals:
+                raise invalid_combination("arange", args, kw)
+            vals[k] = v
+        if "end" not in vals:
+            raise TypeError('arange() missing 1 required positional arguments: "end"')
+        start, end, step = vals.get("start", 0), vals["end"], vals.get("step", 1)
+        given = tuple((k, vals[k], i + 1) for i, k in enumerate(names) if k in vals)
+    for name, v, pos in given:
+        if not _is_number(v):
+            if len(given) == 1:
+                raise TypeError(f"arange(): argument '{name}' (position {pos}) must be Number, "
+                                f"not {arg_type_name(v)}")
+            raise invalid_combination("arange", args, kw)
+    integral = _is_integral(start) and _is_integral(end) and _is_integral(step)
+    start, end, step = _number(start), _number(end), _number(step)
+    for v in (start, end, step):
+        if type(v) is int and not (-(1 << 63) <= v < (1 << 64)):
+            raise OverflowError("int too big to convert" if v > 0 else
+                                "can't convert negative int to unsigned")
+    dt = _dtype_arg(dtype, "arange") or (out._dtype if out is not None else
+                                         (D.int64 if integral else D.get_default_dtype()))
+    if dt is D.bool_ or dt in D.BAREBONES_UNSIGNED or dt.is_complex or dt.np is None:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{dt.scalar_name}'")
+    xs, xe, xst = _acc_value(start, dt), _acc_value(end, dt), _acc_value(step, dt)
+    # NOTE: int64 checks the truncated values; the other integer dtypes check the given ones
+    # (so arange(0, 1, 0.25, dtype=int32) is four zeros).
+    cs, ce, cst = (xs, xe, xst) if dt is D.int64 or dt.category != 1 else (
+        _to_double(start), _to_double(end), _to_double(step))
+    if cst == 0:
+        if _to_double(step) != 0:
+            raise ValueError("step must be nonzero")
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(cs) and math.isfinite(ce)):
+        raise RuntimeError(f"unsupported range: {_fmt_double(cs)} -> {_fmt_double(ce)}")
+    if not ((cst > 0 and ce >= cs) or (cst < 0 and ce <= cs)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if dt is D.int64:
+        sgn = 1 if xst > 0 else -1
+        num = xe - xs + xst - sgn
+        size = abs(num) // abs(xst) * (1 if (num >= 0) == (xst > 0) else -1)
+    else:
+        size_d = math.ceil((_to_double(end) - _to_double(start)) / _to_double(step)) \
+            if math.isfinite((_to_double(end) - _to_double(start)) / _to_double(step)) else -1
+        if not (0 <= size_d <= (1 << 63) - 1):
+            raise RuntimeError("invalid size, possible overflow?")
+        size = int(size_d)
+    if size > (1 << 40):
+        raise RuntimeError("invalid size, possible overflow?")
+    if dt.category == 1:
+        arr = (np.arange(size, dtype=np.int64) * xst + xs).astype(dt.np)
+    elif dt.itemsize < 4:
+        with np.errstate(over="ignore"):
+            arr = (np.float32(xs) + np.float32(xst) * np.arange(size, dtype=np.float32)
+                   ).astype(dt.np)
+    else:
+        with np.errstate(over="ignore"):
+            arr = (xs + xst * np.arange(size, dtype=np.float64)).astype(dt.np)
     if out is not None:
-        out._array = arr
-        out._bump_version()
-        return out
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
 def range_(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Deprecated inclusive range (``torch.range``): default dtype, ``end`` included."""
-    import warnings
     warnings.warn("torch.range is deprecated and will be removed in a future release because its "
                   "behavior is inconsistent with Python's range builtin. Instead, use torch.arange, "
                   "which produces values in [start, end).", UserWarning, stacklevel=2)
-    dt = _dtype_arg(dtype) or D.get_default_dtype()
-    n = int(math.floor((float(end) - float(start)) / float(step))) + 1
-    arr = (np.arange(n, dtype=np.float64) * float(step) + float(start)).astype(dt.np)
+    if end is None:
+        start, end = 0, start
+    dt = _dtype_arg(dtype, "range") or D.get_default_dtype()
+    xs, xe, xst = (_acc_value(_number(v), dt) for v in (start, end, step))
+    if xst == 0:
+        raise RuntimeError("step must be nonzero")
+    if not ((xst > 0 and xe >= xs) or (xst < 0 and xe <= xs)):
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    n = int((xe - xs) / xst) + 1
+    if dt.category == 1:
+        arr = (np.arange(n, dtype=np.int64) * xst + xs).astype(dt.np)
+    else:
+        arr = (np.arange(n, dtype=np.float64) * xst + xs).astype(dt.np)
+    if out is not None:
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
-def _linspace_values(start, end, steps, np_dt):
-    # PyTorch fills the first half forward from start and the second half backward from end.
+def _space_args(fname, start, end, steps, args, kwargs, base=None):
+    if not (_is_number(start) or isinstance(start, Tensor)) or not (
+            _is_number(end) or isinstance(end, Tensor)) or steps is None or not _is_int_arg(
+            steps) or isinstance(steps, Tensor) or (
+            base is not None and not isinstance(base, (int, float, np.integer, np.floating))):
+        raise invalid_combination(fname, args, kwargs)
+    for name, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor) and v._array.ndim:
+            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but "
+                               f"got {name} with {v._array.ndim} dimension(s).")
+    steps = operator.index(steps)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _number(start), _number(end), steps
+
+
+def _space_dtype(fname, s, e, dtype):
+    is_c = type(s) is complex or type(e) is complex
+    inferred = _default_complex_for_space() if is_c else D.get_default_dtype()
+    dt = _dtype_arg(dtype, fname) or inferred
+    if is_c and not dt.is_complex:
+        raise RuntimeError(f"torch.{fname}(): inferred dtype {_CPP_SCALAR[inferred.name]} can't "
+                           f"be safely cast to passed dtype {dt.scalar_name}")
+    if dt is D.bool_ or dt in D.BAREBONES_UNSIGNED or dt.np is None:
+        raise NotImplementedError(f"\"{fname}_cpu\" not implemented for '{dt.scalar_name}'")
+    return dt
+
+
+def _default_complex_for_space():
+    d = D.get_default_dtype()
+    return {D.float64: D.complex128, D.float16: D.complex32}.get(d, D.complex64)
+
+
+def _space_exponents(s, e, steps, dt):
+    """PyTorch's symmetric fill: the first half counts up from ``start``, the second half down
+    from ``end`` (integer dtypes truncate ``start``/``end`` first and step in double)."""
+    cs = checked_scalar(s, dt)
+    ce = checked_scalar(e, dt)
     if steps == 1:
-        return np.array([start], dtype=np_dt)
-    step = (end - start) / (steps - 1)
-    idx = np.arange(steps, dtype=np.float64)
+        return None, cs
+    if dt.category == 1:
+        s0, e0, work = float(int(cs)), float(int(ce)), np.float64
+    elif dt.category == 3:
+        work = np.complex64 if dt is D.complex64 else np.complex128
+        s0, e0 = work(cs), work(ce)
+    else:
+        work = np.float32 if dt.itemsize <= 4 else np.float64
+        s0, e0 = work(cs), work(ce)
+    diff = work(e0) - work(s0)
+    if dt.category == 2 and dt.itemsize < 4:
+        # NOTE: for half types PyTorch rounds end - start to the dtype, then steps in float
+        diff = np.float32(np.float32(diff).astype(dt.np))
+    step = diff / work(steps - 1)
+    idx = np.arange(steps)
     half = steps // 2
-    out = np.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
-    return out.astype(np_dt)
+    lo = work(s0) + step * idx[:half].astype(work)
+    hi = work(e0) - step * (steps - 1 - idx[half:]).astype(work)
+    return np.concatenate([lo, hi]), cs
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+def linspace(start, end, steps=None, *args, out=None, dtype=None, layout=None, device=None,
              pin_memory=False, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     >>> ember.linspace(0, 1, 5)
     tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
     """
-    if isinstance(steps, bool) or not hasattr(steps, "__index__"):
-        raise TypeError(f"linspace(): argument 'steps' (position 3) must be int, not "
-                        f"{type(steps).__name__}")
-    steps = steps.__index__()
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    is_c = any(isinstance(v, complex) or (isinstance(v, Tensor) and v._dtype.is_complex)
-               for v in (start, end))
-    dt = _dtype_arg(dtype) or (D.get_default_complex_dtype() if is_c else D.get_default_dtype())
-    s = start.item() if isinstance(start, Tensor) else start
-    e = end.item() if isinstance(end, Tensor) else end
-    if dt.category <= 1:
-        vals = _linspace_values(float(s), float(e), steps, np.float64) if steps else np.empty(0)
-        arr = np.trunc(vals).astype(dt.np) if steps else np.empty(0, dt.np)
-    elif dt.is_complex:
-        arr = (_linspace_values(complex(s).real, complex(e).real, steps, np.float64)
-               + 1j * _linspace_values(complex(s).imag, complex(e).imag, steps, np.float64)
-               ).astype(dt.np) if steps else np.empty(0, dt.np)
+    if args:
+        raise invalid_combination("linspace", (start, end, steps) + args)
+    s, e, steps = _space_args("linspace", start, end, steps,
+                              tuple(x for x in (start, end, steps) if x is not None), None)
+    dt = _space_dtype("linspace", s, e, dtype)
+    if steps == 0:
+        arr = np.empty(0, dt.np)
     else:
-        arr = _linspace_values(float(s), float(e), steps, np.float64).astype(dt.np) if steps \
-            else np.empty(0, dt.np)
+        vals, first = _space_exponents(s, e, steps, dt)
+        if vals is None:
+            arr = np.array([first], dt.np)
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                arr = _final_cast(vals, dt) if dt.category != 1 else vals.astype(dt.np)
     if out is not None:
-        out._array = arr
-        out._bump_version()
-        return out
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             pin_memory=False, requires_grad=False):
-    """``base ** linspace(start, end, steps)``."""
-    dt = _dtype_arg(dtype) or D.get_default_dtype()
-    s = start.item() if isinstance(start, Tensor) else start
-    e = end.item() if isinstance(end, Tensor) else end
-    exps = _linspace_values(float(s), float(e), steps, np.float64) if steps else np.empty(0)
-    arr = np.power(float(base), exps).astype(dt.np) if dt.category >= 2 else \
-        np.power(float(base), exps).astype(np.int64).astype(dt.np)
+def logspace(start, end, steps=None, base=10.0, *args, out=None, dtype=None, layout=None,
+             device=None, pin_memory=False, requires_grad=False):
+    """``base ** linspace(start, end, steps)``.
+
+    >>> ember.logspace(0, 3, 4, base=2)
+    tensor([1., 2., 4., 8.])
+    """
+    if args:
+        raise invalid_combination("logspace", (start, end, steps, base) + args)
+    s, e, steps = _space_args("logspace", start, end, steps,
+                              tuple(x for x in (start, end, steps) if x is not None), None,
+                              base=base)
+    dt = _space_dtype("logspace", s, e, dtype)
+    base = float(base)
+    if steps == 0:
+        arr = np.empty(0, dt.np)
+    else:
+        vals, first = _space_exponents(s, e, steps, dt)
+        if vals is None:
+            vals = np.array([first])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if dt.category == 1:
+                arr = np.power(base, vals.astype(np.float64)).astype(dt.np)
+            elif dt.category == 3:
+                arr = np.power(vals.dtype.type(base), vals).astype(dt.np)
+            else:
+                work = np.float32 if dt.itemsize <= 4 else np.float64
+                arr = _final_cast(np.power(work(base), vals.astype(work)), dt)
+    if out is not None:
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, pin_memory=False,
-        requires_grad=False):
+def int_arg(x, fname, argname, pos):
+    """An int argument with PyTorch's TypeError (bools and floats refused)."""
+    if not _is_int_arg(x):
+        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be int, not "
+                        f"{arg_type_name(x)}")
+    return operator.index(x)
+
+
+def eye(n, m=None, *args, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+        requires_grad=False, **kw):
     """The identity matrix (``n`` x ``m``).
 
     >>> ember.eye(2)
     tensor([[1., 0.],
             [0., 1.]])
     """
+    given = {k: v for k, v in (("out", out), ("dtype", dtype), ("layout", layout),
+                                ("device", device)) if v is not None}
+    if args or kw:
+        raise invalid_combination("eye", (n, m) + args, {**given, **kw})
+    if m is None and given and not _is_int_arg(n):
+        raise invalid_combination("eye", (n,), given)
     if m is None:
+        n = int_arg(n, "eye", "n", 1)
         m = n
+    else:
+        if not (_is_int_arg(n) and _is_int_arg(m)):
+            raise invalid_combination("eye", (n, m))
+        n, m = operator.index(n), operator.index(m)
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    dt = _dtype_arg(dtype) or D.get_default_dtype()
-    arr = np.eye(n, m, dtype=dt.np)
+    dt = _dtype_arg(dtype, "eye") or (out._dtype if out is not None else D.get_default_dtype())
+    _check_holdable(dt)
+    arr = np.eye(n, m, dtype=dt.np) if n and m else _alloc((n, m), dt)
+    if out is not None:
+        return _write_out(out, arr)
     return finish(make_tensor(arr, dt), requires_grad, check_device(device))
 
 
-def _tri_indices(row, col, offset, dtype, upper):
-    dt = _dtype_arg(dtype) or D.int64
+def _tri_indices(fname, row, col, offset, dtype, upper):
+    row = int_arg(row, fname, "row", 1)
+    col = int_arg(col, fname, "col", 2)
+    offset = int_arg(offset, fname, "offset", 3)
+    dt = _dtype_arg(dtype, fname) or D.int64
+    if dt is not D.int64 and dt is not D.int32:
+        raise NotImplementedError(f"\"{fname}\" not implemented for '{dt.scalar_name}'")
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
     r, c = np.indices((row, col))
     mask = (c - r >= offset) if upper else (c - r <= offset)
     return make_tensor(np.stack([r[mask], c[mask]]).astype(dt.np), dt)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    """Row and column indices of the lower triangle of a ``row`` x ``col`` matrix."""
-    return _tri_indices(row, col, offset, dtype, False)
+    """Row and column indices of the lower triangle of a ``row`` x ``col`` matrix.
+
+    >>> ember.tril_indices(2, 2)
+    tensor([[0, 1, 1],
+            [0, 0, 1]])
+    """
+    return _tri_indices("tril_indices", row, col, offset, dtype, False)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    """Row and column indices of the upper triangle of a ``row`` x ``col`` matrix."""
-    return _tri_indices(row, col, offset, dtype, True)
+    """Row and column indices of the upper triangle of a ``row`` x ``col`` matrix.
+
+    >>> ember.triu_indices(2, 2)
+    tensor([[0, 0, 1],
+            [0, 1, 1]])
+    """
+    return _tri_indices("triu_indices", row, col, offset, dtype, True)
+
+
+def _complex_args(fname, a, b, names):
+    for x, name, pos in ((a, names[0], 1), (b, names[1], 2)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{arg_type_name(x)}")
+    if a._dtype not in (D.float16, D.float32, D.float64) or b._dtype not in (
+            D.float16, D.float32, D.float64):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{a._dtype.scalar_name} and {b._dtype.scalar_name}")
+    if a._dtype is not b._dtype:
+        raise RuntimeError(f"Expected object of scalar type {a._dtype.scalar_name} but got "
+                           f"scalar type {b._dtype.scalar_name} for second argument")
+    from .._dispatch import broadcast_shapes2
+    shape = broadcast_shapes2(a._array.shape, b._array.shape)
+    dt = a._dtype.to_complex()
+    if dt.np is None:
+        if fname == "polar":
+            raise NotImplementedError("\"polar_cpu\" not implemented for 'Half'")
+        raise RuntimeError("ember cannot hold complex32 tensors (NumPy has no such type)")
+    return shape, dt
+
+
+def _binary_layout(a, b, shape):
+    # the output of a binary elementwise op follows its inputs' layout (TensorIterator)
+    if a._array.shape == shape:
+        return preserve_strides(shape, strides_of(a._array))
+    if b._array.shape == shape:
+        return preserve_strides(shape, strides_of(b._array))
+    return contiguous_strides(shape)
 
 
 def complex_(real, imag, *, out=None):
-    """A complex tensor from real and imaginary parts (float or double tensors)."""
-    if real._dtype is not imag._dtype:
-        raise RuntimeError(f"Expected object of scalar type {real._dtype.scalar_name} but got "
-                           f"scalar type {imag._dtype.scalar_name} for second argument")
-    if real._dtype not in (D.float32, D.float64, D.float16):
-        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{real._dtype.scalar_name} and {imag._dtype.scalar_name}")
-    dt = real._dtype.to_complex()
-    arr = real._array.astype(dt.np) + 1j * imag._array.astype(dt.np)
-    return make_tensor(np.asarray(arr, dt.np), dt)
+    """A complex tensor from real and imaginary parts (float or double tensors).
+
+    >>> ember.complex(ember.tensor([1.]), ember.tensor([2.]))
+    tensor([1.+2.j])
+    """
+    shape, dt = _complex_args("complex", real, imag, ("real", "imag"))
+    res = _empty_strided_array(shape, _binary_layout(real, imag, shape), dt.np)
+    if res.size:
+        res.real = real._array
+        res.imag = imag._array
+    if out is not None:
+        return _write_out(out, res)
+    t = make_tensor(res, dt)
+    if _GRAD.enabled and (real._requires_grad or imag._requires_grad):
+        from .._dispatch import record
+        record(node_class("ComplexBackward0"), (real, imag), t)
+    return t
+
+
+def _complex_grad(ctx, grad):
+    real, imag = ctx.inputs
+    from ..autograd.engine import sum_to as _sum_to
+    gr = _sum_to(grad.real, real._array.shape) if real._requires_grad else None
+    gi = _sum_to(grad.imag, imag._array.shape) if imag._requires_grad else None
+    return gr, gi
 
 
 def polar(abs, angle, *, out=None):
-    """A complex tensor from magnitude and phase."""
-    if abs._dtype is not angle._dtype:
-        raise RuntimeError(f"Expected object of scalar type {abs._dtype.scalar_name} but got "
-                           f"scalar type {angle._dtype.scalar_name} for second argument")
-    dt = abs._dtype.to_complex()
-    arr = abs._array * np.cos(angle._array) + 1j * (abs._array * np.sin(angle._array))
-    return make_tensor(np.asarray(arr, dt.np), dt)
+    """A complex tensor from magnitude and phase: ``abs * (cos(angle) + i sin(angle))``.
+
+    >>> ember.polar(ember.tensor([2.]), ember.tensor([0.]))
+    tensor([2.+0.j])
+    """
+    shape, dt = _complex_args("polar", abs, angle, ("abs", "angle"))
+    res = _empty_strided_array(shape, _binary_layout(abs, angle, shape), dt.np)
+    if res.size:
+        res.real = abs._array * np.cos(angle._array)
+        res.imag = abs._array * np.sin(angle._array)
+    if out is not None:
+        return _write_out(out, res)
+    t = make_tensor(res, dt)
+    if _GRAD.enabled and (abs._requires_grad or angle._requires_grad):
+        from .._dispatch import record
+        record(node_class("PolarBackward0"), (abs, angle), t, {"result": t.detach()})
+    return t
+
+
+def _polar_grad(ctx, grad):
+    # PyTorch's polar_backward: d/d|z| = Re(conj(g) sgn(z)), d/dangle = Re(conj(g) i z)
+    from .. import sgn
+    from ..autograd.engine import sum_to as _sum_to
+    abs_, angle = ctx.inputs
+    result = ctx.saved["result"]
+    gc = grad.conj()
+    ga = _sum_to((gc * sgn(result)).real, abs_._array.shape) if abs_._requires_grad else None
+    gt = _sum_to((gc * (result * 1j)).real, angle._array.shape) if angle._requires_grad else None
+    return ga, gt
+
+
+node_class("ComplexBackward0").backward_fn = staticmethod(_complex_grad)
+node_class("PolarBackward0").backward_fn = staticmethod(_polar_grad)
 
 
 # ---------------------------------------------------------------------------- legacy constructors
