@@ -717,3 +717,28 @@ def test_math_module_is_libm():
         f.restype, f.argtypes = ctypes.c_double, [ctypes.c_double]
         arg = (lambda v: -v) if name == "log1p" else (lambda v: v * 7)
         assert all(getattr(math, name)(arg(x)) == f(arg(x)) for x in xs), name
+
+
+def test_autograd_records_samplers_with_zero_grads():
+    def run(m):
+        a = m.ones(3, requires_grad=True)
+        fns = [lambda: (a * 2).uniform_(), lambda: (a * 2).normal_(), lambda: (a * 2).random_(),
+               lambda: (a * 2).random_(5), lambda: (a * 2).random_(1, 5),
+               lambda: (a * 2).bernoulli_(0.5), lambda: (a * 2).bernoulli_(m.rand(3)),
+               lambda: (a * 2).exponential_(), lambda: (a * 2).geometric_(0.5),
+               lambda: (a * 2).cauchy_(), lambda: (a * 2).log_normal_(),
+               lambda: m.normal(a, 1.), lambda: m.normal(1., a), lambda: m.normal(a, a),
+               lambda: m.bernoulli(a * 0.5), lambda: m.poisson(a), lambda: m.bernoulli(a, 0.5),
+               lambda: (a * 2)[1:].uniform_()]
+        out = []
+        for f in fns:
+            r = f()
+            a.grad = None
+            try:
+                r.sum().backward()
+                g = a.grad.tolist()
+            except RuntimeError as exc:
+                g = str(exc)
+            out.append((type(r.grad_fn).__name__, r.requires_grad, g))
+        return out
+    assert run(ember) == run(torch)

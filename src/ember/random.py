@@ -28,6 +28,7 @@ from . import _dtype as D
 from ._tensor import Tensor, make_tensor
 from ._memory_format import is_contiguous as _is_contiguous, preserve_format as _PRESERVE
 from ._backend import array_module as _array_module
+from .autograd.grad_mode import STATE as _GRAD
 
 
 class _Late:
@@ -40,6 +41,10 @@ class _Late:
             setattr(self, k, getattr(creation, k))
         for k in ("check_inplace", "broadcast_shapes2"):
             setattr(self, k, getattr(_dispatch, k))
+        from .autograd import graph
+        for k in ("rebase_inplace", "node_class", "record_node"):
+            setattr(self, k, getattr(graph, k))
+        self.zeros_like = creation.zeros_like
         return object.__getattribute__(self, name)
 
 
@@ -607,9 +612,33 @@ def _begin_inplace(t):
     _late.check_inplace(t)
 
 
-def _end_inplace(t):
+def _end_inplace(t, node_name, *others):
+    """Bump the version; on a tensor in the graph, record the sampler (its gradient is zero)."""
     t._bump_version()
+    if _GRAD.enabled and (t._requires_grad or (t._base is not None and t._base._requires_grad)):
+        _late.rebase_inplace(t, _zero_node(node_name), (t,) + others, None)
     return t
+
+
+_RANDOM_NODE = {0: "RandomBackward2", 1: "RandomBackward1", 2: "RandomBackward0"}
+
+
+def _zero_grads(ctx, grad):
+    return tuple(_late.zeros_like(x) if isinstance(x, Tensor) else None for x in ctx.inputs)
+
+
+def _zero_node(name):
+    cls = _late.node_class(name)
+    if cls.backward_fn is None:
+        cls.backward_fn = staticmethod(_zero_grads)
+    return cls
+
+
+def _record_sampler(name, out, inputs):
+    """Out-of-place samplers whose tensor arguments require grad get a node with zero grads."""
+    if _GRAD.enabled and any(x._requires_grad for x in inputs):
+        _late.record_node(_zero_node(name), inputs, out)
+    return out
 
 
 def _not_impl(kernel, dt):
@@ -1011,7 +1040,7 @@ def uniform_(self, from_=0, to=1, *, generator=None, **kw):
                            "to-from to exceed the limit")
     if arr.size:
         _fill(arr, _uniform_values(g, arr.size, dt, a, b))
-    return _end_inplace(self)
+    return _end_inplace(self, "UniformBackward0")
 
 
 def normal_(self, mean=0, std=1, *, generator=None):
@@ -1031,7 +1060,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
     if self._dtype.is_complex:
         std = std / math.sqrt(2)
     _normal_fill(arr, dt, mean, std, g)
-    return _end_inplace(self)
+    return _end_inplace(self, "NormalBackward0")
 
 
 def random_(self, *args, generator=None, **kw):
@@ -1067,7 +1096,7 @@ def random_(self, *args, generator=None, **kw):
     else:
         frm, to = args
         _random_from_to(arr, dt, frm.__index__(), None if to is None else to.__index__(), g)
-    return _end_inplace(self)
+    return _end_inplace(self, _RANDOM_NODE[len(args)])
 
 
 def exponential_(self, lambd=1, *, generator=None):
@@ -1084,7 +1113,7 @@ def exponential_(self, lambd=1, *, generator=None):
     n = self._array.size
     if n:
         _fill(self._array, _from_double(_exponential_values(g, n, lambd), dt))
-    return _end_inplace(self)
+    return _end_inplace(self, "ExponentialBackward0")
 
 
 def _exponential_values(g, n, lambd):
@@ -1112,7 +1141,7 @@ def geometric_(self, p, *, generator=None):
         else:
             vals = _from_int64(_double_to_int64(x), dt)
         _fill(self._array, vals)
-    return _end_inplace(self)
+    return _end_inplace(self, "GeometricBackward0")
 
 
 def _double_to_int64(x):
@@ -1139,7 +1168,7 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
         u = g._u53(n)
         t = _tan((u - 0.5) * math.pi)
         _fill(self._array, _from_double(_mul_add64(t, sigma, median), dt))
-    return _end_inplace(self)
+    return _end_inplace(self, "CauchyBackward0")
 
 
 def log_normal_(self, mean=1, std=2, *, generator=None):
@@ -1155,7 +1184,7 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
     n = self._array.size
     if n:
         _fill(self._array, _from_double(_exp(_normal_scalar(g, n, mean, std)), dt))
-    return _end_inplace(self)
+    return _end_inplace(self, "LogNormalBackward0")
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -1175,7 +1204,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
             raise _not_impl("bernoulli_tensor_cpu_p_", pdt)
         pa = _expand_to(p, arr.shape)
         if arr.size == 0:
-            return _end_inplace(self)
+            return _end_inplace(self, "BernoulliBackward1", p)
         out_v, p_v = arr, pa
         if arr.ndim > 1 and type(arr) is np.ndarray:
             perm = _iter_perm(arr.shape, [arr.strides, pa.strides])
@@ -1194,7 +1223,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
             out_v[...] = vals
         else:
             _fill(arr, vals)
-        return _end_inplace(self)
+        return _end_inplace(self, "BernoulliBackward1", p)
     if dt.is_complex or dt.np is None:
         raise _not_impl("bernoulli_scalar_cpu_", dt)
     p = float(p)
@@ -1203,8 +1232,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     n = arr.size
     if n:
         _fill(arr, _from_int64((g._u53(n) < p).astype(np.int64), dt))
-    return _end_inplace(self)
-
+    return _end_inplace(self, "BernoulliBackward2")
 
 def _expand_to(p, shape):
     """``p``'s host array broadcast to ``shape`` with PyTorch's expand errors."""
@@ -1492,12 +1520,26 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
+    if isinstance(p, Tensor) or (p is not None and out is not None):
+        got = ", ".join(["Tensor", type(p).__name__ if not isinstance(p, Tensor) else "Tensor"]
+                        + (["out=Tensor"] if out is not None else []))
+        raise TypeError(f"bernoulli() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor input, *, torch.Generator generator = "
+                        "None, Tensor out = None)\n * (Tensor input, float p, *, torch.Generator "
+                        "generator = None)\n")
     # NOTE: both forms allocate row-major (LEGACY_CONTIGUOUS), unlike dropout's preserve_format
-    if p is not None and not isinstance(p, Tensor):
+    if p is not None:
         t = make_tensor(np.empty(input._array.shape, dtype=input._dtype.np), input._dtype)
-        bernoulli_(t, p, generator=generator)
+        saved, _GRAD.enabled = _GRAD.enabled, False
+        try:
+            bernoulli_(t, p, generator=generator)
+        finally:
+            _GRAD.enabled = saved
+        if _GRAD.enabled and input._requires_grad:
+            _late.record_node(_late.node_class("NotImplemented"), (input,), t,
+                              {"op": "aten::bernoulli"})
         return t
-    probs = input if p is None else p
+    probs = input
     if out is not None:
         if not isinstance(out, Tensor):
             raise TypeError(f"bernoulli(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -1505,7 +1547,12 @@ def bernoulli(input, p=None, *, generator=None, out=None):
             out._array = np.empty(input._array.shape, dtype=out._dtype.np)
         return bernoulli_(out, probs, generator=generator)
     t = make_tensor(np.empty(input._array.shape, dtype=input._dtype.np), input._dtype)
-    return bernoulli_(t, probs, generator=generator)
+    saved, _GRAD.enabled = _GRAD.enabled, False
+    try:
+        bernoulli_(t, probs, generator=generator)
+    finally:
+        _GRAD.enabled = saved
+    return _record_sampler("BernoulliBackward0", t, (input,))
 
 
 def _tensor_bernoulli(self, p=None, *, generator=None):
@@ -1621,24 +1668,33 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
         normal_(t, float(mean), float(std), generator=generator)
         return _finish(t, out, requires_grad, device)
     g = generator
-    if mt and not st:
-        s = 1.0 if std is None else float(std)
-        if not s >= 0.0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(s)}")
-        t = _normal_target(out, mean._array.shape, mean._dtype)
-        normal_(t, 0.0, s, generator=g)
-        t.add_(mean)
-    elif st and not mt:
-        _check_std_tensor(std)
-        t = _normal_target(out, std._array.shape, std._dtype)
-        normal_(t, 0.0, 1.0, generator=g)
-        t.mul_(std).add_(float(mean))
-    else:
-        _check_std_tensor(std)
-        shape = _late.broadcast_shapes2(tuple(mean._array.shape), tuple(std._array.shape))
-        t = _normal_target(out, shape, mean._dtype)
-        normal_(t, 0.0, 1.0, generator=g)
-        t.mul_(std).add_(mean)
+    saved, _GRAD.enabled = _GRAD.enabled, False      # the arithmetic below is not recorded
+    try:
+        if mt and not st:
+            s = 1.0 if std is None else float(std)
+            if not s >= 0.0:
+                raise RuntimeError(f"normal expects std >= 0.0, but found std {_cfmt(s)}")
+            t = _normal_target(out, mean._array.shape, mean._dtype)
+            normal_(t, 0.0, s, generator=g)
+            t.add_(mean)
+            node, inputs = "NormalBackward1", (mean,)
+        elif st and not mt:
+            _check_std_tensor(std)
+            t = _normal_target(out, std._array.shape, std._dtype)
+            normal_(t, 0.0, 1.0, generator=g)
+            t.mul_(std).add_(float(mean))
+            node, inputs = "NormalBackward2", (std,)
+        else:
+            _check_std_tensor(std)
+            shape = _late.broadcast_shapes2(tuple(mean._array.shape), tuple(std._array.shape))
+            t = _normal_target(out, shape, mean._dtype)
+            normal_(t, 0.0, 1.0, generator=g)
+            t.mul_(std).add_(mean)
+            node, inputs = "NormalBackward3", (mean, std)
+    finally:
+        _GRAD.enabled = saved
+    if out is None:
+        _record_sampler(node, t, inputs)
     return t
 
 
@@ -1687,7 +1743,7 @@ def poisson(input, generator=None):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     vals = _poisson_values(rates, g)
     res = _from_int64(np.array(vals, dtype=np.int64), dt).reshape(input._array.shape)
-    return make_tensor(res, dt)
+    return _record_sampler("PoissonBackward0", make_tensor(res, dt), (input,))
 
 
 class _UniformStream:
