@@ -26,6 +26,8 @@ from ._ops import pointwise as _pointwise, creation as _creation, views as _view
 from ._ops import pointwise_math as _pointwise_math  # noqa: F401
 from ._ops import conversion as _conversion, indexing as _indexing, reduction as _reduction  # noqa: F401
 from ._ops import shape as _shape, sorting as _sorting, indexing_ops as _indexing_ops  # noqa: F401
+from ._ops import softmax as _softmax  # noqa: F401
+from ._ops import blas as _blas  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()
@@ -35,6 +37,7 @@ from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enab
 from .autograd.anomaly_mode import set_detect_anomaly as _set_detect_anomaly  # noqa: F401
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from . import cuda  # noqa: F401
+from . import linalg  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
