@@ -61,7 +61,8 @@ def softmax(input, dim=None, dtype=None, *, out=None):
     tensor([0.5000, 0.5000])
     """
     x, d = _prepare("softmax", input, dim, dtype)
-    res = _softmax_array(x._array, d, False).astype(x._dtype.np, copy=False)
+    # NOTE: PyTorch's softmax output is always contiguous, whatever the input layout
+    res = np.ascontiguousarray(_softmax_array(x._array, d, False).astype(x._dtype.np, copy=False))
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("SoftmaxBackward0"), (x,), t, {"result": t, "dim": d})
@@ -75,7 +76,7 @@ def log_softmax(input, dim=None, dtype=None, *, out=None):
     tensor([-0.6931, -0.6931])
     """
     x, d = _prepare("log_softmax", input, dim, dtype)
-    res = _softmax_array(x._array, d, True).astype(x._dtype.np, copy=False)
+    res = np.ascontiguousarray(_softmax_array(x._array, d, True).astype(x._dtype.np, copy=False))
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("LogSoftmaxBackward0"), (x,), t, {"result": t, "dim": d})
