@@ -704,18 +704,17 @@ _HALF = np.float32(0.5)
 
 
 def _log_ps(x):
-    """The AVX2 build's single-precision log (cephes), for x in (0, 1]."""
-    x = np.maximum(x, np.float32(2.0 ** -126))
+    """The AVX2 build's single-precision log (cephes), for x in [2**-24, 1]."""
+    # NOTE: the kernel's max(x, 2**-126) and sign handling are no-ops on these inputs
     ix = x.view(np.uint32)
-    e = (((ix >> np.uint32(23)) & np.uint32(0xFF)).astype(np.int32) - 127).astype(np.float32) + _ONE
-    m = ((ix & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(np.float32)
+    e = (ix >> np.uint32(23)).astype(np.float32) - np.float32(126)
+    m = ((ix & np.uint32(0x007FFFFF)) | np.uint32(0x3F000000)).view(np.float32)
     small = m < _SQRTHF
     e = e - small.astype(np.float32)
-    t = np.where(small, m, np.float32(0))
-    m = (m + np.float32(-1.0)) + t
+    m = (m + np.float32(-1.0)) + np.where(small, m, np.float32(0))
     z = m * m
-    y = np.full(m.shape, _LOG_P[0], dtype=np.float32)
-    for p in _LOG_P[1:]:
+    y = _fma32(_LOG_P[0], m, _LOG_P[1], tiny=False)
+    for p in _LOG_P[2:]:
         y = _fma32(y, m, p, tiny=False)
     y = m * y
     y = _fma32(y, z, e * _LOG_Q1, tiny=False)
@@ -724,9 +723,14 @@ def _log_ps(x):
     return r + e * _LOG_Q2               # fma(e, Q2, r): e*Q2 is exact
 
 
+_SC_K0 = np.array([_COS_C[0], _SIN_S[0]], dtype=np.float32).reshape(2, 1, 1)
+_SC_K1 = np.array([_COS_C[1], _SIN_S[1]], dtype=np.float32).reshape(2, 1, 1)
+_SC_K2 = np.array([_COS_C[2], _SIN_S[2]], dtype=np.float32).reshape(2, 1, 1)
+
+
 def _sincos_ps(theta):
     """The AVX2 build's single-precision sincos (cephes), for theta in [0, 2*pi)."""
-    x = np.abs(theta)
+    x = theta                            # theta >= 0: |theta| and the input sign are no-ops
     j = (x * _FOPI).astype(np.int32)
     j = (j + 1) & ~1
     y = j.astype(np.float32)
@@ -738,15 +742,12 @@ def _sincos_ps(theta):
     x = _fma32(y, _DP3, x, tiny=False)
     z = x * x
     h = z * _HALF
-    c = _fma32(_COS_C[0], z, _COS_C[1], tiny=False)
-    c = _fma32(c, z, _COS_C[2], tiny=False)
-    c = z * c
-    c = _fma32(z, c, -h, tiny=False)
-    c = c + _ONE
-    s = _fma32(_SIN_S[0], z, _SIN_S[1], tiny=False)
-    s = _fma32(s, z, _SIN_S[2], tiny=False)
-    s = z * s
-    s = _fma32(x, s, x, tiny=False)
+    # the cos and sin polynomials share their first steps: run them stacked
+    k = _fma32(np.broadcast_to(_SC_K0, (2,) + z.shape), z, _SC_K1, tiny=False)
+    k = _fma32(k, z, _SC_K2, tiny=False)
+    k = z * k
+    c = _fma32(z, k[0], -h, tiny=False) + _ONE
+    s = _fma32(x, k[1], x, tiny=False)
     sin = np.where(poly, s, c)
     cos = np.where(poly, c, s)
     sin = np.where(sin_flip, -sin, sin)
@@ -761,9 +762,12 @@ def _block32(d, mean32, std32):
     theta = _TWO_PI_F * d[:, 8:]
     s, c = _sincos_ps(theta)
     out = np.empty(d.shape, dtype=np.float32)
-    out[:, :8] = _fma32(radius * c, std32, mean32)
-    out[:, 8:] = _fma32(radius * s, std32, mean32)
-    return out
+    np.multiply(radius, c, out=out[:, :8])
+    np.multiply(radius, s, out=out[:, 8:])
+    if std32 == 1 and mean32 == 0:
+        out += np.float32(0)                 # fma(x, 1, 0): only -0 changes (to +0)
+        return out
+    return _fma32(out, std32, mean32)
 
 
 def _block64(d, mean, std):
@@ -809,27 +813,41 @@ def _normal_vector(g, n, dt, mean, std):
 
 def _unit_normals_scalar(g, n):
     """``n`` raw unit normals from the scalar Box-Muller path, using and refilling g's cache."""
-    out = np.empty(n, dtype=np.float64)
+    out = []
     if n == 0:
-        return out
-    i = 0
+        return np.empty(0, dtype=np.float64)
     if g._normal is not None:
-        out[0] = g._normal
+        out.append(g._normal)
         g._normal = None
-        i = 1
-    m = n - i
+    m = n - len(out)
     if m:
         pairs = (m + 1) // 2
+        if pairs <= 64:                     # few values: plain Python floats beat NumPy calls
+            w = g._words(4 * pairs).tolist()
+            sqrt, log1p, cos, sin = math.sqrt, math.log1p, math.cos, math.sin
+            for k in range(0, 4 * pairs, 4):
+                u1 = (((w[k] << 32) | w[k + 1]) & 0x1FFFFFFFFFFFFF) * 1.1102230246251565e-16
+                u2 = (((w[k + 2] << 32) | w[k + 3]) & 0x1FFFFFFFFFFFFF) * 1.1102230246251565e-16
+                r = sqrt(-2.0 * log1p(-u2))
+                theta = _TWO_PI_D * u1
+                out.append(r * cos(theta))
+                out.append(r * sin(theta))
+            if m % 2:
+                g._normal = out.pop()
+            return np.array(out, dtype=np.float64)
         u = g._u53(2 * pairs).reshape(pairs, 2)
         r = np.sqrt(-2.0 * _log1p(-u[:, 1]))
         theta = _TWO_PI_D * u[:, 0]
         both = np.empty((pairs, 2), dtype=np.float64)
         both[:, 0] = r * _cos(theta)
         both[:, 1] = r * _sin(theta)
-        out[i:] = both.reshape(-1)[:m]
+        res = np.empty(n, dtype=np.float64)
+        res[:n - m] = out
+        res[n - m:] = both.reshape(-1)[:m]
         if m % 2:
             g._normal = float(both[-1, 1])
-    return out
+        return res
+    return np.array(out, dtype=np.float64)
 
 
 def _normal_scalar(g, n, mean, std):
@@ -1454,7 +1472,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     """A random permutation of ``0 .. n-1``.
 
     >>> ember.manual_seed(0); ember.randperm(5)
-    tensor([2, 0, 1, 3, 4])
+    tensor([4, 0, 1, 3, 2])
     """
     if isinstance(n, bool) or not hasattr(n, "__index__"):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
@@ -1729,7 +1747,7 @@ def poisson(input, generator=None):
     """Poisson samples with the given rates (PyTorch's CPU sampler, element by element).
 
     >>> ember.manual_seed(0); ember.poisson(ember.tensor([1.0, 20.0]))
-    tensor([ 1., 19.])
+    tensor([ 2., 28.])
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not "
