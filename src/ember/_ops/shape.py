@@ -28,6 +28,13 @@ _WIDE_UNSIGNED = (D.uint16, D.uint32, D.uint64)
 
 
 # ---------------------------------------------------------------------------- small helpers
+def c_array(a):
+    """``a`` in C order (0-d stays 0-d, unlike np.ascontiguousarray)."""
+    if type(a) is not np.ndarray:
+        return np.asarray(a)
+    return a if a.flags.c_contiguous else np.array(a, order="C")
+
+
 def _differentiable(dt):
     return dt.category >= 2
 
@@ -119,7 +126,7 @@ def _cast_grad(g, dt):
         if isinstance(getattr(Tensor, "real", None), property):
             g = g.real
         else:
-            g = make_tensor(np.ascontiguousarray(g._array.real), g._dtype.to_real())
+            g = make_tensor(c_array(g._array.real), g._dtype.to_real())
     return g if g._dtype is dt else g.to(dt)
 
 
@@ -151,7 +158,7 @@ def scatter_zeros(grad, shape, dim, index):
 def gather_along(t, dim, index):
     """``t`` read at ``index`` along ``dim`` (take_along_dim), differentiable."""
     res = np.take_along_axis(t._array, index, axis=dim) if t._array.ndim else t._array.copy()
-    out = make_tensor(np.ascontiguousarray(res), t._dtype)
+    out = make_tensor(c_array(res), t._dtype)
     if needs_grad(t):
         record(_GatherNode, (t,), out, {"dim": dim, "index": index, "shape": t._array.shape})
     return out
@@ -168,7 +175,7 @@ _GatherNode = _private_node(
 def index_select_(t, dim, idx):
     """``t.index_select(dim, idx)`` for an int64 index array, contiguous output, differentiable."""
     res = np.take(t._array, idx, axis=dim)
-    out = make_tensor(np.ascontiguousarray(res), t._dtype)
+    out = make_tensor(c_array(res), t._dtype)
     if needs_grad(t):
         record(_IndexSelectNode, (t,), out, {"dim": dim, "index": idx, "shape": t._array.shape})
     return out
@@ -330,7 +337,7 @@ def stack(tensors, dim=0, *, out=None):
                         f"{out._dtype.scalar_name}")
     res_arr = np.stack([_arr(t, dt) for t in ts], axis=d)
     if not res_arr.flags.c_contiguous:
-        res_arr = np.ascontiguousarray(res_arr)
+        res_arr = c_array(res_arr)
     if out is not None:
         if needs_grad(*ts):
             raise RuntimeError("stack(): functions with out=... arguments don't support automatic "
@@ -1000,7 +1007,7 @@ def repeat(self, *sizes):
     else:
         arr = np.tile(src, reps) if reps else np.array(src, copy=True)
         if not arr.flags.c_contiguous or arr.base is not None and np.shares_memory(arr, a):
-            arr = np.ascontiguousarray(arr).copy()
+            arr = np.array(arr, order="C")
     res = make_tensor(arr, self._dtype)
     if _differentiable(self._dtype) and needs_grad(self):
         record(_RepeatNode, (self,), res, {"repeats": reps, "self_sym_sizes": a.shape})

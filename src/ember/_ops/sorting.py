@@ -16,7 +16,7 @@ from .._backend import copy_with_strides
 from .._memory_format import preserve_strides
 from ..autograd.graph import node_class
 from .. import return_types as _rt
-from .shape import scatter_zeros, wrap_dim_strict, _int_arg, _set_backward, _differentiable
+from .shape import c_array, scatter_zeros, wrap_dim_strict, _int_arg, _set_backward, _differentiable
 
 _WIDE_UNSIGNED = (D.uint16, D.uint32, D.uint64)
 _FLOAT_LOW = (D.bfloat16,)
@@ -77,7 +77,31 @@ def _sort_arrays(input, d, descending):
     return _out_layout(vals, a), _out_layout(idx, a)
 
 
-def sort(input, dim=-1, descending=False, *, stable=False, out=None):
+_U = object()  # an argument not given
+_SORT_SIGS = ("Tensor input, *, bool stable, int dim = -1, bool descending = False, "
+              "tuple of Tensors out = None",
+              "Tensor input, int dim = -1, bool descending = False, *, tuple of Tensors out = None")
+
+
+def _sort_args(fname, input, args, stable, dim, descending, kw, method):
+    """(dim, descending) from PyTorch's two overloads: (dim, descending) positionally, or
+    keyword-only when ``stable`` is given."""
+    offset = 0 if method else 1
+    if len(args) > 2 or (stable is not _U and args and not (fname == "sort" and not method)):
+        n = len(args) + offset
+        raise TypeError(f"{fname}() takes from {1 + offset} to {offset} positional arguments but "
+                        f"{n} were given")
+    if stable is not _U and args:
+        given = {k: v for k, v in kw.items() if v is not _U}
+        raise invalid_arguments(fname, (input,) + tuple(args), given, _SORT_SIGS)
+    if args:
+        dim = args[0]
+        if len(args) > 1:
+            descending = args[1]
+    return (-1 if dim is _U else dim), (False if descending is _U else bool(descending))
+
+
+def sort(input, *args, stable=_U, dim=_U, descending=_U, out=None):
     """Sorted values along ``dim`` and the indices they came from.
 
     >>> ember.sort(ember.tensor([3, 1, 2]))
@@ -85,11 +109,14 @@ def sort(input, dim=-1, descending=False, *, stable=False, out=None):
     values=tensor([1, 2, 3]),
     indices=tensor([1, 2, 0]))
     """
+    dim, descending = _sort_args("sort", input, args, stable, dim, descending,
+                                 {"stable": stable, "dim": dim, "descending": descending,
+                                  **({} if out is None else {"out": out})}, False)
     dt = input._dtype
     if dt.is_complex:
         raise RuntimeError(" Sort does not support complex dtypes on CPU")
     d = wrap_dim(dim, input._array.ndim)
-    vals, idx = _sort_arrays(input, d, bool(descending))
+    vals, idx = _sort_arrays(input, d, descending)
     if out is not None:
         return _write_pair(out, vals, idx, "sort", _rt.sort_out, (input,))
     v = make_tensor(vals, dt)
@@ -113,30 +140,36 @@ _SortNode = _set_backward("SortBackward0", _select_backward)
 
 
 @tensor_method("sort")
-def _sort_method(self, dim=-1, descending=False, *, stable=False):
-    return sort(self, dim, descending, stable=stable)
+def _sort_method(self, *args, stable=_U, dim=_U, descending=_U):
+    dim, descending = _sort_args("sort", self, args, stable, dim, descending, {}, True)
+    return sort(self, dim=dim, descending=descending)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def _argsort(input, args, stable, dim, descending, method):
+    dim, descending = _sort_args("argsort", input, args, stable, dim, descending, {}, method)
+    if input._dtype.is_complex:
+        raise RuntimeError(" Sort does not support complex dtypes on CPU")
+    d = wrap_dim(dim, input._array.ndim)
+    return make_tensor(_sort_arrays(input, d, descending)[1], D.int64)
+
+
+def argsort(input, *args, stable=_U, dim=_U, descending=_U):
     """The indices that sort ``input`` along ``dim``.
 
     >>> ember.argsort(ember.tensor([3, 1, 2]))
     tensor([1, 2, 0])
     """
-    if input._dtype.is_complex:
-        raise RuntimeError(" Sort does not support complex dtypes on CPU")
-    d = wrap_dim(dim, input._array.ndim)
-    return make_tensor(_sort_arrays(input, d, bool(descending))[1], D.int64)
+    return _argsort(input, args, stable, dim, descending, False)
 
 
 @tensor_method("argsort")
-def _argsort_method(self, dim=-1, descending=False, *, stable=False):
-    return argsort(self, dim, descending, stable)
+def _argsort_method(self, *args, stable=_U, dim=_U, descending=_U):
+    return _argsort(self, args, stable, dim, descending, True)
 
 
 def msort(input, *, out=None):
     """``sort(input, dim=0).values``."""
-    r = sort(input, 0).values
+    r = sort(input, dim=0).values
     if out is not None:
         return write_out(out, r._array, "msort")
     return r
@@ -197,8 +230,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         vals = np.take_along_axis(a, idx, axis=d)
     if out is not None:
         return _write_pair(out, vals, idx, "topk", _rt.topk_out, (input,))
-    v = make_tensor(np.ascontiguousarray(vals), dt)
-    i = make_tensor(np.ascontiguousarray(idx), D.int64)
+    v = make_tensor(c_array(vals), dt)
+    i = make_tensor(c_array(idx), D.int64)
     if _differentiable(dt) and needs_grad(input):
         record(_TopkNode, (input,), (v, i),
                {"dim": d, "indices": i._array, "self_sym_sizes": a.shape})
@@ -249,8 +282,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
             idx = np.squeeze(idx, d)
     if out is not None:
         return _write_pair(out, vals, idx, "kthvalue", _rt.kthvalue_out, (input,))
-    v = make_tensor(np.ascontiguousarray(vals), dt)
-    i = make_tensor(np.ascontiguousarray(idx), D.int64)
+    v = make_tensor(c_array(vals), dt)
+    i = make_tensor(c_array(idx), D.int64)
     if _differentiable(dt) and needs_grad(input):
         record(_KthNode, (input,), (v, i), {"dim": d, "indices": kidx, "keepdim": bool(keepdim),
                                             "self_sym_sizes": a.shape})
@@ -282,14 +315,12 @@ def _not_implemented_node(name, op):
 _Unique2Node = _not_implemented_node("Unique2Backward0", "_unique2")
 _UniqueDimNode = _not_implemented_node("UniqueDimBackward0", "unique_dim")
 _UniqueConsecutiveNode = _not_implemented_node("UniqueConsecutiveBackward0", "unique_consecutive")
-_UniqueDimConsecutiveNode = _not_implemented_node("UniqueDimConsecutiveBackward0",
-                                                  "unique_dim_consecutive")
 
 
-def _unique_check(input):
+def _unique_check(input, dim=None):
     dt = input._dtype
     if dt.is_complex:
-        raise missing_kernel("unique", dt)
+        raise missing_kernel("unique" if dim is None else "unique_dim", dt)
 
 
 def _flat_unique(a, dt, return_inverse, return_counts, consecutive):
@@ -331,13 +362,16 @@ def _flat_unique(a, dt, return_inverse, return_counts, consecutive):
 def _dim_unique(input, dim, return_inverse, return_counts, consecutive):
     a = input._array
     d = wrap_dim_strict(dim, a.ndim)
-    for i, s in enumerate(a.shape):
-        if s == 0 and i != d:
-            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
-                               "cannot be applied")
+    zeros = sum(1 for s in a.shape if s == 0)
+    if a.shape[d] == 0 and zeros > 1:
+        raise RuntimeError("Number of zero sized dimensions is more than one, so unique cannot be "
+                           "applied ")
+    if a.shape[d] != 0 and zeros:
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
     moved = np.moveaxis(a, d, 0)
     n = moved.shape[0]
-    rows = _sortable(np.ascontiguousarray(moved).reshape(n, -1), input._dtype)
+    rows = _sortable(c_array(moved).reshape(n, int(np.prod(moved.shape[1:]))), input._dtype)
     if consecutive or n == 0:
         perm = np.arange(n)
     else:
@@ -349,8 +383,8 @@ def _dim_unique(input, dim, return_inverse, return_counts, consecutive):
         mask[0] = True
         np.any(s[1:] != s[:-1], axis=1, out=mask[1:]) if s.shape[1] else mask[1:].fill(False)
     keep = perm[mask]
+    # NOTE: PyTorch builds the result with ``dim`` leading and moves it back: keep that layout
     vals = np.moveaxis(np.take(moved, keep, axis=0), 0, d)
-    vals = np.ascontiguousarray(vals)
     inv = counts = None
     if return_inverse:
         inv = np.empty(n, np.int64)
@@ -380,7 +414,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     >>> ember.unique(ember.tensor([2, 1, 2]), return_counts=True)
     (tensor([1, 2]), tensor([1, 2]))
     """
-    _unique_check(input)
+    _unique_check(input, dim)
     if dim is None:
         vals, inv, counts = _flat_unique(input._array, input._dtype, return_inverse,
                                          return_counts, False)
@@ -396,7 +430,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     >>> ember.unique_consecutive(ember.tensor([1, 1, 2, 1]))
     tensor([1, 2, 1])
     """
-    _unique_check(input)
+    _unique_check(input, dim)
     if dim is None:
         vals, inv, counts = _flat_unique(input._array, input._dtype, return_inverse,
                                          return_counts, True)
@@ -404,7 +438,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
                               _UniqueConsecutiveNode)
     vals, inv, counts = _dim_unique(input, dim, return_inverse, return_counts, True)
     return _unique_result(input, vals, inv, counts, return_inverse, return_counts,
-                          _UniqueDimConsecutiveNode)
+                          _UniqueConsecutiveNode)
 
 
 Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: \
@@ -450,8 +484,11 @@ def _search(bnd, vals, right, dt):
     n = bnd.shape[-1]
     if n == 0:
         return np.zeros(vals.shape, np.int64)
-    res = _binary_search(bnd.reshape(-1, n), vals.reshape(-1, vals.shape[-1]) if vals.ndim else
-                         vals.reshape(1, 1), right)
+    rows = bnd.size // n
+    m = vals.shape[-1] if vals.ndim else 1
+    if vals.size == 0:
+        return np.zeros(vals.shape, np.int64)
+    res = _binary_search(bnd.reshape(rows, n), vals.reshape(rows, m), right)
     return res.reshape(vals.shape)
 
 
@@ -510,7 +547,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     bw = _sortable(b.astype(dt.np, copy=False), dt)
     vw = _sortable(va.astype(dt.np, copy=False), dt)
     res = _search(bw, vw, bool(right), dt).astype(out_dt.np)
-    res = np.ascontiguousarray(res)
+    res = c_array(res)
     if out is not None:
         return write_out(out, res, "searchsorted")
     return make_tensor(res, out_dt)
@@ -591,6 +628,12 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     return make_tensor(res, dt)
 
 
+_HIST_SIGS = ("Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, "
+              "tuple of Tensors out = None",
+              "Tensor input, int bins = 100, *, tuple of floats range = None, Tensor weight = None, "
+              "bool density = False, tuple of Tensors out = None")
+
+
 def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):
     """Histogram with ``bins`` equal bins (over ``range`` or the data's) or the given edges.
 
@@ -599,6 +642,11 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     hist=tensor([2., 1.]),
     bin_edges=tensor([1.0000, 1.5000, 2.0000]))
     """
+    if isinstance(bins, Tensor) and range is not None:
+        kw = {"range": range}
+        if weight is not None:
+            kw["weight"] = weight
+        raise invalid_arguments("histogram", (input, bins), kw, _HIST_SIGS)
     dt = input._dtype
     if dt not in (D.float32, D.float64):
         raise missing_kernel("histogramdd", dt)
@@ -738,7 +786,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False, out=None
     if dt is D.bfloat16:
         ea, ta = ea.astype(np.float32), ta.astype(np.float32)
     res = np.isin(ea, ta.reshape(-1), invert=bool(invert))
-    res = np.ascontiguousarray(res, dtype=np.bool_).reshape(ea.shape)
+    res = c_array(res.astype(np.bool_, copy=False)).reshape(ea.shape)
     if out is not None:
         return write_out(out, res, "isin")
     return make_tensor(res, D.bool_)
