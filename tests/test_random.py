@@ -370,7 +370,10 @@ def test_randint_signatures():
     check(lambda m: (m.randint(10, (3,)), m.randint(3, 10, (2, 2)), m.randint(5, size=(4,)),
                      m.randint(low=2, high=5, size=(3,)), m.randint(2 ** 31, (5,)),
                      m.randint(0, 2 ** 30, (5,), dtype=m.int32),
-                     m.randint(-2 ** 63, 2 ** 63 - 1, (5,))))
+                     m.randint(-2 ** 63, 2 ** 63 - 1, (5,)), m.randint(high=10, size=(3,)),
+                     m.randint(2, high=10, size=(3,)), m.randint(2, 10, size=[3]),
+                     m.randint(2, 10, m.Size([3])), m.randint(m.tensor(10), (3,)),
+                     m.randint(10, (3,), generator=m.Generator().manual_seed(1))))
 
 
 @pytest.mark.parametrize("dt", ["int64", "int32", "int16", "int8", "uint8", "bool", "float32",
@@ -611,7 +614,8 @@ ERRORS = [
     lambda m: m.randint(-2 ** 63 - 1, 0, (3,)), lambda m: m.randint(0, 2 ** 63, (3,)),
     lambda m: m.randint(-129, 0, (3,), dtype=m.int8),
     lambda m: m.randint(0, 2 ** 17, (3,), dtype=m.int16), lambda m: m.randint(1.5, (3,)),
-    lambda m: m.randint(5), lambda m: m.empty(3, dtype=m.float16).random_(0, 70000),
+    lambda m: m.randint(5), lambda m: m.randint(10, 3), lambda m: m.randint(1, 2, 3, 4),
+    lambda m: m.empty(3, dtype=m.float16).random_(0, 70000),
     lambda m: m.empty(3, dtype=m.complex64).random_(), lambda m: m.empty(3, dtype=m.uint16).random_(),
     lambda m: m.zeros(3).random_(5, 2), lambda m: m.zeros(3).random_(1.5),
     lambda m: m.zeros(3).random_(2 ** 63), lambda m: m.zeros(3, dtype=m.uint8).random_(-5, None),

@@ -1392,21 +1392,14 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     >>> ember.manual_seed(0); ember.randint(10, (3,))
     tensor([4, 9, 3])
     """
-    args = list(args)
-    if "size" in kw:
-        args.append(kw.pop("size"))
-    if "low" in kw:
-        args.insert(0, kw.pop("low"))
-    if "high" in kw:
-        args.insert(1 if len(args) >= 1 and len(args) < 3 and "low" not in kw else 0,
-                    kw.pop("high"))
-    _no_extra("randint", kw)
-    if len(args) == 2:
-        low, high, size = 0, args[0], args[1]
-    elif len(args) == 3:
-        low, high, size = args
-    else:
-        got = ", ".join(type(a).__name__ for a in args)
+    extra = [k for k in kw if k not in ("low", "high", "size")]
+    _no_extra("randint", {k: kw[k] for k in extra})
+    total = len(args) + len(kw)
+    names = ("high", "size") if total == 2 else ("low", "high", "size")
+    bound = dict(zip(names, args))
+    if total not in (2, 3) or any(k in bound for k in kw) or (total == 2 and "low" in kw):
+        got = ", ".join([type(a).__name__ for a in args] +
+                        [f"{k}={type(v).__name__}" for k, v in kw.items()])
         raise TypeError(f"randint() received an invalid combination of arguments - got ({got}), "
                         "but expected one of:\n * (int high, tuple of ints size, *, "
                         "torch.Generator generator, Tensor out = None, torch.dtype dtype = None, "
@@ -1415,13 +1408,16 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
                         "ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
                         "dtype = None, torch.layout layout = None, torch.device device = None, "
                         "bool pin_memory = False, bool requires_grad = False)\n")
-    if len(args) == 3:
-        low = _as_index(low, "randint", "low", 1)
-    high = _as_index(high, "randint", "high", len(args) - 1)
+    bound.update(kw)
+    low = _as_index(bound["low"], "randint", "low", 1) if total == 3 else 0
+    high = _as_index(bound["high"], "randint", "high", names.index("high") + 1)
+    size = bound["size"]
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position {len(names)}) must be tuple of "
+                        f"ints, not {type(size).__name__}")
     _check_int64(low, high)
     _check_generator("randint", args, generator)
-    shape = _parse_size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),),
-                        "randint")
+    shape = _parse_size((tuple(size),), "randint")
     t = _target("randint", shape, dtype, D.int64, out)
     _random_from_to(t._array, t._dtype, low, high, _gen(generator))
     t._bump_version()
