@@ -64,6 +64,7 @@ _MASK53 = _U64((1 << 53) - 1)
 _SH32 = _U64(32)
 _RANDPERM_SMALL = 0xFFFFFFFF // 20      # below this n, randperm swaps with 32-bit draws (5.3)
 _INT64_MIN = -(1 << 63)
+_WORD_CHUNK = 1 << 22
 _TWO_PI_D = 6.283185307179586
 
 
@@ -171,10 +172,20 @@ class Generator:
 
     def _u24(self, n):
         """``n`` float32 uniforms from the low 24 bits of one word each (section 3)."""
+        if n > _WORD_CHUNK:                 # bound the temporaries of huge draws
+            out = np.empty(n, dtype=np.float32)
+            for i in range(0, n, _WORD_CHUNK):
+                out[i:i + _WORD_CHUNK] = self._u24(min(_WORD_CHUNK, n - i))
+            return out
         return (self._words(n) & _MASK24).astype(np.float32) * np.float32(2.0 ** -24)
 
     def _u53(self, n):
         """``n`` float64 uniforms from the low 53 bits of one 64-bit draw each."""
+        if n > _WORD_CHUNK:
+            out = np.empty(n, dtype=np.float64)
+            for i in range(0, n, _WORD_CHUNK):
+                out[i:i + _WORD_CHUNK] = self._u53(min(_WORD_CHUNK, n - i))
+            return out
         return (self._words64(n) & _MASK53).astype(np.float64) * (2.0 ** -53)
 
     def _snapshot(self):
@@ -429,6 +440,12 @@ def _mul_add64(x, std, mean):
 
 def _map(fn, x, special):
     """``fn`` (a libm function through ``math``) per element of a float64 array."""
+    if x.size > _MAP_CHUNK:
+        flat = x.reshape(-1)
+        out = np.empty(flat.size, dtype=np.float64)
+        for i in range(0, flat.size, _MAP_CHUNK):
+            out[i:i + _MAP_CHUNK] = _map(fn, flat[i:i + _MAP_CHUNK], special)
+        return out.reshape(x.shape)
     flat = x.ravel().tolist()
     try:
         return np.fromiter(map(fn, flat), np.float64, count=len(flat)).reshape(x.shape)
@@ -440,6 +457,9 @@ def _map(fn, x, special):
                 return special(v)
         out = list(map(safe, flat))
     return np.array(out, dtype=np.float64).reshape(x.shape)
+
+
+_MAP_CHUNK = 1 << 16
 
 
 def _log_special(v):
@@ -783,32 +803,24 @@ def _block64(d, mean, std):
 def _normal_vector(g, n, dt, mean, std):
     """Vector-path normals (n >= 16, contiguous): values in element order, dtype ``dt``."""
     nb, rem = divmod(n, 16)
-    if dt is D.float64:
-        u = g._u53(n)
-        out = np.empty(n, dtype=np.float64)
-        out[:nb * 16] = _block64(u[:nb * 16].reshape(nb, 16), mean, std).reshape(-1)
-        if rem:
-            out[n - 16:] = _block64(g._u53(16).reshape(1, 16), mean, std).reshape(-1)
-        return out
-    m32, s32 = np.float32(mean), np.float32(std)
-    if dt is D.float32:
-        u = g._u24(n)
-        out = np.empty(n, dtype=np.float32)
-        step = 4096 * 16                    # cache-sized chunks of blocks
-        for i in range(0, nb * 16, step):
-            j = min(i + step, nb * 16)
-            out[i:j] = _block32(u[i:j].reshape(-1, 16), m32, s32).reshape(-1)
-        if rem:
-            out[n - 16:] = _block32(g._u24(16).reshape(1, 16), m32, s32).reshape(-1)
-        return out
-    # float16 / bfloat16: blocks of 16 drawn and transformed in float32 (4.1)
-    u = g._u24(16 * nb + (16 if rem else 0))
-    res = _block32(u.reshape(-1, 16), m32, s32).astype(dt.np)
     out = np.empty(n, dtype=dt.np)
-    out[:nb * 16] = res[:nb].reshape(-1)
+    if dt is D.float64:
+        draw, block, args = g._u53, _block64, (mean, std)
+    else:
+        draw, block, args = g._u24, _block32, (np.float32(mean), np.float32(std))
+    # float16/bfloat16 never draw the n % 16 leftover uniforms of the first pass (4.1)
+    first = u = draw(nb * 16) if dt in (D.float16, D.bfloat16) else draw(n)
+    step = _CHUNK16 * 16                    # cache-sized chunks of blocks
+    for i in range(0, nb * 16, step):
+        j = min(i + step, nb * 16)
+        out[i:j] = block(u[i:j].reshape(-1, 16), *args).reshape(-1)
     if rem:
-        out[n - 16:] = res[nb]
+        out[n - 16:] = block(draw(16).reshape(1, 16), *args).reshape(-1)
+    del first
     return out
+
+
+_CHUNK16 = 4096
 
 
 def _unit_normals_scalar(g, n):
