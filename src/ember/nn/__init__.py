@@ -1,5 +1,9 @@
 """ember.nn: neural-network building blocks (modules, functional, init).
 
-The module library is being built (see the nn issues); ``functional`` holds what exists.
+>>> net = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.ReLU(), ember.nn.Linear(8, 1))
 """
 from . import functional  # noqa: F401
+from . import init  # noqa: F401
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import module as _module_file  # noqa: F401

@@ -20,3 +20,10 @@ def relu(input, inplace=False):
 def relu_(input):
     """In-place relu."""
     return input.relu_()
+
+from .._ops.softmax import (functional_softmax as softmax,  # noqa: E402,F401
+                            functional_log_softmax as log_softmax,
+                            functional_softmin as softmin)
+
+from .._ops.nn_linear import (linear, bilinear, dropout, dropout1d, dropout2d,  # noqa: E402,F401
+                              dropout3d, alpha_dropout, feature_alpha_dropout)
