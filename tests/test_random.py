@@ -629,6 +629,7 @@ ERRORS = [
     lambda m: m.bernoulli(m.zeros(3, dtype=m.int64)),
     lambda m: m.zeros(3, dtype=m.complex64).bernoulli_(0.5),
     lambda m: m.zeros(2, 2).bernoulli_(m.full((3,), .5)),
+    lambda m: m.zeros(2).bernoulli_(m.full((2, 2), .5)),
     lambda m: m.zeros(3).bernoulli_(m.tensor([1, 0, 1])), lambda m: m.zeros(3).bernoulli_(-0.1),
     lambda m: m.multinomial(m.ones(3), 4), lambda m: m.multinomial(m.ones(3, 3, 3), 1),
     lambda m: m.multinomial(m.zeros(3), 1), lambda m: m.multinomial(m.tensor([1., -1.]), 1),
@@ -758,3 +759,23 @@ def test_chunked_paths_match(monkeypatch):
         check(lambda m: (m.randn(4099, dtype=D(m, dt)), m.rand(2501, dtype=D(m, dt)),
                          m.empty(777, dtype=D(m, dt)).exponential_(),
                          m.empty(300, 5, dtype=D(m, dt)).t().normal_()), seeds=(1,))
+
+
+LAYOUTS = {
+    "p210": lambda m: m.zeros(5, 1, 7).permute(2, 1, 0),
+    "p102": lambda m: m.zeros(5, 1, 7).permute(1, 0, 2),
+    "p120": lambda m: m.zeros(2, 3, 4).permute(1, 2, 0),
+    "slice3": lambda m: m.zeros(4, 6, 8)[:, 1:5:2, ::3],
+    "t_slice": lambda m: m.zeros(6, 8).t()[2:6],
+    "ones": lambda m: m.zeros(1, 1, 20).transpose(0, 2),
+    "channels_last": lambda m: m.zeros(2, 3, 4, 5).to(memory_format=m.channels_last),
+    "diagonal": lambda m: m.zeros(6, 6).diagonal(),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_visiting_order_on_exotic_layouts(name):
+    L = LAYOUTS[name]
+    check(lambda m: (L(m).uniform_(), L(m).normal_(), L(m).random_(0, 100), L(m).bernoulli_(0.4),
+                     L(m).bernoulli_(m.full((L(m).shape[-1],), 0.4)), m.randn_like(L(m)),
+                     m.rand_like(L(m))), seeds=(0, 5), where=name)

@@ -1272,7 +1272,7 @@ def _expand_to(p, shape):
         raise RuntimeError(f"expand(torch.{p._dtype.tensor_type_name or 'Tensor'}{{{list(ps)}}}, "
                            f"size={list(shape)}): the number of sizes provided ({len(shape)}) must "
                            f"be greater or equal to the number of dimensions in the tensor "
-                           f"({len(ps)})".replace("[", "[").replace(", ", ", "))
+                           f"({len(ps)})")
     off = len(shape) - len(ps)
     for i, s in enumerate(ps):
         if s != 1 and s != shape[off + i]:
