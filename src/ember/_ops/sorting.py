@@ -30,13 +30,21 @@ def _sortable(a, dt):
     return a
 
 
-def stable_argsort(a, axis, descending):
-    """Stable argsort along ``axis``; descending keeps equal elements in input order.
+# PyTorch's CPU sort is stable up to this many elements (insertion sort), not beyond
+_SMALL_SORT = 16
 
-    NaN is the largest value (NumPy's order too)."""
+
+def stable_argsort(a, axis, descending, stable=True):
+    """Argsort along ``axis``; stable keeps equal elements in input order (also descending).
+
+    NaN is the largest value (NumPy's order too). Unstable sorts of long rows use NumPy's
+    faster default kind, as PyTorch's order among ties is unspecified there too."""
+    n = a.shape[axis]
+    if not stable and n > _SMALL_SORT:
+        idx = np.argsort(a, axis=axis)
+        return np.flip(idx, axis) if descending else idx
     if not descending:
         return np.argsort(a, axis=axis, kind="stable")
-    n = a.shape[axis]
     rev = np.flip(a, axis)
     idx = np.argsort(rev, axis=axis, kind="stable")
     idx = np.flip(idx, axis)
@@ -68,11 +76,11 @@ def _write_pair(out, a, b, name, kind, inputs):
 
 
 # ---------------------------------------------------------------------------- sort
-def _sort_arrays(input, d, descending):
+def _sort_arrays(input, d, descending, stable=True):
     a = input._array
     if a.ndim == 0:
         return np.array(a, copy=True), np.zeros((), np.int64)
-    idx = stable_argsort(_sortable(a, input._dtype), d, descending)
+    idx = stable_argsort(_sortable(a, input._dtype), d, descending, stable)
     vals = np.take_along_axis(a, idx, axis=d)
     return _out_layout(vals, a), _out_layout(idx, a)
 
@@ -116,7 +124,7 @@ def sort(input, *args, stable=_U, dim=_U, descending=_U, out=None):
     if dt.is_complex:
         raise RuntimeError(" Sort does not support complex dtypes on CPU")
     d = wrap_dim(dim, input._array.ndim)
-    vals, idx = _sort_arrays(input, d, descending)
+    vals, idx = _sort_arrays(input, d, descending, bool(stable) and stable is not _U)
     if out is not None:
         return _write_pair(out, vals, idx, "sort", _rt.sort_out, (input,))
     v = make_tensor(vals, dt)
@@ -142,7 +150,7 @@ _SortNode = _set_backward("SortBackward0", _select_backward)
 @tensor_method("sort")
 def _sort_method(self, *args, stable=_U, dim=_U, descending=_U):
     dim, descending = _sort_args("sort", self, args, stable, dim, descending, {}, True)
-    return sort(self, dim=dim, descending=descending)
+    return sort(self, dim=dim, descending=descending, stable=stable)
 
 
 def _argsort(input, args, stable, dim, descending, method):
@@ -150,7 +158,8 @@ def _argsort(input, args, stable, dim, descending, method):
     if input._dtype.is_complex:
         raise RuntimeError(" Sort does not support complex dtypes on CPU")
     d = wrap_dim(dim, input._array.ndim)
-    return make_tensor(_sort_arrays(input, d, descending)[1], D.int64)
+    return make_tensor(_sort_arrays(input, d, descending, bool(stable) and stable is not _U)[1],
+                       D.int64)
 
 
 def argsort(input, *args, stable=_U, dim=_U, descending=_U):
@@ -331,7 +340,8 @@ def _flat_unique(a, dt, return_inverse, return_counts, consecutive):
         perm = None
         s = work
     elif return_inverse:
-        perm = np.argsort(work, kind="stable")
+        has_nan = work.dtype.kind == "f" and np.isnan(work).any()
+        perm = np.argsort(work, kind="stable" if has_nan else None)
         s = work[perm]
     else:
         perm = None
@@ -492,6 +502,22 @@ def _search(bnd, vals, right, dt):
     return res.reshape(vals.shape)
 
 
+_WARNED = set()
+
+
+def _warn_non_contiguous(bnd, v):
+    # PyTorch warns once per program for each argument
+    import warnings
+    for t, what in ((v, "input value"), (bnd, "boundary")):
+        if what not in _WARNED and not t.is_contiguous():
+            _WARNED.add(what)
+            warnings.warn(f"torch.searchsorted(): {what} tensor is non-contiguous, this will lower "
+                          "the performance due to extra data copy when converting non-contiguous "
+                          f"tensor to contiguous, please use contiguous {what} tensor if possible. "
+                          "This message will only appear once per program.", UserWarning,
+                          stacklevel=3)
+
+
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None,
                  out=None):
     """Indices where the elements of ``input`` would be inserted into the sorted last
@@ -530,6 +556,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"boundary tensor {shape_str(bnd._array.shape)}and got sorter tensor "
                                f"{shape_str(sorter._array.shape)}")
     b = bnd._array
+    _warn_non_contiguous(bnd, v)
     if b.ndim == 0:
         raise RuntimeError(f"{_SS}boundaries tensor should have positive dimension, but got 0 "
                            "dimension")
@@ -743,8 +770,13 @@ def bincount(input, weights=None, minlength=0):
         res = np.bincount(idx, minlength=minlength).astype(np.int64)
         return make_tensor(res, D.int64)
     odt = D.float32 if weights._dtype is D.float32 else D.float64
-    res = np.bincount(idx, weights=weights._array.astype(np.float64),
-                      minlength=minlength).astype(odt.np)
+    w = weights._array
+    if weights._dtype.is_complex:
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
+                      stacklevel=2)
+        w = w.real
+    res = np.bincount(idx, weights=w.astype(np.float64), minlength=minlength).astype(odt.np)
     t = make_tensor(res, odt)
     if needs_grad(weights):
         record(node_class("NotImplemented"), (weights,), t, {"op": "aten::bincount"})
