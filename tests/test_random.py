@@ -779,3 +779,15 @@ def test_visiting_order_on_exotic_layouts(name):
     check(lambda m: (L(m).uniform_(), L(m).normal_(), L(m).random_(0, 100), L(m).bernoulli_(0.4),
                      L(m).bernoulli_(m.full((L(m).shape[-1],), 0.4)), m.randn_like(L(m)),
                      m.rand_like(L(m))), seeds=(0, 5), where=name)
+
+
+def test_randperm_vectorised_swaps_equal_the_loop():
+    from ember.random import _apply_swaps
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 7, 64, 300, 5000):
+        for _ in range(10):
+            js = (rng.integers(0, 2 ** 32, n - 1) % np.arange(n, 1, -1)) + np.arange(n - 1)
+            r = list(range(n))
+            for i, j in enumerate(js.tolist()):
+                r[i], r[j] = r[j], r[i]
+            assert _apply_swaps(js.astype(np.int64), n).tolist() == r

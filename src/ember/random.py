@@ -1510,17 +1510,57 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(t, out, requires_grad, device)
 
 
+_SWAPS_VECTOR_MIN = 256
+
+
+def _apply_swaps(js, n):
+    """``r = arange(n); for i: swap(r[i], r[js[i]])`` (js[i] >= i) without a Python loop.
+
+    Position i is final after step i. Let A[i] be the value at position i just before step i:
+    position i was last written by the latest earlier step k with js[k] == i (it received
+    A[k]), so A[i] = A[k], or i if there is none; following these links to their roots gives A
+    (pointer jumping). Then the result at i is what sat at js[i] before step i: A[i] when
+    js[i] == i, else A[k] for the latest earlier step k with the same partner, else js[i].
+    """
+    j = np.empty(n, dtype=np.int64)
+    j[:n - 1] = js
+    j[n - 1] = n - 1                        # the last position takes no step
+    idx = np.arange(n, dtype=np.int64)
+    # steps grouped by partner, in step order (n < 2**28 on this path: pack into one int64)
+    key = np.sort((j << 28) | idx)
+    sj = key >> 28
+    order = key & ((1 << 28) - 1)
+    same = sj[1:] == sj[:-1]
+    prev = np.full(n, -1, dtype=np.int64)   # previous step with the same partner
+    prev[order[1:][same]] = order[:-1][same]
+    last_in_group = np.ones(n, dtype=bool)
+    last_in_group[:-1] = ~same
+    k = np.full(n, -1, dtype=np.int64)      # latest step whose partner is i ...
+    k[sj[last_in_group]] = order[last_in_group]
+    self_swap = k == idx                    # ... strictly before step i
+    k[self_swap] = prev[self_swap]
+    root = np.where(k >= 0, k, idx)
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    return np.where(j == idx, root, np.where(prev >= 0, root[np.maximum(prev, 0)], j))
+
+
 def _randperm_values(n, g):
     """The permutation PyTorch's CPU randperm draws (5.3), as int64."""
     if n < _RANDPERM_SMALL:
         if n <= 1:
             return np.arange(n, dtype=np.int64)
         w = g._words(n - 1)
-        # swap partners i + (w_i mod (n - i)), all computed at once; the swaps themselves are
-        # sequential, so they run on a plain list of Python ints
-        js = (w % np.arange(n, 1, -1, dtype=np.uint64) + np.arange(n - 1, dtype=np.uint64)).tolist()
+        # swap partner of step i: i + (w_i mod (n - i))
+        js = (w % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+        js += np.arange(n - 1, dtype=np.int64)
+        if n >= _SWAPS_VECTOR_MIN:
+            return _apply_swaps(js, n)
         r = list(range(n))
-        for i, j in enumerate(js):
+        for i, j in enumerate(js.tolist()):
             r[i], r[j] = r[j], r[i]
         return np.fromiter(r, np.int64, count=n)
     r = _pyarray("q", bytes(8 * n))
