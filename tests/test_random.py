@@ -791,3 +791,31 @@ def test_randperm_vectorised_swaps_equal_the_loop():
             for i, j in enumerate(js.tolist()):
                 r[i], r[j] = r[j], r[i]
             assert _apply_swaps(js.astype(np.int64), n).tolist() == r
+
+
+@pytest.mark.parametrize("n", [3, 10, 70, 300])
+@pytest.mark.parametrize("dt", ["float32", "float16", "float64"])
+def test_multinomial_without_replacement_zero_probability_ties(n, dt):
+    rng = np.random.default_rng(n)
+    p = rng.random((3, n)).astype(np.float32)
+    p[rng.random((3, n)) < 0.6] = 0
+    p[:, 0] = 1
+    for k in sorted({2, n // 2, n - 1, n, max(2, n // 64)}):
+        check(lambda m: (m.multinomial(m.tensor(p[0]).to(D(m, dt)), k),
+                         m.multinomial(m.tensor(p).to(D(m, dt)), k)), seeds=(0, 1),
+              where=f"n={n} k={k}")
+
+
+def test_stl_topk_order_matches_torch_topk():
+    from ember.random import _stl_topk_largest
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 4, 5, 16, 17, 33, 65, 128, 129, 1000):
+        for k in sorted({1, 2, 3, n // 2, n - 1, n, max(1, n // 64), 16, 17}):
+            if not 1 <= k <= n:
+                continue
+            for trial in range(4):
+                vals = rng.integers(0, (2, 3, 50, 5)[trial], n).astype(np.float32)
+                if trial == 3:
+                    vals[rng.integers(0, n, max(1, n // 10))] = np.nan
+                want = torch.topk(torch.from_numpy(vals), k).indices.tolist()
+                assert _stl_topk_largest(vals.tolist(), k) == want, (n, k, trial)

@@ -1684,9 +1684,196 @@ def _multinomial_gumbel(input, p, rows, k, g):
         key = (p / q._array).reshape(rows.shape)
     if k == 1:
         return np.argmax(key, axis=1).astype(np.int64).reshape(-1, 1)
-    # NOTE: descending key order; ties among equal keys follow topk internals (not matched)
-    order = np.argsort(-key.astype(np.float64), axis=1, kind="stable")[:, :k]
-    return order.astype(np.int64)
+    # topk(key, k): descending keys; rows where the top k + 1 keys tie (typically categories of
+    # probability 0) or hold NaN replay PyTorch's tie order
+    keyf = key.astype(np.float64)
+    full = np.argsort(-keyf, axis=1, kind="stable")
+    order = full[:, :k].astype(np.int64)
+    top = np.take_along_axis(keyf, full[:, :k + 1], axis=1)
+    tied = (top[:, :-1] == top[:, 1:]).any(axis=1) | np.isnan(keyf).any(axis=1)
+    for r in np.nonzero(tied)[0].tolist():
+        order[r] = _stl_topk_largest(keyf[r].tolist(), k)
+    return order
+
+
+# ---- topk's tie order: libstdc++'s sorting algorithms (std::sort, nth_element, partial_sort) --
+# NOTE: only rows whose top keys tie need this; everything else takes NumPy's argsort.
+_stl_THRESH = 16
+
+def _stl_lg(n):
+    return n.bit_length() - 1
+
+def _stl_make_comp():
+    def comp(x, y):
+        a, b = x[0], y[0]
+        return (a != a and b == b) or a > b
+    return comp
+
+def _stl_insertion_sort(v, first, last, comp):
+    if first == last:
+        return
+    for i in range(first + 1, last):
+        if comp(v[i], v[first]):
+            val = v[i]
+            v[first + 1:i + 1] = v[first:i]
+            v[first] = val
+        else:
+            _stl_unguarded_linear_insert(v, i, comp)
+
+def _stl_unguarded_linear_insert(v, last, comp):
+    val = v[last]
+    nxt = last - 1
+    while comp(val, v[nxt]):
+        v[last] = v[nxt]
+        last = nxt
+        nxt -= 1
+    v[last] = val
+
+def _stl_unguarded_insertion_sort(v, first, last, comp):
+    for i in range(first, last):
+        _stl_unguarded_linear_insert(v, i, comp)
+
+def _stl_final_insertion_sort(v, first, last, comp):
+    if last - first > _stl_THRESH:
+        _stl_insertion_sort(v, first, first + _stl_THRESH, comp)
+        _stl_unguarded_insertion_sort(v, first + _stl_THRESH, last, comp)
+    else:
+        _stl_insertion_sort(v, first, last, comp)
+
+def _stl_move_median_to_first(v, result, a, b, c, comp):
+    if comp(v[a], v[b]):
+        if comp(v[b], v[c]):
+            v[result], v[b] = v[b], v[result]
+        elif comp(v[a], v[c]):
+            v[result], v[c] = v[c], v[result]
+        else:
+            v[result], v[a] = v[a], v[result]
+    elif comp(v[a], v[c]):
+        v[result], v[a] = v[a], v[result]
+    elif comp(v[b], v[c]):
+        v[result], v[c] = v[c], v[result]
+    else:
+        v[result], v[b] = v[b], v[result]
+
+def _stl_unguarded_partition(v, first, last, pivot, comp):
+    while True:
+        while comp(v[first], v[pivot]):
+            first += 1
+        last -= 1
+        while comp(v[pivot], v[last]):
+            last -= 1
+        if not first < last:
+            return first
+        v[first], v[last] = v[last], v[first]
+        first += 1
+
+def _stl_unguarded_partition_pivot(v, first, last, comp):
+    mid = first + (last - first) // 2
+    _stl_move_median_to_first(v, first, first + 1, mid, last - 1, comp)
+    return _stl_unguarded_partition(v, first + 1, last, first, comp)
+
+def _stl_push_heap(v, first, hole, top, value, comp):
+    parent = (hole - 1) // 2
+    while hole > top and comp(v[first + parent], value):
+        v[first + hole] = v[first + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    v[first + hole] = value
+
+def _stl_adjust_heap(v, first, hole, length, value, comp):
+    top = hole
+    second = hole
+    while second < (length - 1) // 2:
+        second = 2 * (second + 1)
+        if comp(v[first + second], v[first + second - 1]):
+            second -= 1
+        v[first + hole] = v[first + second]
+        hole = second
+    if (length & 1) == 0 and second == (length - 2) // 2:
+        second = 2 * (second + 1)
+        v[first + hole] = v[first + second - 1]
+        hole = second - 1
+    _stl_push_heap(v, first, hole, top, value, comp)
+
+def _stl_make_heap(v, first, last, comp):
+    length = last - first
+    if length < 2:
+        return
+    parent = (length - 2) // 2
+    while True:
+        value = v[first + parent]
+        _stl_adjust_heap(v, first, parent, length, value, comp)
+        if parent == 0:
+            return
+        parent -= 1
+
+def _stl_pop_heap(v, first, last, result, comp):
+    value = v[result]
+    v[result] = v[first]
+    _stl_adjust_heap(v, first, 0, last - first, value, comp)
+
+def _stl_heap_select(v, first, middle, last, comp):
+    _stl_make_heap(v, first, middle, comp)
+    for i in range(middle, last):
+        if comp(v[i], v[first]):
+            _stl_pop_heap(v, first, middle, i, comp)
+
+def _stl_sort_heap(v, first, last, comp):
+    while last - first > 1:
+        last -= 1
+        _stl_pop_heap(v, first, last, last, comp)
+
+def _stl_partial_sort(v, first, middle, last, comp):
+    _stl_heap_select(v, first, middle, last, comp)
+    _stl_sort_heap(v, first, middle, comp)
+
+def _stl_introsort_loop(v, first, last, depth, comp):
+    while last - first > _stl_THRESH:
+        if depth == 0:
+            _stl_partial_sort(v, first, last, last, comp)
+            return
+        depth -= 1
+        cut = _stl_unguarded_partition_pivot(v, first, last, comp)
+        _stl_introsort_loop(v, cut, last, depth, comp)
+        last = cut
+
+def _stl_sort(v, first, last, comp):
+    if first != last:
+        _stl_introsort_loop(v, first, last, _stl_lg(last - first) * 2, comp)
+        _stl_final_insertion_sort(v, first, last, comp)
+
+def _stl_introselect(v, first, nth, last, depth, comp):
+    while last - first > 3:
+        if depth == 0:
+            _stl_heap_select(v, first, nth + 1, last, comp)
+            v[first], v[nth] = v[nth], v[first]
+            return
+        depth -= 1
+        cut = _stl_unguarded_partition_pivot(v, first, last, comp)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _stl_insertion_sort(v, first, last, comp)
+
+def _stl_nth_element(v, first, nth, last, comp):
+    if first == last or nth == last:
+        return
+    _stl_introselect(v, first, nth, last, _stl_lg(last - first) * 2, comp)
+
+def _stl_topk_largest(values, k):
+    """Indices of the k largest values in the order PyTorch's CPU topk returns them (ties
+    included): libstdc++'s partial_sort when k * 64 <= n, else nth_element then sort of the
+    first k - 1; NaN counts as largest."""
+    n = len(values)
+    v = [(x, i) for i, x in enumerate(values)]
+    comp = _stl_make_comp()
+    if k * 64 <= n:
+        _stl_partial_sort(v, 0, k, n, comp)
+    else:
+        _stl_nth_element(v, 0, k - 1, n, comp)
+        _stl_sort(v, 0, k - 1, comp)
+    return [i for _, i in v[:k]]
 
 
 def _multinomial_replacement(rows, k, dt, g):
