@@ -106,6 +106,7 @@ class _Unary:
         self.bool_out_only = bool_out_only
         self.opmath = opmath
         self.node_cls = _graph.node_class(grad_fn) if grad_fn else None
+        self.save_result = not saves_nothing
         if saves_nothing and self.node_cls is not None:
             self.node_cls.saves_inputs = False
 
@@ -155,20 +156,25 @@ class _Unary:
             a = a.astype(np.float32)
         with np.errstate(**_ERRS):
             res = self.forward(a, **extra) if extra else self.forward(a)
-        saved = {"result": None}
+        saved = {"result": None} if self.save_result else None
         if extra:
-            saved.update(extra)
+            saved = dict(saved or (), **extra)
         return _finish(name, res, res_dt, out, (x,), self.node_cls, saved,
                        x if inplace else None)
 
 
-def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torch_inplace=False):
+def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torch_inplace=False,
+                takes_out=True):
     """``ember.name``, ``Tensor.name``, ``Tensor.name_`` and ``ember.name_`` for a plain unary op
     (errors name ``name``, so aliases name themselves)."""
     name = name or op.name
 
-    def fn(input, *, out=None):
-        return op(input, out=out, name=name)
+    if takes_out:
+        def fn(input, *, out=None):
+            return op(input, out=out, name=name)
+    else:
+        def fn(input):
+            return op(input, name=name)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = op.forward.__doc__
     fn.op = op
@@ -195,15 +201,17 @@ def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torc
 
 def unary(name, *, kind=INT_TO_FLOAT, kernel=None, missing=(), grad_fn=None, precheck=None,
           aliases=(), method=True, inplace=True, torch_inplace=True, opmath=True,
-          saves_nothing=False, bool_out_only=None):
+          saves_nothing=False, bool_out_only=None, takes_out=True):
     """Register a unary op from its array-level forward (already in the compute dtype)."""
     def deco(forward):
         op = _Unary(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                     precheck=precheck, opmath=opmath, saves_nothing=saves_nothing,
                     bool_out_only=bool_out_only)
-        fn = _bind_unary(op, name, method=method, inplace=inplace, torch_inplace=torch_inplace)
+        fn = _bind_unary(op, name, method=method, inplace=inplace, torch_inplace=torch_inplace,
+                         takes_out=takes_out)
         for alias in aliases:
-            _bind_unary(op, alias, method=method, inplace=inplace, torch_inplace=torch_inplace)
+            _bind_unary(op, alias, method=method, inplace=inplace, torch_inplace=torch_inplace,
+                        takes_out=takes_out)
         return fn
     return deco
 
@@ -579,14 +587,18 @@ def _check_n(n, name):
     return int(n)
 
 
+def _polygamma(input, n, out=None, inplace=False, name="polygamma"):
+    _polygamma_op.kernel = "digamma" if n == 0 else "trigamma" if n == 1 else "polygamma"
+    return _polygamma_op(input, out=out, inplace=inplace, name=name, extra={"n": n})
+
+
 def polygamma(n, input, *, out=None):
     """The n-th derivative of digamma.
 
     >>> ember.polygamma(1, ember.tensor([1.]))
     tensor([1.6449])
     """
-    n = _check_n(n, "polygamma")
-    return _polygamma_op(input, out=out, extra={"n": n})
+    return _polygamma(input, _check_n(n, "polygamma"), out)
 
 
 @_polygamma_op.derivative
@@ -596,17 +608,15 @@ def _(ctx, grad):
 
 
 FUNCTIONS["polygamma"] = polygamma
-Tensor.polygamma = lambda self, n: _polygamma_op(self, extra={"n": _check_n(n, "polygamma")})
-Tensor.polygamma_ = lambda self, n: _polygamma_op(
-    self, inplace=True, name="polygamma_", extra={"n": _check_n(n, "polygamma_")})
+Tensor.polygamma = lambda self, n: _polygamma(self, _check_n(n, "polygamma"))
+Tensor.polygamma_ = lambda self, n: _polygamma(self, _check_n(n, "polygamma_"), inplace=True,
+                                               name="polygamma_")
 
-_mvlgamma_op = _Unary("mvlgamma", None, kernel="mvlgamma", missing=COMPLEX,
+_mvlgamma_op = _Unary("mvlgamma", None, kernel="arange_cpu", missing=COMPLEX,
                       grad_fn="MvlgammaBackward0")
 
 
 def _mvlgamma_fwd(a, p):
-    if a.size and not bool(np.all(a > (p - 1) / 2)):
-        raise RuntimeError("All elements must be greater than (p-1)/2")
     return S.mvlgamma(a, p)
 
 
@@ -830,8 +840,10 @@ def _nan_to_num_fwd(a, nan, posinf, neginf):
     if a.dtype.kind in "biu":
         return a.copy()
     if a.dtype.kind == "c":
-        return (_nan_to_num_fwd(a.real.copy(), nan, posinf, neginf)
-                + 1j * _nan_to_num_fwd(a.imag.copy(), nan, posinf, neginf)).astype(a.dtype)
+        r = np.empty(a.shape, a.dtype)
+        r.real = _nan_to_num_real(a.real, nan, posinf, neginf)
+        r.imag = _nan_to_num_real(a.imag, nan, posinf, neginf)
+        return r
     return _nan_to_num_real(a, nan, posinf, neginf)
 
 
@@ -845,8 +857,15 @@ def _nan_to_num_real(a, nan, posinf, neginf):
     return np.where(np.isneginf(a), lo, r)
 
 
+def _nan_to_num_check(x, inplace, out):
+    if out is not None and isinstance(out, Tensor) and out._dtype is not x._dtype and not (
+            _GRAD.enabled and (x._requires_grad or out._requires_grad)):
+        raise RuntimeError(f"nan_to_num: dtype of out: {out._dtype.scalar_name} should be same as "
+                           f"input: {x._dtype.scalar_name}")
+
+
 _nan_to_num_op = _Unary("nan_to_num", _nan_to_num_fwd, kind=DEFAULT, grad_fn="NanToNumBackward0",
-                        opmath=False)
+                        opmath=False, precheck=_nan_to_num_check)
 _NAN_TO_NUM_LIMIT = {np.dtype(np.float16): float(np.finfo(np.float16).max),
                      D.bfloat16.np: 3.3895313892515355e38,
                      np.dtype(np.float32): float(np.finfo(np.float32).max),
@@ -886,21 +905,21 @@ FUNCTIONS["nan_to_num_"] = Tensor.nan_to_num_
 
 
 # ============================================================================ predicates
-@unary("isnan", kind=ALWAYS_BOOL, inplace=False, opmath=False)
+@unary("isnan", kind=ALWAYS_BOOL, inplace=False, opmath=False, takes_out=False)
 def isnan(a):
     if a.dtype.kind in "biu":
         return np.zeros(a.shape, np.bool_)
     return np.isnan(a)
 
 
-@unary("isinf", kind=ALWAYS_BOOL, inplace=False, opmath=False)
+@unary("isinf", kind=ALWAYS_BOOL, inplace=False, opmath=False, takes_out=False)
 def isinf(a):
     if a.dtype.kind in "biu":
         return np.zeros(a.shape, np.bool_)
     return np.isinf(a)
 
 
-@unary("isfinite", kind=ALWAYS_BOOL, inplace=False, opmath=False)
+@unary("isfinite", kind=ALWAYS_BOOL, inplace=False, opmath=False, takes_out=False)
 def isfinite(a):
     if a.dtype.kind in "biu":
         return np.ones(a.shape, np.bool_)
@@ -932,7 +951,7 @@ def isneginf(a):
     return np.isneginf(a)
 
 
-@unary("isreal", kind=ALWAYS_BOOL, inplace=False, opmath=False)
+@unary("isreal", kind=ALWAYS_BOOL, inplace=False, opmath=False, takes_out=False)
 def isreal(a):
     if a.dtype.kind == "c":
         return a.imag == 0
@@ -955,15 +974,6 @@ def signbit(a):
         a = a.astype(np.float32)
     return np.signbit(a)
 
-
-for _n in ("isnan", "isinf", "isfinite", "isreal"):
-    # NOTE: these have no out= in PyTorch
-    def _make(op, n):
-        def fn(input):
-            return op(input, name=n)
-        fn.__name__ = n
-        return fn
-    FUNCTIONS[_n] = _make(FUNCTIONS[_n].op, _n)
 
 
 # ============================================================================ binary ops
@@ -1980,7 +1990,7 @@ def _relu_check(x, inplace, out):
 
 
 @unary("relu", kind=DEFAULT, kernel="clamp_min_scalar_cpu", missing=WIDE_UNSIGNED,
-       grad_fn="ReluBackward0", precheck=_relu_check)
+       grad_fn="ReluBackward0", precheck=_relu_check, takes_out=False)
 def relu(a):
     return np.maximum(a, a.dtype.type(0))
 

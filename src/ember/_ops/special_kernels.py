@@ -74,8 +74,19 @@ def _elementwise(fn):
     (floating) dtype."""
     def kernel(x, *args, **kwargs):
         a = np.asarray(x)
-        r = fn(np.array(a, dtype=np.float64).reshape(-1), *args, **kwargs)
-        return np.asarray(r).reshape(a.shape).astype(a.dtype, copy=False)
+        # NOTE: computed in memory order and written back in it, so the result keeps the
+        # input's layout (PyTorch's elementwise outputs follow their input's strides)
+        r = fn(a.ravel(order="K").astype(np.float64), *args, **kwargs)
+        out = np.empty_like(a)
+        if out.ndim <= 1 or out.flags.c_contiguous:
+            out.reshape(-1)[...] = r
+        else:
+            view = out.ravel(order="K")
+            if not np.shares_memory(view, out):   # not expected: empty_like is dense
+                r = fn(a.reshape(-1).astype(np.float64), *args, **kwargs)
+                return np.asarray(r).reshape(a.shape).astype(a.dtype)
+            view[...] = r
+        return out
     kernel.__name__ = fn.__name__
     kernel.__doc__ = fn.__doc__
     return kernel
