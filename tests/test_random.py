@@ -394,6 +394,14 @@ def test_random_(dt):
         check(fn, where=f"random_ {dt}")
 
 
+def test_random_wide_unsigned():
+    check(lambda m: (m.zeros(3, dtype=m.uint64).random_(5, 2 ** 40),
+                     m.zeros(3, dtype=m.uint32).random_(0, None),
+                     m.zeros(3, dtype=m.uint32).random_(0, 2 ** 31),
+                     m.zeros(3, dtype=m.uint16).random_(3, 2 ** 15),
+                     m.randint(0, 2 ** 33, (3,), dtype=m.uint64)))
+
+
 def test_random_float_bounds_nudge():
     # bounds beyond 2**digits are nudged so that the cast stays inside [from, to)
     with warnings.catch_warnings():
@@ -621,6 +629,8 @@ ERRORS = [
     lambda m: m.zeros(3).random_(2 ** 63), lambda m: m.zeros(3, dtype=m.uint8).random_(-5, None),
     lambda m: m.zeros(3, dtype=m.bool).random_(-2 ** 63, None),
     lambda m: m.zeros(3, dtype=m.int32).random_(-2 ** 63, None),
+    lambda m: m.zeros(3, dtype=m.uint64).random_(0, None),
+    lambda m: m.zeros(3, dtype=m.uint64).random_(-1, 5),
     lambda m: m.randperm(-1), lambda m: m.randperm(300, dtype=m.uint8),
     lambda m: m.randperm(129, dtype=m.int8), lambda m: m.randperm(2050, dtype=m.float16),
     lambda m: m.randperm(3, dtype=m.bool), lambda m: m.randperm(3.0),

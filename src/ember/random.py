@@ -4,7 +4,7 @@ bit for bit: values, the generator state after each call, and the 5056-byte stat
 >>> ember.manual_seed(0); ember.rand(2)
 tensor([0.4963, 0.7682])
 
-Facts used here are in ``shared/notes/torch-cpu-rng.md`` (section numbers in comments refer to
+Facts used here are in ``../shared/notes/torch-cpu-rng.md`` (section numbers in comments refer to
 it). Raw 32-bit words come from NumPy's vectorised ``MT19937`` with PyTorch's seeding copied in;
 the transforms are vectorised NumPy, except that double-precision transcendental functions go
 through Python's ``math`` module, which calls the same libm as PyTorch (NumPy's SIMD ``log``,
@@ -12,6 +12,11 @@ through Python's ``math`` module, which calls the same libm as PyTorch (NumPy's 
 
 NOTE: a ``fused multiply-add`` (one rounding) is emulated exactly: float32 via float64 with
 round-to-odd, float64 via Dekker's product and Boldo-Melquiond's round-to-odd sum.
+
+Limits: float32 ``randn``/``normal_`` on 16+ contiguous elements reproduces the AVX2 kernel x86
+CPUs run (a CPU without AVX2 gives PyTorch other last bits); the double-precision samplers rely
+on Python's ``math`` being the libm PyTorch links (true on Linux/glibc); CUDA tensors are filled
+from this CPU stream (PyTorch's CUDA streams are not reproduced).
 """
 import contextlib
 import ctypes
@@ -990,7 +995,7 @@ def _random_from_to(arr, dt, frm, to, g):
                                    f"to 'to_inc' casted to dtype, but got from={frm} > "
                                    f"to_inc={to_inc}")
         else:
-            to_inc = _int_bounds(dt)[1] if dt is not D.uint64 else (1 << 63) - 1
+            to_inc = _int_bounds(dt)[1] if dt is not D.uint64 else -1   # max(uint64) as int64
         _check_from_to_in_range(frm, to_inc, dt)
         rng = (to_inc - frm + 1) & _M64
     else:
