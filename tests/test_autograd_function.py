@@ -1085,8 +1085,6 @@ def test_variable_returns_plain_tensor():
     check_same(f)
 
 
-@pytest.mark.xfail(reason="check_inplace does not read the _custom_fn_view marker yet",
-                   strict=False)
 def test_in_place_on_custom_function_view_output():
     def f(lib, case):
         class Id(lib.autograd.Function):

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor, make_tensor, _new
+from ._backend import empty_strided, contiguous_strides
 from .autograd.grad_mode import STATE as _GRAD
 from .autograd import graph as _graph
 
@@ -36,6 +37,7 @@ COMPLEX_TO_FLOAT = "complex_to_float"
 WIDE_UNSIGNED = frozenset((D.uint16, D.uint32, D.uint64))
 COMPLEX = frozenset((D.complex32, D.complex64, D.complex128))
 FLOATS = frozenset((D.float16, D.bfloat16, D.float32, D.float64))
+HALF_FLOATS = frozenset((D.float16, D.bfloat16))
 
 
 def bind(name, fn, *, method=True, function=True):
@@ -180,14 +182,15 @@ def broadcast_shapes2(sa, sb):
         return sa
     na, nb = len(sa), len(sb)
     n = max(na, nb)
-    out = []
-    for i in range(n):
+    out = [0] * n
+    # (from the last dimension: PyTorch reports the innermost mismatch)
+    for i in range(n - 1, -1, -1):
         da = sa[na - n + i] if na - n + i >= 0 else 1
         db = sb[nb - n + i] if nb - n + i >= 0 else 1
         if da == db or db == 1:
-            out.append(da)
+            out[i] = da
         elif da == 1:
-            out.append(db)
+            out[i] = db
         else:
             raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b ({db}) "
                                f"at non-singleton dimension {i}")
@@ -211,7 +214,8 @@ def scalar_as(value, dt):
         raise OverflowError("int too big to convert")
     if dt.category < 3 and type(value) is complex:
         value = value.real
-    return npdt.type(value)
+    # (a float beyond the dtype's range becomes inf, silently as in PyTorch)
+    return quiet_call(npdt.type, value)
 
 
 def array_as(t, dt):
@@ -220,6 +224,31 @@ def array_as(t, dt):
     if t._dtype is dt:
         return a
     return a.astype(dt.np)
+
+
+# PyTorch never warns about floating-point exceptions (inf - inf, 0 / 0, overflow); NumPy does.
+# Kernels run with NumPy's error state set to "ignore" through the context variable that
+# np.errstate itself sets (a few hundred ns instead of np.errstate's microseconds).
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+    _QUIET = _make_extobj(all="ignore")
+
+    def quiet_call(f, a, b=None, extra=None):
+        """``f(a[, b], **extra)`` without NumPy floating-point warnings."""
+        token = _extobj_contextvar.set(_QUIET)
+        try:
+            if b is None:
+                return f(a)
+            return f(a, b) if extra is None else f(a, b, **extra)
+        finally:
+            _extobj_contextvar.reset(token)
+except ImportError:  # pragma: no cover - another NumPy layout: the public, slower way
+    def quiet_call(f, a, b=None, extra=None):
+        """``f(a[, b], **extra)`` without NumPy floating-point warnings."""
+        with np.errstate(all="ignore"):
+            if b is None:
+                return f(a)
+            return f(a, b) if extra is None else f(a, b, **extra)
 
 
 def round_complex32(x):
@@ -236,6 +265,89 @@ def missing_kernel(kernel, dt):
 def cast_error(compute, out_dt):
     return RuntimeError(f"result type {compute.scalar_name} can't be cast to the desired output "
                         f"type {out_dt.scalar_name}")
+
+
+def output_strides(shape, arrays):
+    """Element strides PyTorch gives the output of an elementwise op over ``arrays`` (None:
+    row-major). Its rule: order the output's dimensions like the first input whose strides tell
+    them apart (broadcast dimensions say nothing; equal strides put the smaller size inner),
+    by an insertion sort that starts from row-major order."""
+    ndim = len(shape)
+    if ndim < 2:
+        return None
+    rows = []
+    for a in arrays:
+        pad = ndim - a.ndim
+        item = a.itemsize
+        row = [0] * pad
+        for i, (n, st) in enumerate(zip(a.shape, a.strides)):
+            row.append(0 if n == 1 and shape[pad + i] != 1 else st // item)
+        rows.append(row)
+
+    def order(d0, d1):
+        # > 0: d1 belongs inside d0 (swap); < 0: keep; 0: undecided
+        for row in rows:
+            s0, s1 = row[d0], row[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(ndim - 1, -1, -1))  # innermost first
+    for i in range(1, ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = order(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    if perm == list(range(ndim - 1, -1, -1)):
+        return None
+    strides = [0] * ndim
+    size = 1
+    for d in perm:
+        strides[d] = size
+        size *= shape[d]
+    return strides
+
+
+def _row_major(a):
+    """Row-major strides, size-1 dimensions included (PyTorch's layout rule sees those)."""
+    if not a.flags.c_contiguous:
+        return False
+    if 1 not in a.shape:
+        return True
+    return a.strides == tuple(s * a.itemsize for s in contiguous_strides(a.shape))
+
+
+def match_layout(res, operands):
+    """``res`` laid out as PyTorch lays out an elementwise result over ``operands`` (Tensors
+    and scalars); copies only when some input is not row-major and NumPy chose otherwise."""
+    arrays = [x._array for x in operands if isinstance(x, Tensor)]
+    if type(res) is not _ndarray or res.ndim < 2:
+        return res
+    shape = res.shape
+    if all(_row_major(a) for a in arrays) or len(arrays) == len(operands) and all(
+            a.shape == shape and a.flags.c_contiguous for a in arrays):
+        # row-major inputs give a row-major result, as NumPy's is; so do contiguous tensors
+        # of the result's shape whatever their size-1 dimensions' strides, unless a scalar
+        # (a broadcast operand to PyTorch) takes part
+        return res
+    want = output_strides(res.shape, arrays)
+    if want is None:
+        return res if res.flags.c_contiguous else np.ascontiguousarray(res)
+    item = res.itemsize
+    if all(st == w * item for st, w in zip(res.strides, want)):
+        return res
+    # (size-1 dimensions too: PyTorch reports their strides)
+    out = empty_strided(res.shape, want, res.dtype)
+    np.copyto(out, res)
+    return out
 
 
 def wrap_result(arr, dt):
@@ -286,6 +398,15 @@ def check_inplace(self):
             if base._requires_grad and base._grad_fn is None:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                    "an in-place operation.")
+            cv = self.__dict__.get("_custom_fn_view")
+            if cv is not None and (self._requires_grad or base._requires_grad):
+                raise RuntimeError(
+                    f"Output {cv[1]} of {cv[0]} is a view and is being modified inplace. This "
+                    "view was created inside a custom Function (or because an input was returned "
+                    "as-is) and the autograd logic to handle view+inplace would override the "
+                    "custom backward associated with the custom Function, leading to incorrect "
+                    "gradients. This behavior is forbidden. You can fix this by cloning the output "
+                    "of the custom Function.")
             mv = self._multi_view
             if mv is not None and base._requires_grad:
                 raise RuntimeError(
@@ -362,6 +483,8 @@ class BinaryOp:
     # ``check_extra(compute_dtype, extra)``: checks of extra arguments (add's alpha) that
     # PyTorch makes after the output cast check and before the kernel check
     check_extra = None
+    # whether a half-precision computation takes a scalar second operand in float32 (mul, div)
+    opmath_scalar = False
 
     def derivative(self, fn):
         """Register the backward formula: ``fn(ctx, grad) -> (grad_a, grad_b)``."""
@@ -410,13 +533,21 @@ class BinaryOp:
             c64 = D.complex64
             A = round_complex32(array_as(a, c64) if a_is_t else scalar_as(a, c64))
             B = round_complex32(array_as(b, c64) if b_is_t else scalar_as(b, c64))
-            res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+            res = quiet_call(self.forward, A, B, extra)
             if result_dt is compute:
                 res = round_complex32(res)
         else:
             A = array_as(a, compute) if a_is_t else scalar_as(a, compute)
-            B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
-            res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+            if self.opmath_scalar and compute in HALF_FLOATS and (
+                    not b_is_t or b._array.ndim == 0):
+                # NOTE: PyTorch's half-precision mul/div take a scalar second operand (a number
+                # or a 0-dim tensor) in float32 ("op math") unrounded: f16 0 * 70000. is 0,
+                # not 0 * inf = nan. NumPy computes half * float32-scalar in float32.
+                B = np.float32(b) if not b_is_t else b._array.astype(np.float32)[()]
+                res = quiet_call(self.forward, A, B, extra).astype(compute.np)
+            else:
+                B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
+                res = quiet_call(self.forward, A, B, extra)
         if inplace:
             check_inplace(a)
             grad = needs_grad(a, b) and self.node_cls is not None
@@ -435,7 +566,7 @@ class BinaryOp:
                                    "automatic differentiation, but one of the arguments requires "
                                    "grad.")
             return write_out(out, _asarray(res), name)
-        result = wrap_result(res, result_dt)
+        result = wrap_result(match_layout(res, (a, b)), result_dt)
         if _GRAD.enabled and self.node_cls is not None and result_dt.category >= 2 and (
                 (a_is_t and a._requires_grad) or (b_is_t and b._requires_grad)):
             record(self.node_cls, (a, b), result, extra)
@@ -498,8 +629,10 @@ class BinaryOp:
                         except ValueError:
                             return run(self, other)
                         return _finish_grad(r, d, self, other)
-                elif (type(other) is float or type(other) is int) and self._dtype in grad_fast \
-                        and not state.inference:
+                elif (type(other) is float or (type(other) is int and -0x8000000000000000
+                                                <= other <= 0xFFFFFFFFFFFFFFFF)) \
+                        and self._dtype in grad_fast and not state.inference:
+                    # (ints outside PyTorch's range take the full path, which raises)
                     # a float32/float64 tensor with a Python number: the tensor's dtype wins
                     d = self._dtype
                     r = fwd(self._array, d.np.type(other))
@@ -708,6 +841,22 @@ class UnaryOp:
             return dt.to_real()
         return dt
 
+    def check_out(self, dt, res_dt, out_dt):
+        """PyTorch's out= dtype rules for unary ops (section 11 of the dtype notes)."""
+        kind = self.kind
+        if kind == ALWAYS_BOOL:
+            # any out dtype, but the kernel must exist for the input and for it (logical_not)
+            if dt in self.missing:
+                raise missing_kernel(self.kernel, dt)
+            if out_dt in self.missing or out_dt.np is None:
+                raise missing_kernel(self.kernel, out_dt)
+        elif kind == INT_TO_FLOAT or (res_dt is not dt and not out_dt.is_complex):
+            # computed in another dtype (int -> float, complex -> real): a safe cast suffices
+            if out_dt is not res_dt and not D.can_cast(res_dt, out_dt):
+                raise cast_error(res_dt, out_dt)
+        elif out_dt is not dt:
+            raise RuntimeError(f"Found dtype {out_dt.scalar_name} but expected {dt.scalar_name}")
+
     def __call__(self, x, out=None, inplace=False):
         if not isinstance(x, Tensor):
             raise TypeError(f"{self.name}(): argument 'input' (position 1) must be Tensor, not "
@@ -719,9 +868,11 @@ class UnaryOp:
         compute = res_dt if self.kind == INT_TO_FLOAT else dt
         if inplace and res_dt is not dt and self.kind != ALWAYS_BOOL and not D.can_cast(res_dt, dt):
             raise cast_error(res_dt, dt)
+        if out is not None and isinstance(out, Tensor):
+            self.check_out(dt, res_dt, out._dtype)
         if compute in self.missing or compute.np is None:
             raise missing_kernel(self.kernel, compute)
-        res = self.forward(array_as(x, compute))
+        res = quiet_call(self.forward, array_as(x, compute))
         if inplace:
             check_inplace(x)
             grad = needs_grad(x) and self.node_cls is not None
@@ -733,15 +884,19 @@ class UnaryOp:
             return x
         if out is not None:
             return write_out(out, _asarray(res), self.name)
-        result = wrap_result(res, res_dt)
+        result = wrap_result(match_layout(res, (x,)), res_dt)
         if self.node_cls is not None and _GRAD.enabled and x._requires_grad and res_dt.category >= 2:
             record(self.node_cls, (x,), result, {"result": result})
         return result
 
 
 def pointwise_unary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None, precheck=None,
-                    method=True, inplace=True, function=True, operator=None):
-    """Register an elementwise unary op from its array-level forward."""
+                    method=True, inplace=True, function=True, operator=None,
+                    inplace_function=False):
+    """Register an elementwise unary op from its array-level forward.
+
+    ``inplace_function`` also binds ``ember.<name>_`` (PyTorch has ``torch.exp_``, not
+    ``torch.sign_``)."""
     def deco(forward):
         op = UnaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                      precheck=precheck)
@@ -764,6 +919,8 @@ def pointwise_unary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None
                 return op(self, inplace=True)
             meth_.__name__ = name + "_"
             setattr(Tensor, name + "_", meth_)
+            if inplace_function:
+                FUNCTIONS[name + "_"] = meth_
         if operator:
             def dunder(self):
                 return op(self)

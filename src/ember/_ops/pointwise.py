@@ -3,11 +3,13 @@
 Each op is its array-level forward (inputs already cast to the compute dtype) plus its
 derivative written in ember ops, side by side.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype as D
 from .._dispatch import (pointwise_binary, pointwise_unary, DEFAULT, INT_TO_FLOAT, ALWAYS_BOOL,
-                         COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, FUNCTIONS, BinaryOp,
+                         COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, HALF_FLOATS, FUNCTIONS, BinaryOp,
                          as_operand, type_name, missing_kernel, NUMBER_FIRST, TENSORS,
                          alias_binary, invalid_arguments, make_binder)
 from .._tensor import Tensor
@@ -33,10 +35,39 @@ def _sub_precheck(a, b):
 
 
 def _conj(x):
-    return x.conj() if isinstance(x, Tensor) and x._dtype.is_complex else x
+    if isinstance(x, Tensor):
+        return x.conj() if x._dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
 
 
 # ---------------------------------------------------------------------------- add / sub
+# C++ type names in the "value cannot be converted" error of checked scalar conversions
+# (float64, complex128 and bool take any value)
+_CHECKED_NAMES = {D.int8: "int8_t", D.uint8: "uint8_t", D.int16: "int16_t", D.int32: "int",
+                  D.int64: "int64_t", D.uint16: "uint16_t", D.uint32: "uint32_t",
+                  D.uint64: "uint64_t", D.float16: "c10::Half", D.bfloat16: "c10::BFloat16",
+                  D.float32: "float", D.complex64: "c10::complex<float>",
+                  D.complex32: "c10::complex<c10::Half>"}
+
+
+def check_fits(v, dt):
+    """Raise PyTorch's error when number ``v`` overflows dtype ``dt`` (c10's checked convert:
+    unsigned types accept negatives down to -max, which wrap; inf and nan always fit)."""
+    name = _CHECKED_NAMES.get(dt)
+    if name is None:
+        return
+    if dt.category == 1:
+        hi = D.iinfo(dt).max
+        lo = -hi if not dt.is_signed else D.iinfo(dt).min
+        ok = lo <= v <= hi
+    else:
+        hi = D.finfo(dt).max
+        parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
+        ok = all(-hi <= p <= hi or not np.isfinite(p) for p in parts)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def _check_alpha(compute, extra):
     """PyTorch's alpha checks, made on the compute dtype after the output cast check."""
     alpha = extra["alpha"]
@@ -50,6 +81,7 @@ def _check_alpha(compute, extra):
     if compute.category != 3 and isinstance(alpha, complex):
         raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
                            "number.")
+    check_fits(alpha, compute)
 
 
 def _scaled(b, alpha):
@@ -69,10 +101,11 @@ def _scaled(b, alpha):
                   method=False, inplace=False, function=False,
                   operators=("__add__", "__radd__", "__iadd__"))
 def _add_plain(a, b, alpha=None):
-    return np.add(a, _scaled(b, alpha))
+    return np.add(a, b) if alpha is None else np.add(a, _scaled(b, alpha))
 
 
 _add_plain.op.check_extra = _check_alpha
+_add_plain.op.name = "add"  # (the name its errors show)
 
 
 def _alpha_of(ctx):
@@ -90,10 +123,11 @@ def _(ctx, grad):
                   precheck=_sub_precheck, method=False, inplace=False, function=False,
                   operators=("__sub__", "__isub__"))
 def _sub_plain(a, b, alpha=None):
-    return np.subtract(a, _scaled(b, alpha))
+    return np.subtract(a, b) if alpha is None else np.subtract(a, _scaled(b, alpha))
 
 
 _sub_plain.op.check_extra = _check_alpha
+_sub_plain.op.name = "sub"
 
 
 @_sub_plain.derivative
@@ -225,6 +259,7 @@ def _needs(x):
     return isinstance(x, Tensor) and x._requires_grad
 
 
+mul.op.opmath_scalar = True
 alias_binary(mul, "multiply")
 
 
@@ -242,6 +277,10 @@ def _true_div(a, b):
     return np.true_divide(a, b)
 
 
+_true_div.op.opmath_scalar = True
+_true_div.op.name = "div"
+
+
 @_true_div.derivative
 def _(ctx, grad):
     a, b = ctx.inputs
@@ -254,8 +293,7 @@ def _floor_div_kernel(a, b):
     if a.dtype.kind in "iu":
         _int_div_check(b)
         return np.floor_divide(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.floor_divide(a, b)
+    return np.floor_divide(a, b)
 
 
 def _trunc_div_kernel(a, b):
@@ -266,8 +304,7 @@ def _trunc_div_kernel(a, b):
         r = np.remainder(a, b)
         fix = (r != 0) & ((a < 0) != (b < 0))
         return q + fix.astype(q.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.trunc(np.true_divide(a, b))
+    return np.trunc(np.true_divide(a, b))
 
 
 @pointwise_binary("floor_divide", kernel="div_floor_cpu", missing=_NO_INT_DIV,
@@ -295,6 +332,7 @@ def _floor_div2(a, b):
 
 
 _floor_div2.derivative(_trunc_div.op.node_cls.backward_fn)
+_trunc_div.op.name = _floor_div2.op.name = "div"
 
 
 def _div_op(rounding_mode):
@@ -354,6 +392,7 @@ Tensor.true_divide, Tensor.true_divide_ = _t_div, _t_div_
 Tensor.__rtruediv__ = _rtruediv
 Tensor.__rdiv__ = _rtruediv
 Tensor.__div__ = Tensor.__truediv__
+Tensor.__idiv__ = Tensor.__itruediv__
 Tensor.__rfloordiv__ = _rfloordiv
 
 
@@ -362,8 +401,11 @@ def _remainder_kernel(a, b):
     if a.dtype.kind in "iu":
         _int_div_check(b)
         return np.remainder(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.remainder(a, b)
+    # PyTorch's float remainder: fmod, moved by b when the signs differ. (NumPy's gives
+    # remainder(0., -1.) = -0. where PyTorch gives +0.)
+    m = np.fmod(a, b)
+    fix = (m != 0) & ((b < 0) != (m < 0))
+    return np.where(fix, m + b, m).astype(m.dtype, copy=False)
 
 
 @pointwise_binary("remainder", kernel="remainder_cpu", missing=_NO_INT_DIV,
@@ -398,8 +440,7 @@ def _fmod_kernel(a, b):
     if a.dtype.kind in "iu":
         _int_div_check(b)
         return np.fmod(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.fmod(a, b)
+    return np.fmod(a, b)
 
 
 @pointwise_binary("fmod", kernel="fmod_cpu", missing=_NO_INT_DIV, grad_fn="FmodBackward0",
@@ -432,11 +473,17 @@ def _pow_kernel(a, b):
             odd = (b % 2) != 0
             special = np.where(one, 1, np.where(minus_one, np.where(odd, -1, 1), 0)).astype(r.dtype)
             return np.where(neg, special, r)
-    return np.power(a, b)
+    r = np.power(a, b)
+    if r.dtype.kind == "c":
+        # PyTorch's complex pow gives nan for 0 ** 0 (NumPy: 1)
+        zero = (a == 0) & (b == 0)
+        if np.any(zero):
+            r = np.where(zero, np.array(complex("nan+nanj"), r.dtype), r)
+    return r
 
 
 def _pow_ones(a, b):
-    return np.ones(np.shape(a), dtype=np.asarray(a).dtype)
+    return np.ones(np.broadcast(a, b).shape, dtype=np.asarray(a).dtype)
 
 
 def _pow_copy(a, b):
@@ -477,13 +524,18 @@ def _(ctx, grad):
 
 @_pow_op2.derivative
 def _(ctx, grad):
+    # d(s ** b)/db = s ** b * log(s); a zero base gives 0 where b >= 0 (not 0 * -inf)
     a, b = ctx.inputs
     if not _needs(b):
         return None, None
+    if isinstance(a, complex):
+        lg = complex(np.log(np.complex128(a))) if a != 0 else float("-inf")
+    else:
+        lg = math.log(a) if a > 0 else (float("-inf") if a == 0 else float("nan"))
+    g = grad * ((a ** b) * lg).conj()
     if a == 0:
-        return None, where(b >= 0, 0.0, grad * (a ** b) * float("-inf"))
-    return None, grad * (a ** b) * complex(np.log(complex(a))) if isinstance(a, complex) or a < 0 \
-        else (None, grad * (a ** b) * float(np.log(a)))
+        g = where(b >= 0, 0.0, g)
+    return None, g
 
 
 def _pow_dispatch(a, b, out=None, inplace=False):
@@ -496,6 +548,12 @@ def _pow_dispatch(a, b, out=None, inplace=False):
     if a._dtype.category <= 1 and type(b) is int and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     op = _pow_op_zero if b == 0 else _pow_op_one if b == 1 else _pow_op
+    if op is _pow_op:
+        # the kernel takes the exponent in the result dtype (checked) for integer and half
+        # results; float32/float64/complex kernels take it in double precision
+        dt = D.result_type_of((a, b))
+        if dt.category == 1 or dt in HALF_FLOATS:
+            check_fits(b, dt)
     return op(a, b, out=out, inplace=inplace)
 
 
@@ -569,6 +627,7 @@ def square(input, *, out=None):
 FUNCTIONS["square"] = square
 Tensor.square = lambda self: _pow_dispatch(self, 2)
 Tensor.square_ = lambda self: _pow_dispatch(self, 2, inplace=True)
+FUNCTIONS["square_"] = Tensor.square_
 
 
 # ---------------------------------------------------------------------------- comparisons
@@ -687,7 +746,8 @@ def _minmax_precheck(name):
 
 
 @pointwise_binary("maximum", kernel="maximum_cpu", missing=WIDE_UNSIGNED, grad_fn="MaximumBackward0",
-                  precheck=_minmax_precheck("maximum"), binding=TENSORS)
+                  precheck=_minmax_precheck("maximum"), binding=TENSORS,
+                  inplace=False)
 def maximum(a, b):
     return np.maximum(a, b)
 
@@ -700,7 +760,8 @@ def _(ctx, grad):
 
 
 @pointwise_binary("minimum", kernel="minimum_cpu", missing=WIDE_UNSIGNED, grad_fn="MinimumBackward0",
-                  precheck=_minmax_precheck("minimum"), binding=TENSORS)
+                  precheck=_minmax_precheck("minimum"), binding=TENSORS,
+                  inplace=False)
 def minimum(a, b):
     return np.minimum(a, b)
 
@@ -721,7 +782,7 @@ def _neg_check(x, inplace):
 
 
 @pointwise_unary("neg", kernel="neg_cpu", missing=WIDE_UNSIGNED, grad_fn="NegBackward0",
-                 precheck=_neg_check, operator="__neg__")
+                 precheck=_neg_check, operator="__neg__", inplace_function=True)
 def neg(a):
     return np.negative(a)
 
@@ -732,6 +793,7 @@ def _(ctx, grad):
 
 
 FUNCTIONS["negative"] = neg
+FUNCTIONS["negative_"] = Tensor.neg_
 Tensor.negative, Tensor.negative_ = Tensor.neg, Tensor.neg_
 
 
@@ -757,7 +819,8 @@ def _abs_check(x, inplace):
 
 
 @pointwise_unary("abs", kind=COMPLEX_TO_FLOAT, kernel="abs_cpu", missing=WIDE_UNSIGNED | {_B},
-                 grad_fn="AbsBackward0", precheck=_abs_check, operator="__abs__")
+                 grad_fn="AbsBackward0", precheck=_abs_check, operator="__abs__",
+                 inplace_function=True)
 def abs(a):
     return np.abs(a)
 
@@ -772,10 +835,20 @@ FUNCTIONS["absolute"] = abs
 Tensor.absolute, Tensor.absolute_ = Tensor.abs, Tensor.abs_
 
 
-@pointwise_unary("bitwise_not", kernel="bitwise_not_cpu", missing=WIDE_UNSIGNED | FLOATS | COMPLEX,
-                 operator="__invert__")
+@pointwise_unary("bitwise_not", kernel="bitwise_not_cpu", missing=WIDE_UNSIGNED | FLOATS | COMPLEX)
 def bitwise_not(a):
     return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
+
+
+def _invert(self):
+    # NOTE: ``~`` refuses floating and complex tensors before the kernel check
+    if self._dtype.category >= 2:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return bitwise_not.op(self)
+
+
+Tensor.__invert__ = _invert
 
 
 @pointwise_unary("logical_not", kind=ALWAYS_BOOL, kernel="logical_not_cpu", missing=WIDE_UNSIGNED)
@@ -819,7 +892,7 @@ def _(ctx, grad):
 
 
 @pointwise_unary("reciprocal", kind=INT_TO_FLOAT, kernel="reciprocal_cpu", missing=(D.complex32,),
-                 grad_fn="ReciprocalBackward0")
+                 grad_fn="ReciprocalBackward0", inplace_function=True)
 def reciprocal(a):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.reciprocal(a)
@@ -831,7 +904,8 @@ def _(ctx, grad):
     return -grad * (r * r).conj()
 
 
-@pointwise_unary("log", kind=INT_TO_FLOAT, grad_fn="LogBackward0", missing=(D.complex32,))
+@pointwise_unary("log", kind=INT_TO_FLOAT, grad_fn="LogBackward0", missing=(D.complex32,),
+                 inplace_function=True)
 def log(a):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(a)
@@ -843,7 +917,8 @@ def _(ctx, grad):
     return grad / x.conj()
 
 
-@pointwise_unary("exp", kind=INT_TO_FLOAT, grad_fn="ExpBackward0", missing=(D.complex32,))
+@pointwise_unary("exp", kind=INT_TO_FLOAT, grad_fn="ExpBackward0", missing=(D.complex32,),
+                 inplace_function=True)
 def exp(a):
     with np.errstate(over="ignore"):
         return np.exp(a)
@@ -854,7 +929,7 @@ def _(ctx, grad):
     return grad * ctx.result.conj()
 
 
-@pointwise_unary("conj_physical", grad_fn="ConjPhysicalBackward0")
+@pointwise_unary("conj_physical", grad_fn="ConjPhysicalBackward0", inplace_function=True)
 def conj_physical(a):
     return np.conj(a)
 
@@ -883,29 +958,10 @@ _WHERE_SIGNATURES = ("Tensor condition",
                      "Tensor condition, Number self, Number other")
 _NO_ARG = object()
 
-# C++ type names in where's scalar conversion error (float16/bfloat16/float64/complex128 and
-# bool accept any value: half types overflow to inf)
-_CHECKED_NAMES = {D.int8: "int8_t", D.uint8: "uint8_t", D.int16: "int16_t", D.int32: "int",
-                  D.int64: "int64_t", D.uint16: "uint16_t", D.uint32: "uint32_t",
-                  D.uint64: "uint64_t", D.float32: "float", D.complex64: "c10::complex<float>"}
-_F32_MAX = float(np.finfo(np.float32).max)
-
-
 def _check_where_scalar(v, dt):
-    """A number operand of where must fit the result dtype (checked like c10's convert)."""
-    name = _CHECKED_NAMES.get(dt)
-    if name is None:
-        return
-    if dt.category == 1:
-        hi = D.iinfo(dt).max
-        lo = -hi if not dt.is_signed else D.iinfo(dt).min  # unsigned: negatives wrap
-        ok = lo <= v <= hi
-    else:
-        parts = (v.real, v.imag) if isinstance(v, complex) else (v,)
-        # (``abs`` is ember's abs in this module: compare both bounds instead)
-        ok = all(-_F32_MAX <= p <= _F32_MAX or not np.isfinite(p) for p in parts)
-    if not ok:
-        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    """A number operand of where must fit the result dtype (half types overflow to inf)."""
+    if dt not in HALF_FLOATS:
+        check_fits(v, dt)
 
 
 def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
@@ -918,6 +974,10 @@ def where(condition, input=_NO_ARG, other=_NO_ARG, *, out=None):
         return condition.nonzero(as_tuple=True)
     args = tuple(a for a in (condition, input, other) if a is not _NO_ARG)
     kw = {} if out is None else {"out": out}
+    if not isinstance(condition, Tensor):
+        # every overload wants a Tensor there: PyTorch names the argument
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{type_name(condition)}")
     x_ok = isinstance(input, Tensor) or _is_number(input)
     y_ok = isinstance(other, Tensor) or _is_number(other)
     if len(args) != 3 or not isinstance(condition, Tensor) or not x_ok or not y_ok:
@@ -938,7 +998,7 @@ def _is_number(x):
 
 def _where_op(cond, x, y, out):
     from .._dispatch import record, needs_grad, wrap_result, scalar_as, array_as, write_out
-    from .._dispatch import broadcast_shapes2
+    from .._dispatch import broadcast_shapes2, match_layout
     # PyTorch's order: promotion, the scalars' conversion, the condition's dtype, the shapes
     dt = D.result_type_of((x, y))
     for v in (x, y):
@@ -967,7 +1027,7 @@ def _where_op(cond, x, y, out):
     res = np.where(cond._array.astype(bool, copy=False), X, Y)
     if out is not None:
         return write_out(out, res, "where")
-    result = wrap_result(res, dt)
+    result = wrap_result(match_layout(res, (cond, x, y)), dt)
     if dt.category >= 2 and needs_grad(x, y):
         record(_WHERE_NODE, (x, y), result, {"condition": cond})
     return result

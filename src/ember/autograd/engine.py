@@ -355,6 +355,8 @@ def _conform(node, i, g, meta):
                                f"compatible with [{', '.join(map(str, shape))}]")
         g = sum_to(g, shape)
     if g._dtype is not dt and dt.category >= 2:
+        if g._dtype.is_complex and not dt.is_complex:
+            g = g.real          # a real input receives the real part, silently
         g = g.to(dt)
     return g
 

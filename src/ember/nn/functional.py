@@ -26,4 +26,4 @@ from .._ops.softmax import (functional_softmax as softmax,  # noqa: E402,F401
                             functional_softmin as softmin)
 
 from .._ops.nn_linear import (linear, bilinear, dropout, dropout1d, dropout2d,  # noqa: E402,F401
-                              dropout3d, alpha_dropout, feature_alpha_dropout)
+                              dropout3d, alpha_dropout, feature_alpha_dropout, prelu)

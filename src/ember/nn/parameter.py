@@ -120,6 +120,9 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
     cls_to_become = Parameter
 
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
     def __new__(cls, requires_grad=True, device=None, dtype=None):
         dt = dtype or D.get_default_dtype()
         from .._tensor import make_tensor
@@ -131,6 +134,9 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     """A buffer whose shape is not known yet."""
 
     cls_to_become = Tensor
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        pass
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):
         dt = dtype or D.get_default_dtype()

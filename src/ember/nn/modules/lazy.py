@@ -20,4 +20,5 @@ class LazyModuleMixin:
             self.initialize_parameters(*args, **kwargs)
             if self.cls_to_become is not None:
                 self.__class__ = self.cls_to_become
+                return self(*args, **kwargs)
         return super().__call__(*args, **kwargs)

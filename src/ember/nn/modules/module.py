@@ -519,7 +519,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers (floating ones only for dtypes)."""
         from ..._ops.conversion import _parse_to
-        dtype, device, _copy, memory_format = _parse_to(args, dict(kwargs))
+        dtype, device, _non_blocking, _copy, memory_format = _parse_to(args, dict(kwargs))
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={dtype}".replace("ember.", "torch."))
