@@ -429,26 +429,25 @@ def test_randperm_dtypes(dt):
     check(lambda m: m.randperm(100, dtype=D(m, dt)), where=f"randperm {dt}")
 
 
-def test_randperm_large_algorithm_is_inside_out_fisher_yates():
-    # n >= 214748364 switches algorithms; check the inside-out shuffle on a small n directly
-    from ember.random import Generator, _randperm_values
-    g = Generator().manual_seed(3)
-    g.manual_seed(3)
-    n = 50
+@pytest.mark.parametrize("pack", [63, 0])
+def test_randperm_large_algorithm_is_inside_out_fisher_yates(monkeypatch, pack):
+    # n >= 214748364 switches to the inside-out shuffle on 64-bit draws; force it on small n
     import ember.random as R
-    saved, R._RANDPERM_SMALL = R._RANDPERM_SMALL, 0
-    try:
-        got = _randperm_values(n, g).tolist()
-    finally:
-        R._RANDPERM_SMALL = saved
-    h = Generator().manual_seed(3)
-    W = h._words64(n).tolist()
-    r = [0] * n
-    for i in range(n):
-        z = W[i] % (i + 1)
-        r[i] = r[z]
-        r[z] = i
-    assert got == r and sorted(got) == list(range(n))
+    monkeypatch.setattr(R, "_RANDPERM_SMALL", 0)
+    monkeypatch.setattr(R, "_WORD_CHUNK", 700)
+    monkeypatch.setattr(R, "_PACK_BITS", pack)
+    for n in (0, 1, 2, 50, 3000):
+        g = R.Generator().manual_seed(3)
+        got = R._randperm_values(n, g).tolist()
+        h = R.Generator().manual_seed(3)
+        W = h._words64(n).tolist()
+        r = [0] * n
+        for i in range(n):
+            z = W[i] % (i + 1)
+            r[i] = r[z]
+            r[z] = i
+        assert got == r and sorted(got) == list(range(n))
+        assert state_bytes(ember, g) == state_bytes(ember, h)
 
 
 # ------------------------------------------------------------------------------------ bernoulli

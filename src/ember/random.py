@@ -25,7 +25,6 @@ import math
 import os
 import struct
 import warnings
-from array import array as _pyarray
 
 import numpy as np
 
@@ -1568,18 +1567,56 @@ def _randperm_values(n, g):
         for i, j in enumerate(js.tolist()):
             r[i], r[j] = r[j], r[i]
         return np.fromiter(r, np.int64, count=n)
-    r = _pyarray("q", bytes(8 * n))
-    chunk = 1 << 20
-    for start in range(0, n, chunk):
-        k = min(chunk, n - start)
-        mods = np.arange(start + 1, start + k + 1, dtype=np.uint64)
-        zs = (g._words64(k) % mods).tolist()
-        i = start
-        for z in zs:
-            r[i] = r[z]
-            r[z] = i
-            i += 1
-    return np.frombuffer(r, dtype=np.int64).copy()
+    # inside-out Fisher-Yates: for i: z = W_i mod (i + 1); r[i] = r[z]; r[z] = i
+    z = np.empty(n, dtype=np.int64)
+    for start in range(0, n, _WORD_CHUNK):
+        k = min(_WORD_CHUNK, n - start)
+        z[start:start + k] = g._words64(k) % np.arange(start + 1, start + k + 1, dtype=np.uint64)
+    return _inside_out(z, n)
+
+
+_PACK_BITS = 63
+
+
+def _group_steps(z, n):
+    """Steps sorted by partner then step: (partners, steps) in that order."""
+    idx = np.arange(n, dtype=np.int64)
+    sh = max(n.bit_length(), 1)
+    if 2 * sh <= _PACK_BITS:
+        key = np.sort((z << sh) | idx)
+        return key >> sh, key & ((1 << sh) - 1)
+    order = np.lexsort((idx, z))
+    return z[order], order
+
+
+def _inside_out(z, n):
+    """The permutation of ``for i: r[i] = r[z[i]]; r[z[i]] = i`` (z[i] <= i), vectorised.
+
+    Value i enters at step i at position z[i]; from a position p it moves on at the first later
+    step k whose partner is p, to position k. Following "first later step with partner k" links
+    from step k to their roots (pointer jumping) gives every value's final position.
+    """
+    idx = np.arange(n, dtype=np.int64)
+    sz, order = _group_steps(z, n)
+    same = sz[1:] == sz[:-1]
+    nxt = np.full(n, -1, dtype=np.int64)            # next step with the same partner
+    nxt[order[:-1][same]] = order[1:][same]
+    first = np.ones(n, dtype=bool)
+    first[1:] = ~same
+    succ = np.full(n, -1, dtype=np.int64)           # first step after k with partner k
+    succ[sz[first]] = order[first]
+    own = succ == idx
+    succ[own] = nxt[own]
+    root = np.where(succ >= 0, succ, idx)
+    while True:
+        deeper = root[root]
+        if np.array_equal(deeper, root):
+            break
+        root = deeper
+    final = np.where(nxt >= 0, root[np.maximum(nxt, 0)], z)
+    r = np.empty(n, dtype=np.int64)
+    r[final] = idx
+    return r
 
 
 def bernoulli(input, p=None, *, generator=None, out=None):
