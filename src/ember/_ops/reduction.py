@@ -21,8 +21,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import (FUNCTIONS, record, needs_grad, write_out, missing_kernel, cast_error,
-                         invalid_arguments, WIDE_UNSIGNED, check_inplace)
+from .._dispatch import (FUNCTIONS, needs_grad, write_out, missing_kernel, cast_error,
+                         WIDE_UNSIGNED, check_inplace)
 from .._tensor import Tensor, make_tensor, wrap_dim
 from ..autograd.graph import node_class, record_node, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
@@ -204,15 +204,38 @@ def _bind(name, fn, method=True, function=True):
     return fn
 
 
-def _check_dim_arg(name, dim, sigs, args_for_error):
-    """PyTorch's TypeError when ``dim`` is not an int / sequence of ints / None."""
-    ok = dim is None or isinstance(dim, (int, np.integer)) and not isinstance(dim, bool)
-    if not ok and isinstance(dim, (tuple, list)):
-        ok = builtins.all(hasattr(d, "__index__") and not isinstance(d, bool) for d in dim)
-    if not ok and isinstance(dim, Tensor):
-        ok = dim._dtype.category == 1 and dim._array.size == 1
-    if not ok:
-        raise invalid_arguments(name, *args_for_error, sigs)
+def _type_name(v):
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if isinstance(v, D.dtype):
+        return "torch.dtype"
+    return type(v).__name__
+
+
+def invalid_arguments(name, args, kwargs, sigs):
+    """PyTorch's TypeError for arguments matching none of the signatures ``sigs``."""
+    kw = [f"{k}={_type_name(v)}" for k, v in sorted(kwargs.items())]
+    if args:
+        got = ", ".join([_type_name(a) for a in args] + kw)
+    else:
+        got = "".join(k + ", " for k in kw)
+    lines = [f"{name}() received an invalid combination of arguments - got ({got}), but "
+             "expected one of:"] + [f" * ({sig})" for sig in sigs]
+    return TypeError("\n".join(lines) + "\n")
+
+
+def _dim_ok(dim):
+    if dim is None or isinstance(dim, bool):
+        return dim is None
+    if isinstance(dim, (tuple, list)):
+        return builtins.all(hasattr(d, "__index__") and not isinstance(d, bool) for d in dim)
+    if isinstance(dim, Tensor):
+        return dim._dtype.category == 1 and dim._array.size == 1
+    return hasattr(dim, "__index__")
+
+
+def _plain_dim(dim):
+    return dim.__index__() if isinstance(dim, Tensor) else dim
 
 
 def _dof_warning(name, n, correction):
@@ -266,16 +289,30 @@ def _sum_dtype(input, dtype, out, kernel):
     return dt
 
 
+def _reduce_args(name, dim, keepdim, sigs, dtype=None, strict=True):
+    """(dim, keepdim) with PyTorch's TypeErrors: ``keepdim`` needs a ``dim``."""
+    if dim is _NO:
+        if keepdim is not _NO and strict:
+            kw = {"keepdim": keepdim}
+            if dtype is not None:
+                kw["dtype"] = dtype
+            raise invalid_arguments(name, (), kw, sigs)
+        dim = None
+    if not _dim_ok(dim):
+        raise invalid_arguments(name, (dim,), {}, sigs)
+    return _plain_dim(dim), (False if keepdim is _NO else keepdim)
+
+
 def _sum_impl(input, dim, keepdim, dtype, out, name, nan):
     _check_input(input, name)
+    dim_given = dim is not _NO
+    dim, keepdim = _reduce_args(name, dim, keepdim, _SUM_SIGS, dtype, strict=not nan)
     if nan and input._dtype.is_complex:
         raise RuntimeError("nansum on CPU does not support complex inputs")
-    if not (dim is None or isinstance(dim, (int, tuple, list))):
-        _check_dim_arg(name, dim, _SUM_SIGS, ((dim,), {}) if not isinstance(dim, bool) else
-                       ((), {"dim": dim}))
-        dim = dim.__index__()
     a = input._array
-    dt = _sum_dtype(input, dtype, out, f"{name}_cpu")
+    dt = _sum_dtype(input, dtype, out, "sum_cpu")
+    if nan and dt.is_complex and input._dtype.category >= 2:
+        raise missing_kernel("nansum_cpu", dt)
     dims = _dims(dim, a.ndim)
     acc = _acc_np(dt)
     arr = _cast(a, input._dtype, acc)
@@ -297,20 +334,20 @@ def _sum_impl(input, dim, keepdim, dtype, out, name, nan):
                     {"self_sym_sizes": a.shape, "dim": dims, "keepdim": keepdim,
                      "self_dtype": input._dtype})
         else:
-            _record("SumBackward0" if dim is None else "SumBackward1", (input,), t,
+            _record("SumBackward1" if dim_given else "SumBackward0", (input,), t,
                     {"self_sym_sizes": a.shape, "dim": dims, "keepdim": keepdim,
                      "self_dtype": input._dtype})
     return t
 
 
 @_get_np_kwargs
-def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def sum(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     """Sum of elements (over ``dim`` if given); bool/integer inputs sum in int64.
 
     >>> ember.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
-    if (dim is None and out is None and not keepdim and dtype is None and type(input) is Tensor
+    if (dim is _NO and out is None and keepdim is _NO and dtype is None and type(input) is Tensor
             and input._dtype.category >= 2 and not (input._requires_grad and _GRAD.enabled)):
         # fast path: full float reduction, nothing to record
         dt = input._dtype
@@ -322,7 +359,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 
 @_get_np_kwargs
-def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def nansum(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     """Sum treating NaN as zero.
 
     >>> ember.tensor([1., float('nan'), 2.]).nansum()
@@ -348,13 +385,15 @@ def _nansum_grad(ctx, grad):
 
 # ---------------------------------------------------------------------------- mean / nanmean
 @_get_np_kwargs
-def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def mean(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     """Arithmetic mean (floating and complex inputs only).
 
     >>> ember.tensor([1., 2., 4.]).mean()
     tensor(2.3333)
     """
     _check_input(input, "mean")
+    dim_given = dim is not _NO
+    dim, keepdim = _reduce_args("mean", dim, keepdim, _SUM_SIGS, dtype)
     if dtype is not None:
         if dtype.category <= 1:
             raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either "
@@ -374,8 +413,6 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
             raise RuntimeError(f"Expected out tensor to have dtype {dt.cpp_name}, but got "
                                f"{out._dtype.cpp_name} instead")
         dt = out._dtype
-    if not (dim is None or isinstance(dim, (int, tuple, list))):
-        dim = dim.__index__()
     a = input._array
     dims = _dims(dim, a.ndim)
     acc = _acc_np(dt)
@@ -391,7 +428,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
         return write_out(out, res, "mean")
     t = _wrap(res, dt)
     if input._requires_grad and _GRAD.enabled:
-        _record("MeanBackward0" if dim is None else "MeanBackward1", (input,), t,
+        _record("MeanBackward1" if dim_given else "MeanBackward0", (input,), t,
                 {"self_sym_sizes": a.shape, "dim": dims, "keepdim": keepdim,
                  "self_sym_numel": a.size, "n": n, "self_dtype": input._dtype})
     return t
@@ -429,21 +466,18 @@ _PROD_SIGS = ("*, torch.dtype dtype = None",
               "int dim, bool keepdim = False, *, torch.dtype dtype = None")
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+def prod(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     """Product of elements (over one ``dim`` if given); bool/integer inputs in int64.
 
     >>> ember.tensor([[1, 2], [3, 4]]).prod(1)
     tensor([ 2, 12])
     """
     _check_input(input, "prod")
-    if dim is not None and (isinstance(dim, (tuple, list, float, str, bool))):
+    if dim is not _NO and (dim is None or isinstance(dim, (tuple, list, float, str, bool))):
         raise invalid_arguments("prod", (dim,), {}, _PROD_SIGS)
-    if isinstance(dim, Tensor):
-        dim = dim.__index__()
+    dim, keepdim = _reduce_args("prod", dim, keepdim, _PROD_SIGS, dtype)
     a = input._array
-    dt = _sum_dtype(input, dtype, out, "prod_cpu" if dim is None else "prod_cpu")
-    if dt in WIDE_UNSIGNED:
-        raise missing_kernel("prod_out_cpu", dt)
+    dt = _sum_dtype(input, dtype, out, "prod_out_cpu")
     dims = _dims(dim, a.ndim)
     acc = _acc_np(dt)
     arr = _cast(a, input._dtype, acc)
@@ -489,8 +523,8 @@ def _prod_grad(ctx, grad):
         return _zeros(shape, x._dtype)
     if not (x._array == 0).any():
         r = _restore(_as_dtype(s["result"], x._dtype), shape, dims, s["keepdim"])
-        out = g * r / x
-        return out.conj() if x._dtype.is_complex else out
+        q = r / x
+        return g * (q.conj() if x._dtype.is_complex else q)
     if dims is None or len(shape) == 0:
         flat = x.reshape(-1)
         others = _prod_others(flat, 0).reshape(shape)
@@ -689,12 +723,16 @@ def _empty_full_error(name, input):
                            "== 0. Specify the reduction dim with the 'dim' argument.")
 
 
-def _empty_dim_error(name, input, dims, sep="(): "):
+def _empty_dim_error(name, input, dims, sep="(): ", given=None):
     shape = input._array.shape
     if input._array.size == 0 and dims is not None:
-        for d in dims:
+        if given is None:
+            given = dims
+        elif not isinstance(given, (tuple, list)):
+            given = (given,)
+        for d, g in zip(dims, given):
             if d < len(shape) and shape[d] == 0:
-                raise IndexError(f"{name}{sep}Expected reduction dim {d} to have non-zero size.")
+                raise IndexError(f"{name}{sep}Expected reduction dim {g} to have non-zero size.")
 
 
 def _minmax_all(input, name):
@@ -822,7 +860,7 @@ def _amaxmin(name):
         if dims is None:
             _empty_full_error(name, input)
         else:
-            _empty_dim_error(name, input, dims)
+            _empty_dim_error(name, input, dims, given=dim)
         arr = a.astype(np.float32) if input._dtype in _HALF else a
         res = np_fn(arr, axis=_axis(dims, a.ndim), keepdims=keepdim and a.ndim > 0)
         if out is not None:
@@ -884,7 +922,7 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
                                "operation has no identity.")
     else:
         dims = (wrap_dim(dim, a.ndim),)
-        _empty_dim_error("aminmax", input, dims, sep=": ")
+        _empty_dim_error("aminmax", input, dims, sep=": ", given=dim)
     arr = a.astype(np.float32) if input._dtype in _HALF else a
     axis = _axis(dims, a.ndim)
     kd = keepdim and a.ndim > 0
@@ -986,13 +1024,17 @@ any = _allany("any")
 
 
 # ---------------------------------------------------------------------------- logsumexp
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=_NO, keepdim=False, *, out=None):
     """``log(sum(exp(input)))`` over ``dim``, computed stably; integers give the default dtype.
 
     >>> ember.tensor([0., 0.]).logsumexp(0)
     tensor(0.6931)
     """
     _check_input(input, "logsumexp")
+    if dim is _NO:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType")
     src = input._dtype
     dt = D.get_default_dtype() if src.category <= 1 else src
     if out is not None and out._dtype.category <= 1:
@@ -1068,6 +1110,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None,
     if dtype is not None and dtype.category <= 1:
         raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, but got "
                            f"{dtype.scalar_name}")
+    if dtype is not None and dtype.is_complex and not x._dtype.is_complex:
+        raise RuntimeError("linalg.vector_norm: dtype should be real for real inputs, but got "
+                           f"{dtype.scalar_name}")
+    if dtype is not None and dtype is not x._dtype and not (
+            D.promote_types(x._dtype, dtype) is dtype):
+        raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({x._dtype.scalar_name}) "
+                           "should be convertible without narrowing to the specified dtype "
+                           f"({dtype.scalar_name})")
     src_dt = dtype or x._dtype
     dt = src_dt.to_real()
     p = float(ord)
@@ -1115,7 +1165,7 @@ def _vector_norm_grad(ctx, grad):
     dims, keepdim = s["dim"], s["keepdim"]
     where = FUNCTIONS["where"]
     if p == 0:
-        return _zeros(shape, x._dtype)
+        return None
     g = _as_dtype(_restore(grad, shape, dims, keepdim), x._dtype.to_real())
     r = _as_dtype(_restore(s["result"], shape, dims, keepdim), x._dtype.to_real())
     sg = x.sgn()
@@ -1175,7 +1225,7 @@ def count_nonzero(input, dim=None):
     tensor(2)
     """
     _check_input(input, "count_nonzero")
-    if input._dtype in WIDE_UNSIGNED:
+    if input._dtype in WIDE_UNSIGNED and dim is None:
         raise missing_kernel("nonzero_count_cpu", input._dtype)
     if isinstance(dim, Tensor):
         dim = dim.__index__()
@@ -1190,7 +1240,8 @@ def _scan_dim(name, input, dim):
     if dim is _NO:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     if isinstance(dim, (tuple, list)) or isinstance(dim, (float, str)) or dim is None:
-        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
     return wrap_dim(dim, input._array.ndim)
 
 
@@ -1237,6 +1288,9 @@ def _cumulative(name, np_ufunc, node):
         check_inplace(self)
         d = _scan_dim(name + "_", self, dim)
         dt = dtype or self._dtype
+        if dt is not self._dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {self._dtype.cpp_name} and "
+                               f"output tensor dtype {dt.cpp_name} should match")
         if dt in WIDE_UNSIGNED or dt is D.bool_:
             raise missing_kernel(kernel, dt)
         a = self._array
@@ -1305,9 +1359,7 @@ def _cumprod_grad(ctx, grad):
     part_before = _reverse_cumsum(where(before, grad * res, zero), dim) / where(before, x_c, one)
     prod_skip = where(at, one, x_c).cumprod(dim)
     part_at = _reverse_cumsum(where(before, zero, grad * prod_skip), dim)
-    # prod of the elements before z, at position z
-    excl = where(before, x_c, one).cumprod(dim)
-    return where(before, part_before, where(at, part_at * excl, zero))
+    return where(before, part_before, where(at, part_at, zero))
 
 
 def _cumext(name):
@@ -1533,8 +1585,36 @@ def _median_lanes(arr, nan_ignore):
     else:
         k = np.where(valid < n, valid, (n - 1) // 2)
     idx = np.take_along_axis(order, k[:, None], axis=1)[:, 0]
+    if nan_ignore and n and (valid == 0).any():
+        idx = np.where(valid == 0, _all_equivalent_nth(n), idx)
     vals = np.take_along_axis(arr, idx[:, None], axis=1)[:, 0]
     return vals, idx
+
+
+_NTH_CACHE = {}
+
+
+def _all_equivalent_nth(n):
+    """The index std::nth_element (libstdc++'s introselect) leaves first when every element
+    compares equivalent: what PyTorch's nanmedian returns for an all-NaN row."""
+    r = _NTH_CACHE.get(n)
+    if r is not None:
+        return r
+    idx = np.arange(n)
+    first, last = 0, n
+    depth = 2 * (n.bit_length() - 1)
+    while last - first > 3 and depth > 0:
+        depth -= 1
+        mid = first + (last - first) // 2
+        idx[first], idx[mid] = idx[mid], idx[first]
+        idx[first + 1:last] = idx[first + 1:last][::-1].copy()
+        cut = first + 1 + (last - first - 1) // 2
+        if cut <= 0:
+            first = cut
+        else:
+            last = cut
+    r = _NTH_CACHE[n] = int(idx[0])
+    return r
 
 
 def _median_impl(input, dim, keepdim, out, nan_ignore):
@@ -1562,7 +1642,7 @@ def _median_impl(input, dim, keepdim, out, nan_ignore):
     if dt in WIDE_UNSIGNED or dt.is_complex or dt is D.bool_:
         raise missing_kernel("median_out", dt)
     d = wrap_dim(dim, a.ndim)
-    _empty_dim_error(name, input, (d,))
+    _empty_dim_error("median", input, (d,))
     rt = return_type(name if out is None else name + "_out", ("values", "indices"))
     if a.ndim == 0:
         vals, idx = a.copy(), np.zeros((), np.int64)
@@ -1692,7 +1772,7 @@ def _quantile_impl(input, q, dim, keepdim, interpolation, out, ignore_nan):
     name = "nanquantile" if ignore_nan else "quantile"
     _check_input(input, name)
     if dim is not None and (isinstance(dim, (tuple, list, bool, float))):
-        raise invalid_arguments(name, (q,), {"dim": dim}, _QUANTILE_SIGS)
+        raise invalid_arguments(name, (q, dim), {}, _QUANTILE_SIGS)
     dt = input._dtype
     a = input._array
     if isinstance(q, Tensor):
@@ -1737,7 +1817,7 @@ def _quantile_impl(input, q, dim, keepdim, interpolation, out, ignore_nan):
     one = dt.np.type(1)
     if ignore_nan:
         ranks = qa[None, :] * (valid[:, None] - one).astype(dt.np)
-        ranks = np.where((valid == 0)[:, None], dt.np.type(n - 1), ranks)
+        ranks = np.maximum(ranks, 0)
     else:
         ranks = np.broadcast_to(qa[None, :] * dt.np.type(n - 1), (L, qa.size))
         ranks = np.where((nan_count > 0)[:, None], dt.np.type(n - 1), ranks)
@@ -1760,12 +1840,14 @@ def _quantile_impl(input, q, dim, keepdim, interpolation, out, ignore_nan):
         w = None
         above = below
         res = lo
-    # res: (L, Q) -> (Q, *out_shape) or out_shape
-    res_q = np.moveaxis(res, 1, 0).reshape((qa.size,) + tuple(out_shape))
-    final = res_q[0] if scalar_q else res_q
+    # res: (L, Q) -> out_shape, or (Q, *out_shape) with q innermost in memory (PyTorch's layout)
+    res_q = np.moveaxis(res.reshape(tuple(out_shape) + (qa.size,)), -1, 0)
+    final = _contig(res_q[0]) if scalar_q else res_q
+    if scalar_q and final.ndim == 0:
+        final = np.asarray(res.reshape(()))
     if out is not None:
         return write_out(out, np.asarray(final), name)
-    t = _wrap(final, dt)
+    t = make_tensor(final.astype(dt.np, copy=False), dt)
     if input._requires_grad and _GRAD.enabled:
         # original positions of the two sorted elements each output interpolates
         src_lo = np.take_along_axis(order, below, axis=1)
