@@ -587,3 +587,27 @@ def test_isin_dtypes(de, dt, invert):
 ], ids=range(13))
 def test_isin_cases(case):
     check_same(case, ties(3, 4, hi=6))
+
+
+# ---------------------------------------------------------------------------- double backward
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.sort(x, 1).values,
+    lambda m, x: m.sort(x, 0, descending=True).values,
+    lambda m, x: m.topk(x, 2).values,
+    lambda m, x: m.topk(x, 2, 0, largest=False).values,
+    lambda m, x: m.kthvalue(x, 2).values,
+    lambda m, x: m.kthvalue(x, 3, 0, keepdim=True).values,
+    lambda m, x: m.msort(x),
+], ids=range(7))
+def test_double_backward(fn):
+    x = distinct(4, 5).astype(np.float64) / 3
+    out = {}
+    for m in (ember, torch):
+        t = Arr(x, dtype="float64", requires_grad=True).make(m)
+        y = fn(m, t)
+        (g1,) = m.autograd.grad((y * y * y).sum(), t, create_graph=True)
+        (g2,) = m.autograd.grad((g1 * g1).sum(), t)
+        out[m] = (g1, g2)
+        assert type(g1.grad_fn).__name__ == type(out[ember][0].grad_fn).__name__
+    for e, t in zip(out[ember], out[torch]):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6)

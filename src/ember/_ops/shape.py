@@ -454,8 +454,9 @@ def _multi_views(self, arrays, node_cls, saved, name):
     """Views of ``self`` sharing one multi-output node (split, chunk); in-place on them is
     refused as in PyTorch (``_multi_view``)."""
     outs = [make_view(self, arr, None) for arr in arrays]
-    for i, o in enumerate(outs):
-        o._multi_view = (name, i)
+    if _GRAD.enabled:  # made in no_grad mode, they are "no_grad views" instead
+        for i, o in enumerate(outs):
+            o._multi_view = (name, i)
     if self._requires_grad and _GRAD.enabled:
         for o in outs:
             o.__dict__.pop("_view_no_grad", None)
