@@ -72,7 +72,10 @@ def same(re_, rt, where):
         return
     if kt == "err":
         assert ke == "err", f"{where}: torch raised {type(vt).__name__}: {vt}; ember gave {ve!r}"
-        assert_same_exception(ve, vt)
+        try:
+            assert_same_exception(ve, vt)
+        except AssertionError as e:
+            raise AssertionError(f"{where}: {e}") from None
     else:
         if ke == "err":
             raise AssertionError(f"{where}: ember raised {type(ve).__name__}: {ve}; torch gave "
