@@ -104,10 +104,10 @@ def _colmajor(arr):
     arr = np.asarray(arr)
     if arr.ndim < 2:
         return arr if arr.flags.c_contiguous else arr.copy()
-    t = np.swapaxes(arr, -1, -2)
-    if not t.flags.c_contiguous:
-        t = np.ascontiguousarray(t)
-    return np.swapaxes(t, -1, -2)
+    # NOTE: allocated explicitly: NumPy would keep any strides for size-1 dims
+    out = np.swapaxes(np.empty(arr.shape[:-2] + (arr.shape[-1], arr.shape[-2]), arr.dtype), -1, -2)
+    out[...] = arr
+    return out
 
 
 def _contig(arr):
@@ -468,7 +468,7 @@ def _solve_core(A, B, left, fname, check_errors):
     else:
         ab = np.swapaxes(ab, -1, -2)
         bb = np.swapaxes(np.broadcast_to(bm, batch + bm.shape[-2:]), -1, -2)
-    info = np.zeros(batch, np.int32)
+    info = np.zeros(a.shape[:-2], np.int32)
     if ab.size == 0 or bb.size == 0:
         x = np.zeros(bb.shape, dt.np)
     else:
@@ -476,21 +476,19 @@ def _solve_core(A, B, left, fname, check_errors):
             with np.errstate(all="ignore"):
                 x = np.linalg.solve(ab, bb)
         except np.linalg.LinAlgError:
-            _, _, info = _lu_np(ab)
+            info = _lu_np(a)[2]
             if check_errors:
                 flat = info.reshape(-1)
                 idx = int(np.nonzero(flat)[0][0])
-                pre = f"(Batch element {idx}): " if len(batch) else ""
-                raise _LinAlgError(f"torch.{fname}: {pre}The solver failed because the input "
-                                   "matrix is singular.")
+                raise _LinAlgError(f"torch.{fname}: {_batched_prefix(a, idx)}The solver failed "
+                                   "because the input matrix is singular.")
             x = np.full(bb.shape, np.nan, dt.np)
-            ok = info == 0
+            ok = np.broadcast_to(info == 0, batch)
             if ok.any():
                 x[ok] = np.linalg.solve(ab[ok], bb[ok])
     if not left:
-        x = np.swapaxes(x, -1, -2)
-        res = _wrap(np.ascontiguousarray(x) if False else x, dt, lambda r: _contig(
-            np.swapaxes(_colmajor(np.swapaxes(r, -1, -2)), -1, -2)))
+        # X A = B was solved as A^T X^T = B^T: X is the transpose of a column-major result
+        res = _wrap(_colmajor(x), dt, lambda r: np.swapaxes(r, -1, -2))
     elif vec:
         res = _wrap(x[..., 0], dt, _vector_layout)
     else:
@@ -580,6 +578,8 @@ def _cholesky_core(A, upper, fname, check_errors, node):
     else:
         try:
             L = np.linalg.cholesky(a)
+            if np.isnan(np.diagonal(L, 0, -2, -1)).any():
+                raise np.linalg.LinAlgError   # LAPACK's potrf stops at a NaN pivot
         except np.linalg.LinAlgError:
             info = _cholesky_info(a)
             if check_errors:
@@ -593,6 +593,7 @@ def _cholesky_core(A, upper, fname, check_errors, node):
             ok = info == 0
             if ok.any():
                 L[ok] = np.linalg.cholesky(a[ok])
+            L = L.reshape(a.shape)
     if upper:
         L = np.swapaxes(L, -1, -2).conj()
     res = _wrap(L, dt, _colmajor)
@@ -648,9 +649,26 @@ def cholesky(A, *, upper=False, out=None):
     return res
 
 
+_WARNED = set()
+
+
+def _warn_once(key, text):
+    # PyTorch's TORCH_WARN_ONCE: one warning per process
+    if key not in _WARNED:
+        _WARNED.add(key)
+        import warnings
+        warnings.warn(text, UserWarning, stacklevel=3)
+
+
 def _cholesky_legacy(input, upper=False, *, out=None):
     """``torch.cholesky`` (deprecated in PyTorch in favour of ``linalg.cholesky``)."""
     _tensor(input, "cholesky")
+    _warn_once("cholesky", "torch.cholesky is deprecated in favor of torch.linalg.cholesky and "
+               "will be removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
+               "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
+               "upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis "
+               "transform will produce equivalent results for all valid (symmetric positive "
+               "definite) inputs.")
     _check_matrix(input, "cholesky")
     _check_kernel(input, "cholesky_cpu")
     res = _cholesky_core(input, upper, "cholesky", True, _CholeskyLegacyNode)[0]
@@ -990,6 +1008,10 @@ def qr(A, mode="reduced", *, out=None):
 def _qr_legacy(input, some=True, *, out=None):
     """``torch.qr``: reduced (``some=True``) or complete QR as ``qr(Q, R)``."""
     _tensor(input, "qr")
+    _warn_once("qr", "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in "
+               "a future PyTorch release.\nThe boolean parameter 'some' has been replaced with a "
+               "string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced "
+               "with\nQ, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
     return _rt_qr(_qr_core(input, "reduced" if some else "complete"))
 
 
@@ -1116,7 +1138,7 @@ def lu(A, *, pivot=True, out=None):
     Pt = make_tensor(_contig(P), dt)
     Lt = _wrap(L, dt)
     Ut = _wrap(U, dt)
-    _record(_LuNode, (A,), (Pt, Lt, Ut), {"L": Lt, "U": Ut, "P": Pt})
+    _record(_LuNode, (A,), (None, Lt, Ut), {"L": Lt, "U": Ut, "P": Pt})
     return _rt_lu((Pt, Lt, Ut))
 
 
@@ -1207,17 +1229,15 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if m > n and full_rank and driver != "gelsy" or (m > n and driver == "gels"):
         r = np.stack([np.sum(np.abs(bb[i] - ab[i] @ sols[i]) ** 2, axis=0)
                       for i in range(ab.shape[0])]) if ab.shape[0] else np.zeros((0, k))
-        r = r.reshape(batch + (k,))
-        if vec:
-            r = r[..., 0]
-        R = _wrap(r.astype(rdt.np), rdt)
+        R = _wrap(r.reshape(batch + (k,)).astype(rdt.np), rdt)
     else:
         R = make_tensor(np.zeros((0,), rdt.np), rdt)
     if driver in ("gelsd", "gelss"):
         SV = _wrap(np.stack(svals).reshape(batch + (min(m, n),)), rdt)
     else:
         SV = make_tensor(np.zeros((0,), rdt.np), rdt)
-    _record(_LstsqNode, (A, B), (X, R), {"vec": vec})
+    _record(_LstsqNode, (A, B), (X, R), {"vec": vec, "X": X,
+                                          "residuals": R._array.size != 0})
     return _rt_lstsq((X, R, rank_t, SV))
 
 
@@ -1235,21 +1255,31 @@ def _pinv_backward_formula(A, P, gP):
 
 def _lstsq_backward(ctx, grads):
     A, B = ctx.inputs
-    gX = _grads(grads, 2)[0]
-    if gX is None:
-        return None, None
+    gX, gR = _grads(grads, 2)
     vec = ctx.saved["vec"]
-    P = pinv(A)
     Bm = B.unsqueeze(-1) if vec else B
-    gXm = gX.unsqueeze(-1) if vec else gX
     gA = gB = None
-    if _wants(ctx, 0):
-        gA = _sum_to(_pinv_backward_formula(A, P, gXm @ _mH(Bm)), A._array.shape)
-    if _wants(ctx, 1):
+    if gX is not None:
+        P = pinv(A)
+        gXm = gX.unsqueeze(-1) if vec else gX
+        gA = _pinv_backward_formula(A, P, gXm @ _mH(Bm))
         gB = _mH(P) @ gXm
-        if vec:
-            gB = gB.squeeze(-1)
-        gB = _sum_to(gB, B._array.shape)
+    if gR is not None and ctx.saved["residuals"]:
+        # residuals = |B - A X|^2 per column; X is optimal, so only the explicit terms remain
+        X = ctx.saved["X"]
+        Xm = X.unsqueeze(-1) if vec else X
+        Rv = Bm - A @ Xm
+        gRv = Rv * gR.unsqueeze(-2) * 2
+        gA = -(gRv @ _mH(Xm)) if gA is None else gA - gRv @ _mH(Xm)
+        gB = gRv if gB is None else gB + gRv
+    if gA is not None and _wants(ctx, 0):
+        gA = _sum_to(gA, A._array.shape)
+    else:
+        gA = None
+    if gB is not None and _wants(ctx, 1):
+        gB = _sum_to(gB.squeeze(-1) if vec else gB, B._array.shape)
+    else:
+        gB = None
     return gA, gB
 
 
@@ -1436,9 +1466,9 @@ def _expm_array(a):
     a = np.asarray(a, work)
     n = a.shape[-1]
     batch = a.shape[:-2]
-    A = a.reshape((-1, n, n))
-    if A.shape[0] == 0 or n == 0:
+    if a.size == 0:
         return np.broadcast_to(np.eye(n, dtype=work), a.shape).copy()
+    A = a.reshape((-1, n, n))
     norm1 = np.abs(A).sum(axis=-2).max(axis=-1)
     theta = 5.371920351148152
     with np.errstate(divide="ignore"):
@@ -1545,27 +1575,25 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         if x._dtype in _LOW:
             raise RuntimeError(f"{fname}: Low precision dtypes not supported. Got "
                                f"{x._dtype.scalar_name}")
+        # the two dims go last, the singular values are reduced, and keepdim permutes back
         nd = x._array.ndim
-        rest = [i for i in range(nd) if i not in (d0, d1)]
-        s = svdvals(x.permute(rest + [d0, d1]))
+        perm = [i for i in range(nd) if i not in (d0, d1)] + [d0, d1]
+        s = svdvals(x.permute(perm))
         if ord == "nuc":
-            res = s.sum(-1)
+            res = s.sum(-1, keepdim=keepdim)
         elif ord == 2:
-            res = s.amax(-1)
+            res = s.amax(-1, keepdim=keepdim)
         else:
-            res = s.amin(-1)
+            res = s.amin(-1, keepdim=keepdim)
         if keepdim:
-            for d in sorted((d0, d1)):
-                res = res.unsqueeze(d)
+            inverse = [perm.index(i) for i in range(nd)]
+            res = res.unsqueeze(-1).permute(inverse)
     else:
-        if ord in (1, -1):
-            red, other = d0, d1
-        else:
-            red, other = d1, d0
-        v = vector_norm(x, 1, (red,), True)
-        res = v.amax(other, keepdim=True) if ord > 0 else v.amin(other, keepdim=True)
-        if not keepdim:
-            res = res.squeeze((d0, d1)) if isinstance((d0, d1), tuple) else res
+        red, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        v = vector_norm(x, 1, (red,), keepdim)
+        if not keepdim and red < other:
+            other -= 1
+        res = v.amax(other, keepdim=keepdim) if ord > 0 else v.amin(other, keepdim=keepdim)
     if out is not None:
         return write_out(out, res._array, "linalg_matrix_norm")
     return res
@@ -1617,6 +1645,12 @@ def cond(A, p=None, *, out=None):
         if p not in ("fro", "nuc", 1, -1, math.inf, -math.inf):
             raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
         _check_matrix(A, f"linalg.cond(ord={p})")
+        if p == "nuc":
+            s = svdvals(A)
+            res = s.sum(-1) * (1 / s).sum(-1)
+            if out is not None:
+                return write_out(out, res._array, "linalg_cond")
+            return res
         Ainv = _inv_core(A, "linalg.cond", False)[0]
         # a singular matrix has a non-finite inverse: its condition number is inf
         res = (matrix_norm(A, p) * matrix_norm(Ainv, p)).nan_to_num(math.inf, math.inf)
@@ -1709,11 +1743,10 @@ def _cross_legacy(input, other, dim=None, *, out=None):
     _tensor(input, "cross")
     _tensor(other, "cross", "other", 2)
     if dim is None:
-        import warnings
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
-                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
-                      "default value of dim will change to agree with that of linalg.cross in a "
-                      "future release.", UserWarning, stacklevel=2)
+        _warn_once("cross", "Using torch.cross without specifying the dim arg is deprecated.\n"
+                   "Please either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                   "default value of dim will change to agree with that of linalg.cross in a "
+                   "future release.")
         shape = _broadcast_batch(input._array.shape, other._array.shape)
         dim = next((i for i, s in enumerate(shape) if s == 3), None)
         if dim is None:
