@@ -510,3 +510,26 @@ def test_training_loop_keeps_memory_flat():
     finally:
         gc.enable()
     assert after - before < 10, (before, after)
+
+
+def test_saved_attributes():
+    def fn(m, log):
+        x = m.tensor([1., 2., 3.], requires_grad=True)
+        w = m.tensor([4., 5., 6.], requires_grad=True)
+        cases = [(x * w, ["_saved_self", "_saved_other"]), (x * 2, ["_saved_other", "_saved_self"]),
+                 (x + w, ["_saved_alpha"]), (x.exp(), ["_saved_result"]),
+                 (x.sum(), ["_saved_self_sym_sizes"]),
+                 (x.sum(0), ["_saved_dim", "_saved_keepdim", "_saved_self_sym_sizes"]),
+                 (x.mean(), ["_saved_self_sym_sizes", "_saved_self_sym_numel"]),
+                 (x ** 2, ["_saved_self", "_saved_exponent"]), (x.view(3, 1), ["_saved_self_sym_sizes"]),
+                 (x.log(), ["_saved_self"]), (x[0], ["_saved_dim", "_saved_index"])]
+        for t, names in cases:
+            for n in names:
+                log.append(getattr(t.grad_fn, n))
+        y = x.exp()
+        y.sum().backward()
+        try:
+            y.grad_fn._saved_result
+        except RuntimeError as e:
+            log.append(e)
+    scenario(fn)

@@ -167,13 +167,10 @@ class OpNode(Node):
         key = name[7:] if name.startswith("_saved_") else name
         if saved is not None and key in saved:
             return saved[key]
-        if name.startswith("_saved_") and key in ("self", "other"):
-            inputs = d.get("inputs", ())
-            idx = 0 if key == "self" else 1
-            if d.get("_freed"):
-                raise RuntimeError(FREED_MESSAGE)
-            if idx < len(inputs):
-                return inputs[idx]
+        if name.startswith("_saved_"):
+            found, value = _saved_by_convention(self, key)
+            if found:
+                return value
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def release(self):
@@ -212,6 +209,44 @@ class OpNode(Node):
         if not isinstance(out, tuple):
             out = (out,)
         return out
+
+
+def _wrapped_scalar(v):
+    """A Python number as PyTorch saves it: a 0-dim tensor of its wrapped dtype."""
+    from .._tensor import make_tensor
+    from .. import _dtype
+    import numpy as np
+    dt = _dtype.scalar_dtype(v)
+    return make_tensor(np.array(v, dtype=dt.np), dt)
+
+
+# Saved names PyTorch exposes that ember keeps as forward inputs: name -> input position.
+_INPUT_NAMES = {"self": 0, "other": 1, "exponent": 1}
+# Ops that save ``self`` only when ``other`` requires grad (and vice versa).
+_PAIRWISE_SAVE = ("MulBackward0", "DivBackward0")
+
+
+def _saved_by_convention(node, key):
+    d = node.__dict__
+    if key == "alpha" and type(node).__name__ in ("AddBackward0", "SubBackward0",
+                                                   "RsubBackward1"):
+        return True, 1
+    idx = _INPUT_NAMES.get(key)
+    if idx is None:
+        return False, None
+    if d.get("_freed"):
+        raise RuntimeError(FREED_MESSAGE)
+    inputs = d.get("inputs", ())
+    if idx >= len(inputs):
+        return False, None
+    if type(node).__name__ in _PAIRWISE_SAVE and len(inputs) == 2:
+        partner = inputs[1 - idx]
+        if not (isinstance(partner, Tensor) and partner._requires_grad):
+            return True, None
+    v = inputs[idx]
+    if not isinstance(v, Tensor) and key != "exponent":
+        v = _wrapped_scalar(v)
+    return True, v
 
 
 def _version_message_parts(type_name, saved, node, current, expected):
