@@ -128,6 +128,9 @@ class SavedOutput:
         return t
 
 
+_FREED = object()   # stands for a saved tensor released after backward
+
+
 class SavedDict(dict):
     """``ctx.saved``: values an op kept for its derivative; saved outputs unpack to tensors
     attached to this node."""
@@ -136,6 +139,8 @@ class SavedDict(dict):
 
     def __getitem__(self, key):
         v = dict.__getitem__(self, key)
+        if v is _FREED:
+            raise RuntimeError(FREED_MESSAGE)
         if type(v) is SavedOutput:
             node = self.node
             if node._freed:
@@ -183,7 +188,7 @@ class OpNode(Node):
                 v = dict.__getitem__(saved, k)
                 if type(v) is SavedOutput or isinstance(v, T):
                     had = True
-                    dict.__delitem__(saved, k)
+                    dict.__setitem__(saved, k, _FREED)
         self.inputs = ()
         if had:
             self._freed = True
