@@ -303,7 +303,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 # NOTE: custom Function nodes (_raw_grads) run even when no gradient arrived
                 grad_inputs = ()
                 continue
-            if None in grad_outputs:
+            if any(g is None for g in grad_outputs):
                 grad_outputs = _fill_missing(node, grad_outputs)
             grad_inputs = _call_node(node, grad_outputs)
             if node._hooks is not None:
