@@ -46,7 +46,7 @@ sparse_coo = layout("sparse_coo")
 
 def is_contiguous(shape, strides, fmt=None):
     """PyTorch's is_contiguous(memory_format) on a shape and element strides."""
-    if fmt is None or fmt is contiguous_format:
+    if fmt is None or fmt is contiguous_format or fmt is preserve_format:
         expected = 1
         for d in range(len(shape) - 1, -1, -1):
             n = shape[d]
@@ -111,8 +111,8 @@ def is_non_overlapping_and_dense(shape, strides):
     n = len(shape)
     if n == 1:
         return shape[0] < 2 or strides[0] == 1
-    if n == 0:
-        return True
+    if n == 0 or 0 in shape:
+        return True   # PyTorch: contiguous (as every empty tensor is) implies dense
     expected = 1
     for d in sorted((d for d in range(n) if shape[d] >= 2), key=lambda d: strides[d]):
         if strides[d] != expected:

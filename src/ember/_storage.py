@@ -5,10 +5,24 @@ legacy typed form (``t.storage()``).
 >>> a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
 True
 """
+import weakref
+
 import numpy as np
 
 from . import _dtype as D
 from ._backend import root_array, data_ptr as _data_ptr
+
+
+# storages (by their root array) marked by share_memory_
+_SHARED = weakref.WeakValueDictionary()
+
+
+def share_root(root):
+    _SHARED[id(root)] = root
+
+
+def is_shared_root(root):
+    return _SHARED.get(id(root)) is root
 
 
 class UntypedStorage:
@@ -19,6 +33,7 @@ class UntypedStorage:
             self._buf = size
         else:
             self._buf = np.zeros(int(size), np.uint8)
+        self._root = self._buf
 
     @classmethod
     def _of_array(cls, arr):
@@ -29,7 +44,7 @@ class UntypedStorage:
         return s
 
     def data_ptr(self):
-        return _data_ptr(self._buf)
+        return _data_ptr(self._buf) if self._buf.nbytes else 0
 
     def nbytes(self):
         return self._buf.nbytes
@@ -62,9 +77,10 @@ class UntypedStorage:
         return self
 
     def is_shared(self):
-        return False
+        return is_shared_root(self._root)
 
     def share_memory_(self):
+        share_root(self._root)
         return self
 
     def cpu(self):

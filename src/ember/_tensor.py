@@ -39,7 +39,6 @@ class Tensor:
     _retains_grad = False
     _is_param = False
     _inference = False
-    _shared = False
     _view_no_grad = False     # a view made under no_grad of a tensor requiring grad
     _multi_view = None        # (op name, output index) for unbind/split/chunk outputs
 
@@ -157,8 +156,9 @@ class Tensor:
         return (_data_ptr(a) - _data_ptr(root)) // a.itemsize
 
     def data_ptr(self):
-        """Address of the first element."""
-        return _data_ptr(self._array)
+        """Address of the first element (0 for a tensor without elements, as in PyTorch)."""
+        a = self._array
+        return _data_ptr(a) if a.size else 0
 
     def is_contiguous(self, memory_format=None):
         """True if the elements are laid out in row-major order (or the given memory format)."""
@@ -183,18 +183,22 @@ class Tensor:
         return self.storage()
 
     def is_set_to(self, tensor):
-        """True if both tensors view the same memory with the same sizes and strides."""
-        return (self.untyped_storage().data_ptr() == tensor.untyped_storage().data_ptr()
+        """True if both tensors view the same storage with the same offset, sizes and strides."""
+        a, b = self._array, tensor._array
+        return (root_array(a) is root_array(b) and a.shape == b.shape
                 and self.storage_offset() == tensor.storage_offset()
-                and self._array.shape == tensor._array.shape
-                and self.stride() == tensor.stride())
+                and strides_of(a) == strides_of(b))
 
     def is_shared(self):
-        return self._shared
+        """True once this tensor's storage was moved to shared memory (``share_memory_``)."""
+        from ._storage import is_shared_root
+        return is_shared_root(root_array(self._array))
 
     def share_memory_(self):
-        """No-op on the CPU (memory is shared with worker processes when they are made)."""
-        self._shared = True
+        """Mark the storage as shared between processes (CPU memory given to worker processes
+        is shared when they are made); every tensor viewing it then reports ``is_shared()``."""
+        from ._storage import share_root
+        share_root(root_array(self._array))
         return self
 
     def is_pinned(self):

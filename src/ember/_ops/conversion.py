@@ -12,7 +12,7 @@ from .._dispatch import FUNCTIONS, tensor_method, record, check_inplace, type_na
 from .._tensor import Tensor, make_tensor, strides_of
 from .._memory_format import (preserve_format, contiguous_format, memory_format as _mf_cls,
                               preserve_strides, strides_for_format, suggest_memory_format)
-from .._backend import copy_with_strides
+from .._backend import copy_with_strides, root_array, contiguous_strides
 from .._tensor_type import legacy_type_name
 from ..autograd.graph import node_class, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
@@ -245,34 +245,34 @@ def type_as(self, other):
 # ---------------------------------------------------------------------------- in-place writes
 @tensor_method()
 def copy_(self, src, non_blocking=False):
-    """Copy ``src`` (broadcast, converted) into self in place.
+    """Copy ``src`` (broadcast to self's shape, converted to self's dtype) into self in place.
 
     >>> t = ember.zeros(3); t.copy_(ember.tensor([1, 2, 3])); t
     tensor([1., 2., 3.])
     """
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not {type_name(src)}")
-    from .._dispatch import broadcast_shapes2
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type_name(src)}")
+    from .._dispatch import broadcast_shapes2, shape_str
     a = self._array
-    try:
-        shape = broadcast_shapes2(a.shape, src._array.shape)
-    except RuntimeError:
-        shape = None
+    shape = broadcast_shapes2(a.shape, src._array.shape)
     if shape != a.shape:
-        raise RuntimeError(f"The size of tensor a ({a.shape[-1] if a.ndim else 1}) must match the "
-                           f"size of tensor b ({src._array.shape[-1] if src._array.ndim else 1}) "
-                           f"at non-singleton dimension {max(a.ndim - 1, 0)}")
+        raise RuntimeError(f"output with shape {shape_str(a.shape)} doesn't match the broadcast "
+                           f"shape {shape_str(shape)}")
     check_inplace(self)
     grad = _GRAD.enabled and (src._requires_grad or self._requires_grad)
     s = src._array
     if type(s) is not type(a):
         s = _to_host(s) if type(a) is np.ndarray else s
     if src._dtype.is_complex and not self._dtype.is_complex:
-        import warnings
         warnings.warn("Casting complex values to real discards the imaginary part", UserWarning,
                       stacklevel=2)
         s = s.real
-    np.copyto(a, s, casting="unsafe")
+    if a.size:
+        with np.errstate(invalid="ignore", over="ignore"):
+            if self._dtype.category == 2 and self._dtype.itemsize < 4 and s.dtype == np.float64:
+                s = s.astype(np.float32)   # PyTorch rounds double to half types through float
+            np.copyto(a, s, casting="unsafe")
     self._bump_version()
     if grad:
         rebase_inplace(self, node_class("CopyBackwards"), (self, src), {"src_shape": s.shape})
@@ -280,9 +280,12 @@ def copy_(self, src, non_blocking=False):
 
 
 def _copy_grad(ctx, grad):
-    from ..autograd.engine import _sum_to
+    from ..autograd.engine import sum_to
     src = ctx.inputs[1]
-    g_src = _sum_to(grad, src._array.shape).to(src._dtype) if src._requires_grad else None
+    g_src = None
+    if src._requires_grad:
+        g = grad.real if grad._dtype.is_complex and not src._dtype.is_complex else grad
+        g_src = sum_to(g, src._array.shape).to(src._dtype)
     return grad * 0, g_src
 
 
@@ -293,16 +296,19 @@ _cb.backward_fn = staticmethod(_copy_grad)
 
 @tensor_method()
 def fill_(self, value):
-    """Fill with ``value`` in place."""
+    """Fill with ``value`` in place (checked against the dtype's range as in PyTorch).
+
+    >>> ember.zeros(2, dtype=ember.int32).fill_(7)
+    tensor([7, 7], dtype=ember.int32)
+    """
+    from .creation import scalar_arg, checked_scalar
     if isinstance(value, Tensor):
         if value._array.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._array.ndim} dimensions.")
         value = value.item()
+    v = checked_scalar(scalar_arg(value, "fill_", "value", 1), self._dtype)
     check_inplace(self)
-    v = D.normalize_scalar(value)
-    if self._dtype.category <= 1 and isinstance(v, float):
-        v = int(v) if np.isfinite(v) else v
     self._array[...] = v
     self._bump_version()
     if self._requires_grad and _GRAD.enabled:
@@ -315,7 +321,11 @@ node_class("FillBackward2").backward_fn = staticmethod(lambda ctx, grad: grad * 
 
 @tensor_method()
 def zero_(self):
-    """Fill with zeros in place."""
+    """Fill with zeros in place.
+
+    >>> ember.ones(2).zero_()
+    tensor([0., 0.])
+    """
     check_inplace(self)
     self._array[...] = 0
     self._bump_version()
@@ -327,32 +337,91 @@ def zero_(self):
 node_class("ZeroBackward0").backward_fn = staticmethod(lambda ctx, grad: grad * 0)
 
 
+def _reseat(self, shape, strides, offset, storage_src):
+    """Point ``self`` at ``storage_src``'s storage with new sizes/strides/offset, growing the
+    storage (a fresh buffer holding the old bytes) when it is too small."""
+    from .views import storage_view
+    isz = self._dtype.itemsize
+    numel = 1
+    for n in shape:
+        numel *= n
+    need = (offset + 1 + sum((n - 1) * s for n, s in zip(shape, strides))) if numel else offset
+    root = root_array(storage_src)
+    if need * isz <= root.nbytes:
+        return storage_view(storage_src, self._dtype.np, shape, strides, offset)
+    # NOTE: PyTorch reallocates the storage in place (every tensor sharing it sees the new
+    # memory); ember's other views keep the old buffer.
+    buf = np.zeros(need, self._dtype.np)
+    old = np.ascontiguousarray(root).reshape(-1).view(np.uint8)
+    buf.view(np.uint8)[:old.size] = old
+    return storage_view(buf, self._dtype.np, shape, strides, offset)
+
+
 @tensor_method()
 def resize_(self, *sizes, memory_format=None):
-    """Change the shape in place, keeping the leading elements of the storage."""
-    from .creation import parse_size
-    shape = parse_size(sizes, "resize_")
+    """Change the shape in place (contiguous strides from the current storage offset), growing
+    the storage when needed; a no-op when the size is unchanged.
+
+    >>> ember.arange(6.).resize_(2, 2)
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    from .creation import size_arg
+    if not sizes:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
+    shape = size_arg(sizes, "resize_")
+    if any(s < 0 for s in shape):
+        raise RuntimeError("numel: integer multiplication overflow")
     if self._requires_grad and _GRAD.enabled:
         raise RuntimeError("cannot resize variables that require grad")
     a = self._array
-    if shape == a.shape:
+    if shape == a.shape and memory_format in (None, preserve_format):
         return self
-    n = int(np.prod(shape)) if shape else 1
-    if a.flags.c_contiguous and a.base is None and n <= a.size:
-        new = a.reshape(-1)[:n].reshape(shape)
-    else:
-        new = np.empty(shape, self._dtype.np)
-        flat = np.ascontiguousarray(a).reshape(-1)
-        k = min(n, flat.size)
-        new.reshape(-1)[:k] = flat[:k]
-    self._array = new
+    strides = strides_for_format(shape, memory_format or contiguous_format)
+    self._array = _reseat(self, shape, strides, self.storage_offset(), a)
     self._bump_version()
     return self
 
 
 @tensor_method()
-def resize_as_(self, other, memory_format=None):
-    return self.resize_(other._array.shape)
+def resize_as_(self, the_template, memory_format=None):
+    """``self.resize_(the_template.size())``."""
+    return self.resize_(the_template._array.shape, memory_format=memory_format)
+
+
+@tensor_method()
+def set_(self, source=None, storage_offset=0, size=None, stride=None):
+    """Make this tensor view ``source`` (a tensor or a storage) with the given geometry, or
+    become empty (``set_()``).
+
+    >>> x = ember.zeros(1); x.set_(ember.arange(3.)); x
+    tensor([0., 1., 2.])
+    """
+    from .._storage import UntypedStorage, TypedStorage
+    from .creation import _int_list
+    check_inplace(self)
+    if source is None:
+        self._array = np.empty(0, self._dtype.np)
+    elif isinstance(source, Tensor):
+        if source._dtype is not self._dtype:
+            raise RuntimeError(f"Could not set tensor of type {source._dtype.cpp_name} to a "
+                               f"tensor of type {self._dtype.cpp_name}")
+        self._array = source._array
+    elif isinstance(source, (UntypedStorage, TypedStorage)):
+        buf = source._untyped._buf if isinstance(source, TypedStorage) else source._buf
+        isz = self._dtype.itemsize
+        if size is None:
+            shape = (root_array(buf).nbytes // isz - storage_offset,)
+        else:
+            shape = _int_list(size, "set_", "size")
+        strides = contiguous_strides(shape) if stride is None else _int_list(stride, "set_",
+                                                                           "stride")
+        self._array = _reseat(self, shape, strides, storage_offset, buf)
+    else:
+        raise TypeError(f"set_(): argument 'source' (position 1) must be Storage, not "
+                        f"{type_name(source)}")
+    self._bump_version()
+    return self
 
 
 FUNCTIONS.update(fill_=fill_, zero_=zero_)

@@ -3,15 +3,18 @@ strides (``view``, ``reshape``, ``as_strided``, ``transpose``, ``permute``, ``un
 ``squeeze``, ``expand``, ``flatten``, ``narrow``, ``select``, ``unbind``, dtype views) and the
 copies that keep layout (``contiguous``, ``clone``).
 """
+import operator
+
 import numpy as np
 
 from .. import _dtype as D
 from .._dispatch import FUNCTIONS, tensor_method, record, shape_str
 from .._tensor import Tensor, make_tensor, wrap_dim, strides_of
-from .._backend import as_strided as _as_strided
+from .._backend import as_strided as _as_strided, root_array, copy_with_strides
 from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, contiguous_strides, channels_last_strides,
-                              is_contiguous as _is_contiguous)
+                              is_contiguous as _is_contiguous, preserve_strides,
+                              strides_for_format)
 from ..autograd.graph import node_class, view_stamp as _view_stamp
 from ..autograd.grad_mode import STATE as _GRAD
 
@@ -50,6 +53,23 @@ def strided_array(arr, shape, strides):
     return _as_strided(arr, shape, strides)
 
 
+# ---------------------------------------------------------------------------- argument parsing
+def _size(args, fname, argname="size"):
+    """A size given as ints or one sequence, parsed as PyTorch's argument parser does."""
+    from .creation import size_arg
+    return size_arg(args, fname, argname)
+
+
+def _int(x, fname, argname, pos):
+    from .creation import int_arg
+    return int_arg(x, fname, argname, pos)
+
+
+def _invalid(fname, args, kwargs=None):
+    from .creation import invalid_combination
+    return invalid_combination(fname, args, kwargs)
+
+
 # ---------------------------------------------------------------------------- view / reshape
 def infer_size(shape, numel):
     """Resolve one ``-1`` in ``shape`` against ``numel`` with PyTorch's errors."""
@@ -61,13 +81,16 @@ def infer_size(shape, numel):
                 raise RuntimeError("only one dimension can be inferred")
             neg = i
         elif s < 0:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{shape_str(shape)}")
         else:
             prod *= s
     if neg >= 0:
+        if numel == 0 and prod == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape "
+                               f"{shape_str(shape)} because the unspecified dimension size -1 can "
+                               "be any value and is ambiguous")
         if prod == 0 or numel % prod:
-            if prod == 0:
-                raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
             raise RuntimeError(f"shape '{shape_str(shape)}' is invalid for input of size {numel}")
         shape = tuple(shape[:neg]) + (numel // prod,) + tuple(shape[neg + 1:])
     elif prod != numel:
@@ -110,29 +133,32 @@ def compute_view_strides(old_shape, old_strides, new_shape):
     return tuple(new_strides)
 
 
-def _shape_args(shape, fname):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    out = []
-    for i, s in enumerate(shape):
-        if isinstance(s, bool) or not hasattr(s, "__index__"):
-            raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {type(s).__name__} at pos {i}")
-        out.append(s.__index__())
-    return tuple(out)
+def _exactly_contiguous(a):
+    """Row-major with PyTorch's strides, size-1 dims included (NumPy's flag ignores those)."""
+    if not a.flags.c_contiguous or not a.size:
+        return False
+    acc = a.itemsize
+    for n, s in zip(a.shape[::-1], a.strides[::-1]):
+        if s != acc:
+            return False
+        acc *= n
+    return True
 
 
 def _view_shape(self, shape):
+    """The array for ``self.view(shape)`` or None when the strides do not allow a view."""
     a = self._array
     shape = infer_size(shape, a.size)
-    if shape == a.shape:
-        return a
-    if a.flags.c_contiguous:
+    if _exactly_contiguous(a):
         return a.reshape(shape)
     strides = compute_view_strides(a.shape, strides_of(a), shape)
     if strides is None:
         return None
     return strided_array(a, shape, strides)
+
+
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
+               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
 
 
 @tensor_method()
@@ -143,33 +169,94 @@ def view(self, *shape, dtype=None):
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
-    if (len(shape) == 1 and isinstance(shape[0], D.dtype)) or dtype is not None:
-        return _view_dtype(self, dtype if dtype is not None else shape[0])
-    shape = _shape_args(shape, "view")
+    if dtype is not None:
+        if shape:
+            raise _invalid("view", shape, {"dtype": dtype})
+        return _view_dtype(self, dtype)
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(self, shape[0])
+    if not shape or (len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and not
+                     _is_int_like(shape[0])):
+        raise _invalid("view", shape)
+    if len(shape) > 1 and isinstance(shape[0], (tuple, list)):
+        raise _invalid("view", shape)
+    shape = _size(shape, "view")
     arr = _view_shape(self, shape)
     if arr is None:
-        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
-                           "least one dimension spans across two contiguous subspaces). Use "
-                           ".reshape(...) instead.")
+        raise RuntimeError(_VIEW_ERROR)
     return make_view(self, arr, "ViewBackward0", {"self_sym_sizes": self._array.shape})
 
 
+def _is_int_like(x):
+    from .creation import _is_int_arg
+    return _is_int_arg(x)
+
+
 def _view_dtype(self, dt):
+    """``view(dtype)``: the same bytes as another dtype. Not a view for autograd (no _base, no
+    grad), but the version counter is shared."""
+    if not isinstance(dt, D.dtype):
+        raise _invalid("view", (dt,))
     a = self._array
     old, new = self._dtype.itemsize, dt.itemsize
-    if old != new:
+    names = f"{self._dtype.scalar_name} as {dt.scalar_name} (different element sizes)"
+    st = list(strides_of(a))
+    shape = list(a.shape)
+    off = self.storage_offset()
+    if dt.np is None:
+        raise RuntimeError(f"ember cannot hold {dt} tensors (NumPy has no such type)")
+    if old == new:
+        arr = a.view(dt.np)
+    else:
         if a.ndim == 0:
-            raise RuntimeError("self.dim() cannot be 0 to view "
-                               f"{self._dtype.scalar_name} as {dt.scalar_name} (different element sizes)")
-        if a.strides[-1] != old and a.shape[-1] != 1:
-            raise RuntimeError("self.stride(-1) must be 1 to view "
-                               f"{self._dtype.scalar_name} as {dt.scalar_name} (different element sizes)")
-        if old < new and (a.shape[-1] * old) % new:
-            raise RuntimeError(f"self.size(-1) must be divisible by {new // old} to view "
-                               f"{self._dtype.scalar_name} as {dt.scalar_name} (different element sizes), "
-                               f"but got {a.shape[-1]}")
-    arr = a.view(dt.np)
-    return make_view(self, arr, None, dtype=dt)
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+        if old > new:
+            r = old // new
+            if st[-1] != 1:
+                raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {st[-1]}")
+            shape[-1] *= r
+            st = [s * r for s in st[:-1]] + [1]
+            off *= r
+        else:
+            r = new // old
+            if shape[-1] % r:
+                raise RuntimeError(f"self.size(-1) must be divisible by {r} to view {names}, but "
+                                   f"got {shape[-1]}")
+            if off % r:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {r} to view "
+                                   f"{names}, but got {off}")
+            if st[-1] != 1:
+                raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {st[-1]}")
+            for i, s in enumerate(st[:-1]):
+                if s % r:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {r} to view "
+                                       f"{names}, but got {s}")
+            shape[-1] //= r
+            st = [s // r for s in st[:-1]] + [1]
+            off //= r
+        arr = storage_view(a, dt.np, shape, st, off)
+    t = make_tensor(arr, dt)
+    vc = self._vc
+    if vc is None:
+        vc = self._vc = [0]
+    t._vc = vc
+    return t
+
+
+def storage_view(a, np_dtype, shape, strides, offset):
+    """An array of ``np_dtype`` over the storage of ``a`` (element strides and offset in units
+    of the new dtype)."""
+    root = root_array(a)
+    isz = np.dtype(np_dtype).itemsize
+    if root.flags.c_contiguous:
+        return np.ndarray(tuple(shape), np_dtype, buffer=root, offset=offset * isz,
+                          strides=tuple(s * isz for s in strides))
+    # a root that does not own a contiguous buffer (NumPy's stride tricks): view its first byte
+    start = np.lib.stride_tricks.as_strided(root.view(np.uint8).reshape(-1)[:1] if root.size
+                                            else root.view(np.uint8), (root.nbytes,), (1,))
+    return np.lib.stride_tricks.as_strided(
+        start[offset * isz:].view(np_dtype), tuple(shape), tuple(s * isz for s in strides),
+        writeable=root.flags.writeable)
 
 
 def _view_grad(ctx, grad):
@@ -193,7 +280,9 @@ def reshape(self, *shape):
     >>> ember.arange(6).reshape(3, -1).shape
     ember.Size([3, 2])
     """
-    shape = _shape_args(shape, "reshape")
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
+    shape = _size(shape, "reshape", "shape")
     arr = _view_shape(self, shape)
     if arr is not None:
         return make_view(self, arr, "ViewBackward0", {"self_sym_sizes": self._array.shape})
@@ -207,42 +296,117 @@ def reshape(self, *shape):
 
 
 def reshape_fn(input, shape):
-    """Function form of Tensor.reshape."""
+    """Function form of Tensor.reshape.
+
+    >>> ember.reshape(ember.arange(4), (2, 2)).shape
+    ember.Size([2, 2])
+    """
     return input.reshape(shape)
 
 
 @tensor_method()
 def reshape_as(self, other):
+    """``self.reshape(other.size())``."""
     return self.reshape(other._array.shape)
+
+
+# ---------------------------------------------------------------------------- as_strided
+class _StridedGeometry:
+    """Where an as_strided view's elements and its input's elements sit in their storage: the
+    backward scatters (adds, for overlapping views) the view's gradient into storage positions
+    and reads the input's positions back."""
+
+    def __init__(self, input_shape, input_strides, input_offset, size, stride, offset):
+        self.input_shape = input_shape
+        self.in_pos = _positions(input_shape, input_strides, input_offset)
+        self.view_pos = _positions(size, stride, offset)
+
+    def scatter(self, g, dtype):
+        from .._tensor import make_tensor as _mk
+        from .. import int64
+        n = int(max(self.in_pos.max(initial=-1), self.view_pos.max(initial=-1))) + 1
+        buf = g.new_zeros(n)
+        buf = buf.index_add(0, _mk(self.view_pos.reshape(-1), int64), g.reshape(-1))
+        return buf[_mk(self.in_pos.reshape(-1), int64)].reshape(self.input_shape)
+
+
+def _positions(shape, strides, offset):
+    pos = np.full(tuple(shape), offset, np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        sh = [1] * len(shape)
+        sh[d] = n
+        pos = pos + (np.arange(n, dtype=np.int64) * s).reshape(sh)
+    return pos
 
 
 @tensor_method()
 def as_strided(self, size, stride, storage_offset=None):
-    """A view with arbitrary sizes and element strides over this tensor's storage."""
-    from .._backend import root_array, data_ptr
-    size, stride = tuple(size), tuple(stride)
+    """A view with arbitrary sizes and element strides over this tensor's storage (offsets
+    count from the storage's start, not the tensor's).
+
+    >>> ember.arange(6.).as_strided((2, 2), (1, 2), 1)
+    tensor([[1., 3.],
+            [2., 4.]])
+    """
+    from .creation import _int_list, arg_type_name
+    for v, name, pos in ((size, "size", 1), (stride, "stride", 2)):
+        if not isinstance(v, (tuple, list)):
+            raise TypeError(f"as_strided(): argument '{name}' (position {pos}) must be tuple of "
+                            f"ints, not {arg_type_name(v)}")
+    size = _int_list(size, "as_strided", "size")
+    stride = _int_list(stride, "as_strided", "stride")
+    off = self.storage_offset() if storage_offset is None else _int(
+        storage_offset, "as_strided", "storage_offset", 3)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
-    root = root_array(self._array)
-    flat = root.reshape(-1) if root.flags.c_contiguous else root
-    off = self.storage_offset() if storage_offset is None else storage_offset
-    span = off + (sum((n - 1) * s for n, s in zip(size, stride)) + 1 if all(size) else 0)
-    if span > flat.size:
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={shape_str(size)} "
+                           f"and strides={shape_str(stride)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {shape_str(stride)}")
+    if off < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {off}")
+    a = self._array
+    isz = self._dtype.itemsize
+    root = root_array(a)
+    nbytes = root.nbytes
+    numel = 1
+    for n in size:
+        numel *= n
+    need = (off + 1 + sum((n - 1) * s for n, s in zip(size, stride))) * isz if numel else 0
+    if need > nbytes:
         raise RuntimeError(
             f"setStorage: sizes {shape_str(size)}, strides {shape_str(stride)}, storage offset "
-            f"{off}, and itemsize {self._dtype.itemsize} requiring a storage size of "
-            f"{span * self._dtype.itemsize} are out of bounds for storage of size "
-            f"{flat.size * self._dtype.itemsize}")
-    arr = _as_strided(flat[off:] if off else flat, size, stride)
-    return make_view(self, arr, "AsStridedBackward0",
-                     {"size": size, "stride": stride, "storage_offset": off})
+            f"{off}, and itemsize {isz} requiring a storage size of {need} are out of bounds for "
+            f"storage of size {nbytes}")
+    if numel or off * isz <= nbytes:
+        arr = storage_view(a, a.dtype, size, stride, off)
+    else:
+        arr = _empty_view(a, size, stride)   # NOTE: an empty view past the end of the storage
+    saved = None
+    if self._requires_grad and _GRAD.enabled:
+        saved = {"geometry": _StridedGeometry(a.shape, strides_of(a), self.storage_offset(),
+                                              size, stride, off)}
+    return make_view(self, arr, "AsStridedBackward0", saved)
+
+
+def _empty_view(a, size, stride):
+    from .._backend import empty_strided
+    return empty_strided(size, stride, a.dtype)
 
 
 @tensor_method()
 def contiguous(self, memory_format=contiguous_format):
-    """Self if already contiguous in ``memory_format``, else a contiguous copy."""
+    """Self if already contiguous in ``memory_format``, else a contiguous copy.
+
+    >>> x = ember.zeros(2, 3); x.contiguous() is x, x.t().contiguous().stride()
+    (True, (2, 1))
+    """
     if self.is_contiguous(memory_format=memory_format):
         return self
+    if memory_format is preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
     return clone(self, memory_format=memory_format)
 
 
@@ -254,19 +418,10 @@ def clone(input, *, memory_format=preserve_format):
     """
     a = input._array
     if memory_format is preserve_format:
-        from .._memory_format import is_non_overlapping_and_dense
-        if is_non_overlapping_and_dense(a.shape, strides_of(a)):
-            arr = np.empty_like(a, order="K")
-            np.copyto(arr, a)
-        else:
-            arr = np.ascontiguousarray(a).copy() if a.base is None and a.flags.c_contiguous else np.array(a, order="C", copy=True)
-    elif memory_format is channels_last or memory_format is channels_last_3d:
-        order = (0, 2, 3, 1) if a.ndim == 4 else (0, 2, 3, 4, 1)
-        inv = np.argsort(order)
-        arr = np.ascontiguousarray(a.transpose(order)).transpose(inv)
+        strides = preserve_strides(a.shape, strides_of(a))
     else:
-        arr = np.array(a, order="C", copy=True)
-    t = make_tensor(arr, input._dtype)
+        strides = strides_for_format(a.shape, memory_format)
+    t = make_tensor(copy_with_strides(a, strides), input._dtype)
     if input._requires_grad and _GRAD.enabled:
         record(node_class("CloneBackward0"), (input,), t)
     return t
@@ -283,7 +438,6 @@ def _permuted(self, perm, node_name, saved):
     return make_view(self, arr, node_name, saved)
 
 
-@tensor_method()
 def transpose(self, dim0, dim1):
     """Swap two dimensions (a view).
 
@@ -291,20 +445,61 @@ def transpose(self, dim0, dim1):
     ember.Size([3, 2])
     """
     n = self._array.ndim
-    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    d0 = wrap_dim(_int(dim0, "transpose", "dim0", 1), n)
+    d1 = wrap_dim(_int(dim1, "transpose", "dim1", 2), n)
+    if n == 0:
+        return make_view(self, self._array.view(), "TransposeBackward0", {"dim0": 0, "dim1": 0})
     perm = list(range(n))
     perm[d0], perm[d1] = perm[d1], perm[d0]
     return _permuted(self, perm, "TransposeBackward0", {"dim0": d0, "dim1": d1})
 
 
+def _transpose_missing(self, dim0=None, dim1=None):
+    if dim0 is None:
+        raise TypeError('transpose() missing 2 required positional arguments: "dim0", "dim1"')
+    raise TypeError('transpose() missing 1 required positional arguments: "dim1"')
+
+
 node_class("TransposeBackward0").backward_fn = staticmethod(
     lambda ctx, grad: grad.transpose(ctx.saved["dim0"], ctx.saved["dim1"]))
-Tensor.swapaxes = Tensor.swapdims = Tensor.transpose
+
+
+def _swap(name):
+    def swap(self, dim0=None, dim1=None):
+        if dim0 is None or dim1 is None:
+            _transpose_missing(self, dim0, dim1)
+        return transpose(self, dim0, dim1)
+    swap.__name__ = name
+    swap.__doc__ = "Alias of ``transpose``."
+    return swap
+
+
+_transpose = transpose
+
+
+@tensor_method("transpose")
+def transpose_method(self, dim0=None, dim1=None):
+    """Swap two dimensions (a view).
+
+    >>> ember.zeros(2, 3).transpose(0, 1).shape
+    ember.Size([3, 2])
+    """
+    if dim0 is None or dim1 is None:
+        _transpose_missing(self, dim0, dim1)
+    return _transpose(self, dim0, dim1)
+
+
+Tensor.swapaxes = _swap("swapaxes")
+Tensor.swapdims = _swap("swapdims")
 
 
 @tensor_method()
 def t(self):
-    """Transpose a matrix (0-d and 1-d tensors are returned as views of themselves)."""
+    """Transpose a matrix (0-d and 1-d tensors are returned as views of themselves).
+
+    >>> ember.zeros(2, 3).t().stride()
+    (1, 3)
+    """
     n = self._array.ndim
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
@@ -312,6 +507,7 @@ def t(self):
 
 
 node_class("TBackward0").backward_fn = staticmethod(lambda ctx, grad: grad.t())
+node_class("AliasBackward0").backward_fn = staticmethod(lambda ctx, grad: grad)
 
 
 @tensor_method()
@@ -321,7 +517,9 @@ def permute(self, *dims):
     >>> ember.zeros(2, 3, 4).permute(2, 0, 1).shape
     ember.Size([4, 2, 3])
     """
-    dims = _shape_args(dims, "permute")
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    dims = _size(dims, "permute", "dims")
     n = self._array.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
@@ -331,6 +529,15 @@ def permute(self, *dims):
     if len(set(wrapped)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return _permuted(self, wrapped, "PermuteBackward0", {"dims": tuple(wrapped)})
+
+
+def permute_fn(input, dims):
+    """Function form of Tensor.permute.
+
+    >>> ember.permute(ember.zeros(2, 3), (1, 0)).shape
+    ember.Size([3, 2])
+    """
+    return permute(input, dims)
 
 
 node_class("PermuteBackward0").backward_fn = staticmethod(
@@ -347,34 +554,75 @@ def _T(self):
                       "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
                       "arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
                       UserWarning, stacklevel=2)
-    return self.permute(*range(n - 1, -1, -1))
+    return self.permute(*range(n - 1, -1, -1)) if n else make_view(
+        self, self._array.view(), "PermuteBackward0", {"dims": ()})
+
+
+def _matrix_transpose(self, name):
+    if self._array.ndim == 0:
+        return make_view(self, self._array.view(), "AliasBackward0", None)
+    if self._array.ndim < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. "
+                           f"Got {self._array.ndim}-D tensor.")
+    return self.transpose(-2, -1)
 
 
 @property
 def _mT(self):
-    if self._array.ndim < 2:
-        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got "
-                           f"{self._array.ndim}-D tensor.")
-    return self.transpose(-2, -1)
+    return _matrix_transpose(self, "mT")
+
+
+@property
+def _mH(self):
+    r = _matrix_transpose(self, "mH")
+    return r.conj() if self._dtype.is_complex else r
+
+
+@property
+def _H(self):
+    n = self._array.ndim
+    if n == 0:
+        return make_view(self, self._array.view(), "AliasBackward0", None)
+    if n != 2:
+        extra = " For batches of matrices, consider using tensor.mH" if n > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {n}-D "
+                           f"tensor.{extra}")
+    r = self.transpose(0, 1)
+    return r.conj() if self._dtype.is_complex else r
 
 
 Tensor.T = _T
 Tensor.mT = _mT
-Tensor.H = property(lambda self: self.T.conj() if self._dtype.is_complex else self.T)
-Tensor.mH = property(lambda self: self.mT.conj() if self._dtype.is_complex else self.mT)
+Tensor.mH = _mH
+Tensor.H = _H
+
+
+@tensor_method()
+def adjoint(self):
+    """The conjugate transpose of the last two dims (``mH``).
+
+    >>> ember.zeros(2, 3).adjoint().shape
+    ember.Size([3, 2])
+    """
+    if self._array.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {self._array.ndim}-D tensor.")
+    r = self.transpose(-2, -1)
+    return r.conj() if self._dtype.is_complex else r
 
 
 # ---------------------------------------------------------------------------- (un)squeeze
 @tensor_method()
 def unsqueeze(self, dim):
-    """Insert a size-1 dimension at ``dim`` (a view).
+    """Insert a size-1 dimension at ``dim`` (a view; its stride is size*stride of the dim it
+    precedes, as in PyTorch).
 
     >>> ember.zeros(3).unsqueeze(0).shape
     ember.Size([1, 3])
     """
     a = self._array
     n = a.ndim
-    d = wrap_dim(dim, n + 1)
+    d = wrap_dim(_int(dim, "unsqueeze", "dim", 1), n + 1)
     shape = a.shape[:d] + (1,) + a.shape[d:]
     st = strides_of(a)
     new_stride = st[d] * a.shape[d] if d < n else 1
@@ -388,19 +636,32 @@ node_class("UnsqueezeBackward0").backward_fn = staticmethod(
 
 @tensor_method()
 def squeeze(self, dim=None):
-    """Remove size-1 dimensions (all, or those in ``dim``) as a view."""
+    """Remove size-1 dimensions (all, or those in ``dim``) as a view.
+
+    >>> ember.zeros(1, 3, 1).squeeze().shape
+    ember.Size([3])
+    """
     a = self._array
     n = a.ndim
     if dim is None:
         dims = tuple(i for i, s in enumerate(a.shape) if s == 1)
         name = "SqueezeBackward0"
     else:
-        ds = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = tuple(sorted({wrap_dim(x, n) for x in ds if a.shape[wrap_dim(x, n)] == 1})) if n else ()
-        if n == 0:
-            for x in ds:
-                wrap_dim(x, 0)
-        name = "SqueezeBackward1" if not isinstance(dim, (tuple, list)) else "SqueezeBackward2"
+        if isinstance(dim, (tuple, list)):
+            ds = _size((dim,), "squeeze", "dim") if dim else ()
+            name = "SqueezeBackward2"
+        elif _is_int_like(dim):
+            ds = (operator.index(dim),)
+            name = "SqueezeBackward1"
+        else:
+            raise _invalid("squeeze", (dim,))
+        seen = set()
+        for x in ds:
+            w = wrap_dim(x, n)
+            if w in seen:
+                raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            seen.add(w)
+        dims = tuple(sorted(d for d in seen if n and a.shape[d] == 1))
     arr = a.squeeze(dims) if dims else a.view()
     return make_view(self, arr, name, {"self_sym_sizes": a.shape})
 
@@ -411,12 +672,18 @@ for _n in ("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"):
 
 @tensor_method()
 def flatten(self, start_dim=0, end_dim=-1):
-    """Merge dimensions ``start_dim``..``end_dim`` into one (a view when possible)."""
+    """Merge dimensions ``start_dim``..``end_dim`` into one (a view when possible, self when
+    there is nothing to merge).
+
+    >>> ember.zeros(2, 3, 4).flatten(1).shape
+    ember.Size([2, 12])
+    """
     a = self._array
     n = a.ndim
+    s = wrap_dim(_int(start_dim, "flatten", "start_dim", 1), n)
+    e = wrap_dim(_int(end_dim, "flatten", "end_dim", 2), n)
     if n == 0:
         return self.reshape(1)
-    s, e = wrap_dim(start_dim, n), wrap_dim(end_dim, n)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -429,67 +696,99 @@ def flatten(self, start_dim=0, end_dim=-1):
 
 @tensor_method()
 def unflatten(self, dim, sizes):
-    """Split dimension ``dim`` into ``sizes``."""
+    """Split dimension ``dim`` into ``sizes`` (a view).
+
+    >>> ember.zeros(2, 6).unflatten(1, (2, 3)).shape
+    ember.Size([2, 2, 3])
+    """
+    from .creation import _int_list, arg_type_name
     a = self._array
-    d = wrap_dim(dim, a.ndim)
-    sizes = tuple(sizes)
-    inferred = infer_size(sizes, a.shape[d]) if -1 in sizes else sizes
+    d = wrap_dim(_int(dim, "unflatten", "dim", 1), a.ndim)
+    if not isinstance(sizes, (tuple, list)):
+        raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
+                        f"{arg_type_name(sizes)}")
+    sizes = _int_list(sizes, "unflatten", "sizes")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if a.ndim == 0:
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but "
+                           "tensor has no dimensions")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be "
+                           "inferred")
+    n = a.shape[d]
+    if -1 in sizes:
+        inferred = infer_size(sizes, n)
+    else:
+        prod = 1
+        for s in sizes:
+            prod *= s
+        if prod != n:
+            raise RuntimeError(f"unflatten: Provided sizes {shape_str(sizes)} don't multiply up "
+                               f"to the size of dim {d} ({n}) in the input tensor")
+        inferred = sizes
     return self.view(a.shape[:d] + tuple(inferred) + a.shape[d + 1:])
 
 
 @tensor_method()
 def ravel(self):
-    """A 1-d view (or contiguous copy) of all elements."""
-    return self.reshape(-1)
+    """A 1-d view of all elements when contiguous, else a contiguous copy (PyTorch's
+    ``contiguous().view(-1)``, which copies even where ``reshape`` could view).
+
+    >>> ember.zeros(2, 3).ravel().shape
+    ember.Size([6])
+    """
+    return self.contiguous().view(-1)
 
 
 # ---------------------------------------------------------------------------- expand
 @tensor_method()
 def expand(self, *sizes):
-    """Broadcast size-1 dims to larger sizes without copying (stride 0).
+    """Broadcast size-1 dims to larger sizes without copying (stride 0), PyTorch's
+    inferExpandGeometry.
 
     >>> ember.tensor([[1], [2]]).expand(2, 3)
     tensor([[1, 1, 1],
             [2, 2, 2]])
     """
-    sizes = _shape_args(sizes, "expand")
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
+    sizes = _size(sizes, "expand")
     a = self._array
     n = a.ndim
-    if len(sizes) < n:
-        raise RuntimeError(f"expand(torch.{self._dtype.tensor_type_name or 'Tensor'}{{{shape_str(a.shape)}}}, "
-                           f"size={shape_str(sizes)}): the number of sizes provided ({len(sizes)}) "
-                           f"must be greater or equal to the number of dimensions in the tensor ({n})")
-    lead = len(sizes) - n
-    shape = []
-    strides = []
+    nd = len(sizes)
+    if nd < n:
+        raise RuntimeError(f"expand(ember.{self._dtype.tensor_type_name or 'Tensor'}"
+                           f"{{{shape_str(a.shape)}}}, size={shape_str(sizes)}): the number of "
+                           f"sizes provided ({nd}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({n})")
     st = strides_of(a)
-    for i, s in enumerate(sizes):
-        if i < lead:
-            if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
-                                   f"leading, non-existing dimension {i}")
-            shape.append(s)
-            strides.append(0)
-            continue
-        cur = a.shape[i - lead]
-        if s == -1:
-            s = cur
-        if cur != s:
-            if cur != 1:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
-                                   f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
-                                   f"{shape_str(sizes)}.  Tensor sizes: {shape_str(a.shape)}")
-            strides.append(0)
+    shape = [0] * nd
+    strides = [0] * nd
+    for i in range(nd - 1, -1, -1):
+        k = i - (nd - n)
+        if k >= 0:
+            size, stride = a.shape[k], st[k]
         else:
-            strides.append(st[i - lead])
-        shape.append(s)
-    # NOTE: a new leading dim of size 1 gets size*stride of the dim after it (PyTorch's
-    # inferExpandGeometry; visible in .stride())
-    for i in range(lead - 1, -1, -1) if n else ():
-        if shape[i] == 1:
-            strides[i] = shape[i + 1] * strides[i + 1]
+            size, stride = 1, (shape[i + 1] * strides[i + 1] if i + 1 < nd else 0)
+        target = sizes[i]
+        if target == -1 and (k >= 0 or n):
+            if k < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) isn't allowed in "
+                                   f"a leading, non-existing dimension {i}")
+            target = size
+        if size != target:
+            if size != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({target}) must match the "
+                                   f"existing size ({size}) at non-singleton dimension {i}.  "
+                                   f"Target sizes: {shape_str(sizes)}.  Tensor sizes: "
+                                   f"{shape_str(a.shape)}")
+            size, stride = target, 0
+        shape[i], strides[i] = size, stride
+    if any(s < 0 for s in shape):
+        raise RuntimeError("numel: integer multiplication overflow")
     shape = tuple(shape)
-    if shape == a.shape:
+    if shape == a.shape and tuple(strides) == st:
         arr = a.view()
     else:
         arr = _as_strided(a, shape, strides)
@@ -497,8 +796,8 @@ def expand(self, *sizes):
 
 
 def _expand_grad(ctx, grad):
-    from ..autograd.engine import _sum_to
-    return _sum_to(grad, ctx.saved["self_sym_sizes"])
+    from ..autograd.engine import sum_to
+    return sum_to(grad, ctx.saved["self_sym_sizes"])
 
 
 node_class("ExpandBackward0").backward_fn = staticmethod(_expand_grad)
@@ -506,31 +805,50 @@ node_class("ExpandBackward0").backward_fn = staticmethod(_expand_grad)
 
 @tensor_method()
 def expand_as(self, other):
+    """``self.expand(other.size())``."""
     return self.expand(other._array.shape)
 
 
 def broadcast_to(input, size):
-    """``input.expand(size)``."""
-    return input.expand(tuple(size))
+    """``input.expand(size)``.
+
+    >>> ember.broadcast_to(ember.tensor([1, 2]), (2, 2)).shape
+    ember.Size([2, 2])
+    """
+    return input.expand(size)
+
+
+Tensor.broadcast_to = broadcast_to
 
 
 # ---------------------------------------------------------------------------- narrow, select
 @tensor_method()
 def narrow(self, dim, start, length):
-    """Elements ``start``..``start+length`` along ``dim`` (a view)."""
+    """Elements ``start``..``start+length`` along ``dim`` (a view).
+
+    >>> ember.arange(5).narrow(0, 1, 2)
+    tensor([1, 2])
+    """
     a = self._array
+    if isinstance(start, Tensor):
+        if start._array.ndim or start._dtype.category != 1:
+            raise RuntimeError("start must be an 0-dim integral Tensor.")
+        start = int(start.item())
+    if not (_is_int_like(dim) and _is_int_like(start) and _is_int_like(length)):
+        raise _invalid("narrow", (dim, start, length))
+    dim, start, length = operator.index(dim), operator.index(start), operator.index(length)
     if a.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     d = wrap_dim(dim, a.ndim)
-    if isinstance(start, Tensor):
-        start = start.item()
     size = a.shape[d]
     if start < -size or start > size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
                          f"got {start})")
     if start < 0:
         start += size
-    if length < 0 or start + length > size:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return slice_dim(self, d, start, start + length, 1)
 
@@ -539,7 +857,16 @@ def slice_dim(self, d, start, stop, step):
     """``self[..., start:stop:step, ...]`` on dimension ``d`` (a view)."""
     a = self._array
     key = (slice(None),) * d + (slice(start, stop, step),)
-    return make_view(self, a[key], "SliceBackward0",
+    arr = a[key]
+    if not arr.size and a.ndim:
+        # NOTE: NumPy leaves an empty slice at the array's start; PyTorch's storage offset
+        # moves to the slice's start
+        st = list(strides_of(a))
+        off = self.storage_offset() + min(start, a.shape[d]) * st[d]
+        st[d] *= step
+        if off * a.itemsize <= root_array(a).nbytes:
+            arr = storage_view(a, a.dtype, arr.shape, st, off)
+    return make_view(self, arr, "SliceBackward0",
                      {"dim": d, "start": start, "end": stop, "step": step,
                       "self_sym_sizes": a.shape})
 
@@ -566,13 +893,20 @@ node_class("SliceBackward0").backward_fn = staticmethod(_slice_grad)
 
 @tensor_method()
 def select(self, dim, index):
-    """The slice at ``index`` along ``dim``, with that dimension removed (a view)."""
+    """The slice at ``index`` along ``dim``, with that dimension removed (a view).
+
+    >>> ember.arange(6).view(2, 3).select(1, 2)
+    tensor([2, 5])
+    """
     a = self._array
+    if isinstance(index, Tensor) and index._array.ndim == 0 and index._dtype.category == 1:
+        index = int(index.item())
+    index = _int(index, "select", "index", 2)
+    if not _is_int_like(dim):
+        raise _invalid("select", (dim, index))
     if a.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, a.ndim)
-    if isinstance(index, Tensor):
-        index = index.item()
     size = a.shape[d]
     if index < -size or index >= size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
@@ -580,9 +914,7 @@ def select(self, dim, index):
     if index < 0:
         index += size
     key = (slice(None),) * d + (index,)
-    arr = a[key]
-    if type(arr) is not np.ndarray:
-        arr = a[key + (Ellipsis,)]
+    arr = a[key + (Ellipsis,)]
     return make_view(self, arr, "SelectBackward0",
                      {"dim": d, "index": index, "self_sym_sizes": a.shape})
 
@@ -604,9 +936,9 @@ node_class("SelectBackward0").backward_fn = staticmethod(_select_grad)
 def unbind(self, dim=0):
     """All slices along ``dim`` as a tuple of views (one UnbindBackward0 node for all)."""
     a = self._array
+    d = wrap_dim(_int(dim, "unbind", "dim", 1), a.ndim)
     if a.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    d = wrap_dim(dim, a.ndim)
     key = (slice(None),) * d
     outs = tuple(make_view(self, a[key + (i, Ellipsis)], None) for i in range(a.shape[d]))
     for i, o in enumerate(outs):
@@ -627,7 +959,7 @@ node_class("UnbindBackward0").saves_inputs = False
 
 FUNCTIONS.update(
     reshape=reshape_fn, transpose=transpose, swapaxes=transpose, swapdims=transpose, t=t,
-    permute=permute, unsqueeze=unsqueeze, squeeze=squeeze, flatten=flatten, unflatten=unflatten,
+    permute=permute_fn, adjoint=adjoint, unsqueeze=unsqueeze, squeeze=squeeze, flatten=flatten, unflatten=unflatten,
     ravel=ravel, broadcast_to=broadcast_to, narrow=narrow, select=select, unbind=unbind,
     as_strided=as_strided, view_as_real=None)
 del FUNCTIONS["view_as_real"]
