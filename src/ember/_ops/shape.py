@@ -219,12 +219,58 @@ def _cat_layout(kept, shape):
     return fmt or contiguous_format
 
 
+def _cat_fast(tensors, dim):
+    """The common case (one dtype, equal ranks 1-3 or 6+, no out=) with no Python-level shape
+    checks; None when the general path must decide."""
+    t0 = tensors[0]
+    if type(t0) is not Tensor:
+        return None
+    dt = t0._dtype
+    a0 = t0._array
+    nd = a0.ndim
+    if nd == 0 or nd == 4 or nd == 5:
+        return None
+    arrays = [a0]
+    for t in tensors[1:]:
+        if type(t) is not Tensor or t._dtype is not dt:
+            return None
+        a = t._array
+        if a.ndim != nd:
+            return None
+        arrays.append(a)
+    d = dim if type(dim) is int and 0 <= dim < nd else None
+    if d is None:
+        try:
+            d = wrap_dim(dim, nd)
+        except (IndexError, TypeError):
+            return None
+    try:
+        res = np.concatenate(arrays, axis=d)
+    except ValueError:
+        return None  # a size mismatch: the general path raises PyTorch's error
+    if not res.flags.c_contiguous:
+        res = np.array(res, order="C")
+    out = make_tensor(res, dt)
+    if dt.category >= 2 and _GRAD.enabled:
+        for t in tensors:
+            if t._requires_grad:
+                record(_CatNode, tuple(tensors), out,
+                       {"dim": d, "sizes": [a.shape[d] for a in arrays],
+                        "dtypes": [dt] * len(arrays), "skipped": [False] * len(arrays)})
+                break
+    return out
+
+
 def cat(tensors, dim=0, *, out=None, axis=None):
     """Join tensors along an existing dimension (promoting dtypes as PyTorch does).
 
     >>> ember.cat([ember.zeros(1, 2), ember.ones(1, 2)]).shape
     ember.Size([2, 2])
     """
+    if out is None and axis is None and type(tensors) in (list, tuple) and tensors:
+        res = _cat_fast(tensors, dim)
+        if res is not None:
+            return res
     if axis is not None:
         dim = axis
     ts = tensor_list(tensors, "cat")
@@ -326,7 +372,7 @@ def stack(tensors, dim=0, *, out=None):
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = ts[0]._array.shape
     for i, t in enumerate(ts):
-        if t._array.shape != shape:
+        if t._array.shape is not shape and t._array.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{shape_str(shape)} at entry 0 and {shape_str(t._array.shape)} at "
                                f"entry {i}")
@@ -335,7 +381,8 @@ def stack(tensors, dim=0, *, out=None):
     if out is not None and isinstance(out, Tensor) and not D.can_cast(dt, out._dtype):
         raise TypeError("torch.cat(): input types can't be cast to the desired output type "
                         f"{out._dtype.scalar_name}")
-    res_arr = np.stack([_arr(t, dt) for t in ts], axis=d)
+    key = (slice(None),) * d + (None,)
+    res_arr = np.concatenate([_arr(t, dt)[key] for t in ts], axis=d)
     if not res_arr.flags.c_contiguous:
         res_arr = c_array(res_arr)
     if out is not None:

@@ -30,6 +30,27 @@ def _sortable(a, dt):
     return a
 
 
+def _rev(a, axis):
+    """``a`` reversed along ``axis`` (a view; cheaper than np.flip)."""
+    return a[(slice(None),) * axis + (slice(None, None, -1),)]
+
+
+def take_along(a, idx, axis):
+    """np.take_along_axis without its per-call argument normalisation (hot in sort/topk)."""
+    nd = idx.ndim
+    if nd == 1:
+        return a[idx]
+    key = []
+    for i, n in enumerate(idx.shape):
+        if i == axis:
+            key.append(idx)
+        else:
+            sh = [1] * nd
+            sh[i] = n
+            key.append(np.arange(n).reshape(sh))
+    return a[tuple(key)]
+
+
 # PyTorch's CPU sort is stable up to this many elements (insertion sort), not beyond
 _SMALL_SORT = 16
 
@@ -42,17 +63,17 @@ def stable_argsort(a, axis, descending, stable=True):
     n = a.shape[axis]
     if not stable and n > _SMALL_SORT:
         idx = np.argsort(a, axis=axis)
-        return np.flip(idx, axis) if descending else idx
+        return _rev(idx, axis) if descending else idx
     if not descending:
         return np.argsort(a, axis=axis, kind="stable")
-    rev = np.flip(a, axis)
-    idx = np.argsort(rev, axis=axis, kind="stable")
-    idx = np.flip(idx, axis)
-    return (n - 1) - idx
+    idx = np.argsort(_rev(a, axis), axis=axis, kind="stable")
+    return (n - 1) - _rev(idx, axis)
 
 
 def _out_layout(arr, like):
     """``arr`` (C-ordered) laid out like ``like`` (PyTorch's empty_like for sort outputs)."""
+    if like.flags.c_contiguous and arr.flags.c_contiguous:
+        return arr
     st = preserve_strides(like.shape, strides_of(like))
     if arr.flags.c_contiguous and st == strides_of(arr):
         return arr
@@ -81,7 +102,7 @@ def _sort_arrays(input, d, descending, stable=True):
     if a.ndim == 0:
         return np.array(a, copy=True), np.zeros((), np.int64)
     idx = stable_argsort(_sortable(a, input._dtype), d, descending, stable)
-    vals = np.take_along_axis(a, idx, axis=d)
+    vals = a[idx] if a.ndim == 1 else take_along(a, idx, d)
     return _out_layout(vals, a), _out_layout(idx, a)
 
 
@@ -132,7 +153,7 @@ def sort(input, *args, stable=_U, dim=_U, descending=_U, out=None):
     if _differentiable(dt) and needs_grad(input):
         record(_SortNode, (input,), (v, i),
                {"dim": d, "indices": idx, "self_sym_sizes": input._array.shape})
-    return _rt.sort((v, i))
+    return tuple.__new__(_rt.sort, (v, i))
 
 
 def _select_backward(ctx, grads):
@@ -195,6 +216,8 @@ def _largest_first(a, d, k, largest):
         shape = list(a.shape)
         shape[d] = 0
         return np.zeros(shape, np.int64)
+    if k == n:
+        return stable_argsort(a, d, largest)
     if n > 64 and k * 8 < n:
         # partial selection first, then order the k winners
         if largest:
@@ -204,11 +227,11 @@ def _largest_first(a, d, k, largest):
             part = np.argpartition(a, k - 1, axis=d)
             cand = np.take(part, np.arange(0, k), axis=d)
         cand = np.sort(cand, axis=d)  # input order among the candidates (stable ties)
-        vals = np.take_along_axis(a, cand, axis=d)
+        vals = take_along(a, cand, d)
         order = stable_argsort(vals, d, largest)
-        return np.take_along_axis(cand, order, axis=d)
+        return take_along(cand, order, d)
     idx = stable_argsort(a, d, largest)
-    return np.take(idx, np.arange(k), axis=d)
+    return idx[(slice(None),) * d + (slice(0, k),)]
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
@@ -236,7 +259,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
         vals, idx = np.array(a, copy=True), np.zeros((), np.int64)
     else:
         idx = _largest_first(_sortable(a, dt), d, k, bool(largest))
-        vals = np.take_along_axis(a, idx, axis=d)
+        vals = a[idx] if a.ndim == 1 else take_along(a, idx, d)
     if out is not None:
         return _write_pair(out, vals, idx, "topk", _rt.topk_out, (input,))
     v = make_tensor(c_array(vals), dt)
@@ -244,7 +267,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if _differentiable(dt) and needs_grad(input):
         record(_TopkNode, (input,), (v, i),
                {"dim": d, "indices": i._array, "self_sym_sizes": a.shape})
-    return _rt.topk((v, i))
+    return tuple.__new__(_rt.topk, (v, i))
 
 
 _TopkNode = _set_backward("TopkBackward0", _select_backward)
@@ -284,7 +307,7 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
         else:
             order = stable_argsort(work, d, False)
             kidx = np.take(order, [k - 1], axis=d)
-        vals = np.take_along_axis(a, kidx, axis=d)
+        vals = take_along(a, kidx, d)
         idx = kidx
         if not keepdim:
             vals = np.squeeze(vals, d)
@@ -570,7 +593,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if dt is D.bool_ or dt.is_complex or dt in _WIDE_UNSIGNED:
         raise missing_kernel("searchsorted_out_cpu", dt)
     if sorter is not None:
-        b = np.take_along_axis(b, sorter._array, axis=-1)
+        b = take_along(b, sorter._array, b.ndim - 1)
     bw = _sortable(b.astype(dt.np, copy=False), dt)
     vw = _sortable(va.astype(dt.np, copy=False), dt)
     res = _search(bw, vw, bool(right), dt).astype(out_dt.np)
