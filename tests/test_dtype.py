@@ -46,6 +46,7 @@ def test_dtype_properties(name):
     assert e.is_complex == t.is_complex
     assert e.is_signed == t.is_signed
     assert e.itemsize == t.itemsize
+    assert e.abbr == t.abbr
     assert repr(e) == repr(t).replace("torch.", "ember.")
     assert str(e) == str(t).replace("torch.", "ember.")
     for method in ("to_real", "to_complex"):

@@ -339,6 +339,77 @@ def test_error_messages(case):
     check_same(lambda m: ERROR_CASES[case](m))
 
 
+# Scalars converted with c10's overflow check (alpha, pow's number exponent, where's numbers),
+# Python ints in [2**63, 2**64) typed as uint64, half-precision "op math" of mul/div.
+SCALAR_CASES = {
+    "alpha int8": lambda m: m.ones(2, dtype=m.int8).add(1, alpha=1000),
+    "alpha uint8 -1": lambda m: m.ones(2, dtype=m.uint8).add(1, alpha=-1),
+    "alpha uint8 -256": lambda m: m.ones(2, dtype=m.uint8).add(1, alpha=-256),
+    "alpha float32": lambda m: m.ones(2).add(1, alpha=1e39),
+    "alpha half": lambda m: m.ones(2, dtype=m.float16).add(m.ones(2, dtype=m.float16), alpha=1e5),
+    "alpha bfloat16": lambda m: m.ones(2, dtype=m.bfloat16).sub(1, alpha=1e39),
+    "alpha complex64": lambda m: m.ones(2, dtype=m.complex64).add(1, alpha=1e39j),
+    "alpha float64": lambda m: m.ones(2, dtype=m.float64).add(1, alpha=1e300),
+    "alpha half intermediate": lambda m: m.full((2,), -60000., dtype=m.float16).add(
+        m.full((2,), 60000., dtype=m.float16), alpha=1.9),
+    "pow int8 1000": lambda m: m.ones(2, dtype=m.int8) ** 1000,
+    "pow_ int8 1000": lambda m: m.ones(2, dtype=m.int8).pow_(1000),
+    "pow uint8 300": lambda m: m.ones(2, dtype=m.uint8) ** 300,
+    "pow half 1e5": lambda m: m.ones(2, dtype=m.float16) ** 1e5,
+    "pow float32 1e39": lambda m: m.ones(2) ** 1e39,
+    "pow int8 2.5": lambda m: m.ones(2, dtype=m.int8) ** 2.5,
+    "rpow 1000": lambda m: 1000 ** m.ones(2, dtype=m.int8),
+    "where uint8 -1": lambda m: m.where(m.tensor([True, False]), m.ones(2, dtype=m.uint8), -1),
+    "where uint8 256": lambda m: m.where(m.tensor([True, False]), m.ones(2, dtype=m.uint8), 256),
+    "where int32": lambda m: m.where(m.tensor([True, False]), m.ones(2, dtype=m.int32), 2**31),
+    "where float32": lambda m: m.where(m.tensor([True, False]), m.ones(2), 1e39),
+    "where half": lambda m: m.where(m.tensor([True, False]), m.ones(2, dtype=m.float16), 1e10),
+    "where complex64": lambda m: m.where(m.tensor([True, False]),
+                                         m.ones(2, dtype=m.complex64), 1e39j),
+    "where 2**63": lambda m: m.where(m.tensor([True, False]), 2**63, 2),
+    "where 2**63 float": lambda m: m.where(m.tensor([True, False]), 2**63, 1.5),
+    "where 2**70": lambda m: m.where(m.tensor([True, False]), m.ones(2), 2**70),
+    "add 2**63 numbers": lambda m: m.add(2**63, 1),
+    "bool + 2**63": lambda m: m.ones(2, dtype=m.bool) + 2**63,
+    "int64 + 2**63": lambda m: m.ones(2, dtype=m.int64) + 2**63,
+    "Z int32 * 2**63": lambda m: m.tensor(3, dtype=m.int32) * 2**63,
+    "half * big": lambda m: m.tensor([0., 1., -65504.], dtype=m.float16) * 70000.,
+    "half / small": lambda m: m.tensor([0., 1., -65504.], dtype=m.float16) / (1 / 70000.),
+    "half * 0-dim": lambda m: m.tensor([0., 1.], dtype=m.float16) * m.tensor(70000.),
+    "half / 0-dim f64": lambda m: m.tensor([-65504., 1.], dtype=m.float16) / m.tensor(65520.,
+                                                                                   dtype=m.float64),
+    "half 0-dim * t": lambda m: m.mul(m.tensor(70000.), m.tensor([0., 1.], dtype=m.float16)),
+    "half number * t": lambda m: m.mul(70000., m.tensor([0., 1.], dtype=m.float16)),
+    "half r*": lambda m: 70000. * m.tensor([0., 1.], dtype=m.float16),
+    "half r/": lambda m: 65520. / m.tensor([float("inf"), 0., 1.], dtype=m.float16),
+    "half div number first": lambda m: m.div(65520., m.tensor([float("inf"), 1.],
+                                                               dtype=m.float16)),
+    "half + big": lambda m: m.tensor([-65504., 1.], dtype=m.float16) + 65520.,
+    "half == big": lambda m: m.tensor([float("inf"), 1.], dtype=m.float16) == 65520.,
+    "half mul_": lambda m: m.zeros(2, dtype=m.float16).mul_(70000.),
+    "half div_": lambda m: m.zeros(2, dtype=m.float16).div_(1 / 70000.),
+    "half mul out f32": lambda m: m.mul(m.zeros(2, dtype=m.float16), 70000.,
+                                        out=m.empty(2, dtype=m.float32)),
+    "bfloat16 * big": lambda m: m.tensor([0., 1.], dtype=m.bfloat16) * 1e39,
+    "bfloat16 * 1.001": lambda m: m.tensor([1., 3., 7.], dtype=m.bfloat16) * 1.001,
+    "complex32 out": lambda m: m.add(m.tensor([1., 2.], dtype=m.float16), 1 + 2j,
+                                     out=m.empty(2, dtype=m.complex64)),
+    "complex32 mul out": lambda m: m.mul(m.tensor([1.5, 2.], dtype=m.float16),
+                                         m.tensor(1.0001 + 2j), out=m.empty(2, dtype=m.complex128)),
+    "complex32 eq": lambda m: m.tensor([1., 2.], dtype=m.float16) == m.tensor(1 + 0j),
+    "complex32 ne": lambda m: m.ne(m.tensor([1., 2.], dtype=m.float16), 2.0001 + 0j),
+    "complex32 div out": lambda m: m.div(m.tensor([1., 2.], dtype=m.float16), 1j,
+                                         out=m.empty(2, dtype=m.complex64)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCALAR_CASES))
+def test_scalar_conversions(case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (torch: "ComplexHalf support is experimental")
+        check_same(lambda m: SCALAR_CASES[case](m))
+
+
 def test_where_uint8_condition_warns():
     for m in (ember, torch):
         with warnings.catch_warnings(record=True) as w:

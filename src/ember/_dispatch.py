@@ -573,7 +573,7 @@ class BinaryOp:
         return result
 
     # Generated entry points ---------------------------------------------------------
-    def make_operator(self, reflected=False):
+    def make_operator(self, reflected=False, commutative=False):
         """``Tensor.__op__`` (or ``__rop__``) with the same-dtype, no-grad fast path."""
         fwd = self.forward
         fast = self.fast_dtypes
@@ -638,6 +638,15 @@ class BinaryOp:
                     r = fwd(self._array, d.np.type(other))
                     return _finish_grad(r, d, self, other)
                 elif not isinstance(other, Tensor):
+                    try:
+                        other = as_operand(other, "", "", 0)
+                    except TypeError:
+                        return NotImplemented
+                return run(self, other)
+        elif commutative:
+            # ``s + t`` runs add(t, s) in PyTorch (it matters for half-precision mul's scalar)
+            def operator(self, other):
+                if not isinstance(other, Tensor):
                     try:
                         other = as_operand(other, "", "", 0)
                     except TypeError:
@@ -768,6 +777,9 @@ def alias_binary(fn, alias, *, method=True, inplace=True):
     return afn
 
 
+_COMMUTATIVE_REFLECTED = frozenset(("__radd__", "__rmul__", "__rand__", "__ror__", "__rxor__"))
+
+
 def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
                      safe_cast=True, precheck=None, method=True, inplace=True, function=True,
                      operators=(), scalar_first=True, binding=None):
@@ -803,7 +815,8 @@ def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=Non
             if dunder.startswith("__i"):
                 setattr(Tensor, dunder, op.make_inplace(bind_method))
             elif dunder.startswith("__r") and dunder not in ("__rshift__",):
-                setattr(Tensor, dunder, op.make_operator(reflected=True))
+                setattr(Tensor, dunder, op.make_operator(
+                    reflected=True, commutative=dunder in _COMMUTATIVE_REFLECTED))
             else:
                 setattr(Tensor, dunder, op.make_operator())
         return fn

@@ -64,6 +64,18 @@ class dtype:
     def is_quantized(self):
         return False
 
+    @property
+    def abbr(self):
+        """PyTorch's short name: 'f32', 'bf16', 'b8', 'f8e4m3fn' ..."""
+        n = self.name
+        if n == "bool":
+            return "b8"
+        if n.startswith("float8_"):
+            return "f8" + n[7:]
+        if n == "bfloat16":
+            return "bf16"
+        return n[0] + "".join(ch for ch in n if ch.isdigit())
+
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
