@@ -82,9 +82,9 @@ LAYOUT_IDS = list(_layouts())
 # ---------------------------------------------------------------------------- basic layout facts
 @pytest.mark.parametrize("src", LAYOUTS, ids=LAYOUT_IDS)
 def test_layout_facts(src):
-    same(lambda m, x: (x.stride(), x.storage_offset(), x.is_contiguous(), x.dim(),
-                       [x.stride(d) for d in range(x.dim())], x.untyped_storage().nbytes(),
-                       x.untyped_storage().size(), x.storage().size(), x.element_size()), src)
+    same(on(src, lambda m, x: (x.stride(), x.storage_offset(), x.is_contiguous(), x.dim(),
+                               [x.stride(d) for d in range(x.dim())], x.untyped_storage().nbytes(),
+                               x.untyped_storage().size(), x.storage().size(), x.element_size())))
 
 
 @pytest.mark.parametrize("make", [

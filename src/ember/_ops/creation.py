@@ -46,7 +46,8 @@ def _is_int_arg(x):
     one-element integer tensors pass."""
     if type(x) is int:
         return True
-    if isinstance(x, (bool, np.bool_, float, np.floating, complex, np.complexfloating)):
+    if isinstance(x, (bool, np.bool_, float, np.floating, complex, np.complexfloating,
+                      np.ndarray)):
         return False
     if isinstance(x, Tensor):
         return x._dtype.category == 1 and x._array.size == 1
