@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, check_inplace, write_out, shape_str,
-                         broadcast_shapes2)
+                         broadcast_shapes2, missing_kernel, WIDE_UNSIGNED)
 from .._tensor import Tensor, make_tensor, wrap_dim, strides_of
 from .._memory_format import is_non_overlapping_and_dense
 from .._backend import empty_strided
@@ -118,6 +118,12 @@ def _no_grad_out(name, *inputs):
     if needs_grad(*inputs):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
+
+
+def _kernel(kernel, dt, missing=WIDE_UNSIGNED):
+    """PyTorch's NotImplementedError for dtypes its CPU kernel ``kernel`` lacks."""
+    if dt in missing:
+        raise missing_kernel(kernel, dt)
 
 
 def _key(dim, idx):
@@ -236,6 +242,7 @@ def _index_add_impl(self, dim, index, source, alpha, inplace, out=None):
     a = self._array
     d = wrap_dim(dim, a.ndim)
     idx = _index_add_check(self, d, index, source)
+    _kernel("add_stub" if alpha != 1 else "scatter_gather_tensor_cpu", self._dtype)
     src = source._array
     if inplace:
         check_inplace(self)
@@ -313,16 +320,19 @@ def _index_copy_impl(self, dim, index, source, inplace):
     if ds and ss:
         ss[d] = ds[d]
     if a.ndim and tuple(ss) != tuple(ds):
-        raise IndexError("index_copy_(): Source/destination tensor must have same slice shapes. "
-                         f"Destination slice shape: {shape_str(a.shape[:d] + a.shape[d + 1:])} at "
-                         f"dimension {d} and source slice shape: "
-                         f"{shape_str(src.shape[:d] + src.shape[d + 1:])} at dimension 0.")
+        raise RuntimeError("index_copy_(): Source/destination tensor must have same slice "
+                           "shapes. Destination slice shape: "
+                           f"{' '.join(map(str, a.shape[:d] + a.shape[d + 1:]))} at dimension {d} "
+                           "and source slice shape: "
+                           f"{' '.join(map(str, src.shape[:d] + src.shape[d + 1:]))} at dimension "
+                           "0.")
     size = a.shape[d] if a.ndim else 1
     if idx.size:
         lo, hi = idx.min(), idx.max()
         if lo < 0 or hi >= size:
             raise IndexError(f"index_copy_(): index {lo if lo < 0 else hi} is out of bounds for "
                              f"dimension {d} with size {size}")
+    _kernel("index_copy_cpu", self._dtype)
     target = a if inplace else np.array(a, order="C", copy=True)
     if inplace:
         check_inplace(self)
@@ -390,6 +400,7 @@ def _index_fill_impl(self, dim, index, value, inplace):
         if lo < -size or hi >= size:
             raise IndexError(f"index {lo if lo < -size else hi} is out of bounds for dimension "
                              f"{d} with size {size}")
+    _kernel("index_fill_cpu", self._dtype)
     v = _scalar_value(value, self._dtype, "index_fill_()")
     if inplace:
         check_inplace(self)
@@ -486,6 +497,7 @@ def _index_put_impl(self, indices, values, accumulate, inplace):
                            f"{values._dtype.scalar_name} for the source.")
     if adv is None:
         adv = ()
+    _kernel("index_put", self._dtype)
     result_shape = np.empty(target.shape, np.bool_)[adv].shape
     try:
         vals = np.broadcast_to(values._array, result_shape)
@@ -603,6 +615,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     a = input._array
     d = wrap_dim(dim, a.ndim)
     _gather_check("gather", input, d, index)
+    _kernel("scatter_gather_tensor_cpu", input._dtype)
     res = _gather_array(a, d, index._array)
     if index._array.ndim == 0 and a.ndim:
         res = res.reshape(())
@@ -718,6 +731,8 @@ def _scatter_impl(self, dim, index, src, reduce, inplace, name="scatter", out=No
         warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will "
                       "be removed in a future PyTorch release. Use torch.scatter_reduce instead "
                       "for more reduction options.", UserWarning, stacklevel=3)
+    _kernel("scatter_gather_tensor_cpu" if tensor_src else "scatter_gather_scalar_cpu",
+            self._dtype)
     v = src._array if tensor_src else _scalar_value(src, self._dtype, None)
     if inplace:
         check_inplace(self)
@@ -726,7 +741,7 @@ def _scatter_impl(self, dim, index, src, reduce, inplace, name="scatter", out=No
     inputs = (self, src) if tensor_src else (self,)
     if reduce is not None:
         node = "NotImplemented"
-        saved = {"op": "aten::scatter.reduce" if tensor_src else "aten::scatter.value_reduce"}
+        saved = {"op": "aten::scatter"}
     else:
         node = "ScatterBackward0" if tensor_src else "ScatterBackward1"
         saved = {"dim": d, "index": index}
@@ -779,24 +794,22 @@ def _scatter_grad(ctx, grad):
         return g_self
     g_src = None
     if ctx.next_functions[1][0] is not None:
-        g_src = _src_grad(grad.gather(s["dim"], s["index"]), ctx._input_meta[1][0])
+        g_src = _src_grad(grad.gather(s["dim"], s["index"]), ctx._input_meta[1][0],
+                          "ScatterBackward0")
     return g_self, g_src
 
 
-def _src_grad(g, src_shape):
-    """A gradient of index shape padded with zeros to the (possibly larger) src shape."""
+def _src_grad(g, src_shape, node):
+    """The src gradient (index-shaped). NOTE: like PyTorch, a src larger than the index has no
+    gradient of its shape, and the engine's shape check fails."""
     shape = g._array.shape
     if shape == tuple(src_shape):
         return g
-    if len(src_shape) == 0:
+    if len(src_shape) == 0 and g._array.size == 1:
         return g.reshape(())
-    if not g._requires_grad:
-        out = np.zeros(src_shape, g._dtype.np)
-        out[tuple(slice(0, n) for n in shape)] = g._array
-        return make_tensor(out, g._dtype)
-    z = _zeros(src_shape, g._dtype).clone()
-    z[tuple(slice(0, n) for n in shape)] = g
-    return z
+    raise RuntimeError(f"Function {node} returned an invalid gradient at index 1 - got "
+                       f"{shape_str(shape)} but expected shape compatible with "
+                       f"{shape_str(src_shape)}")
 
 
 def scatter_add(input, dim, index, src):
@@ -820,6 +833,7 @@ def _scatter_add_impl(self, dim, index, src, inplace):
         raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
                         f"{type(src).__name__}")
     _scatter_check("scatter", self, d, index, src)
+    _kernel("scatter_gather_tensor_cpu", self._dtype)
     if inplace:
         check_inplace(self)
     target = a if inplace else np.array(a, order="C", copy=True)
@@ -841,7 +855,8 @@ def _scatter_add_grad(ctx, grad):
     s = ctx.saved
     g_src = None
     if ctx.next_functions[1][0] is not None:
-        g_src = _src_grad(grad.gather(s["dim"], s["index"]), ctx._input_meta[1][0])
+        g_src = _src_grad(grad.gather(s["dim"], s["index"]), ctx._input_meta[1][0],
+                          "ScatterAddBackward0")
     return grad, g_src
 
 
@@ -923,6 +938,16 @@ def _scatter_reduce_impl(self, dim, index, src, reduce, include_self, inplace, o
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, got "
                            f"{reduce}")
     _scatter_check("scatter", self, d, index, src)
+    dt = self._dtype
+    if not include_self:
+        _kernel("scatter_reduce_exclude_input_init", dt)
+    if reduce in ("sum", "prod"):
+        _kernel("scatter_gather_tensor_cpu", dt)
+    elif reduce == "mean":
+        _kernel("scatter_gather_tensor_cpu_reduce_mean", dt, WIDE_UNSIGNED | {D.bool_})
+    else:
+        _kernel(f"scatter_gather_tensor_cpu_reduce_{reduce}", dt,
+                WIDE_UNSIGNED | {D.complex64, D.complex128})
     if inplace:
         check_inplace(self)
     grad = needs_grad(self, src)
@@ -990,31 +1015,39 @@ def _scatter_reduce_grad(ctx, grad):
     if reduce == "sum":
         g_self = grad if include_self else where(mask, 0.0, grad)
         if want_src:
-            g_src = _src_grad(_gather_any(grad, d, index), src_shape)
+            g_src = _src_grad(_gather_any(grad, d, index), src_shape, _SR)
     elif reduce == "mean":
-        cnt = make_tensor(np.maximum(s["counts"], 1).astype(dt.np), dt)
+        c = s["counts"]
+        cnt = make_tensor(np.ones(shape, dt.np) if c is None else np.maximum(c, 1).astype(dt.np),
+                          dt)
         gc = grad / cnt
         g_self = gc if include_self else where(mask, 0.0, gc)
         if want_src:
-            g_src = _src_grad(_gather_any(gc, d, index), src_shape)
+            g_src = _src_grad(_gather_any(gc, d, index), src_shape, _SR)
     elif reduce in ("amax", "amin"):
         result = s["result"]
         self_b = make_tensor(s["self_before"], dt)
-        src_t = make_tensor(_src_block(s["src_array"], index._array.shape)
-                            if index._array.ndim else s["src_array"], dt)
+        src_t = make_tensor(s["src_array"], dt)
+        # NOTE: PyTorch counts a self value equal to the result among the ties even when
+        # include_self=False (its gradient is then masked out)
         self_is = self_b.eq(result)
-        if not include_self:
-            self_is = self_is.logical_and(mask.logical_not())
         src_is = src_t.eq(_gather_any(result, d, index))
         n = self_is.to(dt)
         n = n.scatter_add(d, index, src_is.to(dt)) if len(shape) else n + src_is.to(dt).sum()
-        gd = grad / where(n == 0, 1.0, n)
+        gd = grad / n
         g_self = self_is * gd
+        if not include_self:
+            g_self = where(mask, 0.0, g_self)
         if want_src:
-            g_src = _src_grad(src_is * _gather_any(gd, d, index), src_shape)
+            g_src = src_is * _gather_any(gd, d, index)
+            if g_src._array.shape != src_shape:
+                g_src = _src_grad(g_src, src_shape, _SR)
     else:  # prod, computed on arrays (not differentiable twice)
         g_self, g_src = _prod_reduce_grad(grad, s, shape, src_shape, want_src)
     return g_self, g_src
+
+
+_SR = "ScatterReduceBackward0"
 
 
 def _gather_any(t, d, index):
@@ -1024,49 +1057,62 @@ def _gather_any(t, d, index):
 
 
 def _prod_reduce_grad(grad, s, shape, src_shape, want_src):
+    """PyTorch's scatter_reduce('prod') gradient, zeros handled explicitly (arrays only)."""
     d, index, include_self = s["dim"], s["index"], s["include_self"]
     dt = grad._dtype
     g = grad._array
     selfa = s["self_before"]
+    srcf = s["src_array"]
     idx = index._array
     if len(shape) == 0:
         key = ()
-        idx0 = idx.reshape(-1)
-        vals = s["src_array"].reshape(-1)[:idx0.size]
+        vals = srcf.reshape(-1)[:idx.size]
+        red = (lambda a: a.prod(), lambda a: a.sum())
     else:
         if idx.ndim == 0:
             idx = idx.reshape((1,) * len(shape))
         key = _along_key(len(shape), d, idx)
-        vals = _src_block(s["src_array"], idx.shape)
-    # product of the nonzero members and the number of zero members of each output position
-    nz = np.ones(shape, g.dtype)
-    zc = np.zeros(shape, np.int64)
-    if include_self:
-        nz = np.where(selfa == 0, 1, selfa).astype(g.dtype)
-        zc += selfa == 0
-    if len(shape) == 0:
-        nz = nz * np.prod(np.where(vals == 0, 1, vals))
-        zc = zc + np.count_nonzero(vals == 0)
-    else:
-        np.multiply.at(nz, key, np.where(vals == 0, 1, vals))
-        np.add.at(zc, key, (vals == 0).astype(np.int64))
+        vals = _src_block(srcf, idx.shape)
+    one = np.ones((), g.dtype)
 
-    def member_grad(gv, nzv, zcv, member):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(zcv == 0, gv * nzv / np.where(member == 0, 1, member),
-                            np.where((zcv == 1) & (member == 0), gv * nzv, 0)).astype(g.dtype)
-    if include_self:
-        gs = member_grad(g, nz, zc, selfa)
-    else:
-        gs = np.where(_scattered_mask(shape, d, index), 0, g).astype(g.dtype)
-    g_self = make_tensor(gs, dt)
-    g_src = None
-    if want_src:
+    def scatter_prod(v):
+        out = np.ones(shape, g.dtype)
         if len(shape) == 0:
-            gsrc = member_grad(g, nz, zc, vals)
+            out[...] = np.prod(v)
         else:
-            gsrc = member_grad(g[key], nz[key], zc[key], vals)
-        g_src = _src_grad(make_tensor(np.ascontiguousarray(gsrc), dt), src_shape)
+            np.multiply.at(out, key, v)
+        return out
+    full = scatter_prod(vals)                                # prod of src at each position
+    zc = np.zeros(shape, np.int64)
+    if len(shape) == 0:
+        zc[...] = np.count_nonzero(vals == 0)
+    else:
+        np.add.at(zc, key, (vals == 0).astype(np.int64))
+    nz = scatter_prod(np.where(vals == 0, one, vals))        # prod of the nonzero src
+    mask = _scattered_mask(shape, d, index)
+    base = selfa if include_self else np.where(mask, one, selfa)
+    masked_self = np.where(base == 0, one, base)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gs = g * np.where(mask | include_self, masked_self * full, masked_self) / masked_self
+        if not include_self:
+            gs = np.where(mask, 0, gs)
+        g_self = make_tensor(gs.astype(g.dtype), dt)
+        g_src = None
+        if want_src:
+            def at(a):
+                return a if len(shape) == 0 else a[key]
+            self_part = selfa if include_self else one
+            msr = self_part * np.where(zc == 1, nz, full)
+            result = s["result"]._array
+            src_zero = srcf == 0
+            single = src_zero & (at(zc) == 1)
+            gsrc = np.where(single, at(g * msr), at(g * result) / np.where(src_zero, one, srcf))
+            gsrc = np.asarray(gsrc, g.dtype)
+            if gsrc.shape != tuple(src_shape):
+                gsrc = _src_grad(make_tensor(np.ascontiguousarray(gsrc), dt), src_shape, _SR)
+            else:
+                gsrc = make_tensor(np.ascontiguousarray(gsrc), dt)
+            g_src = gsrc
     return g_self, g_src
 
 
@@ -1091,6 +1137,7 @@ def take(input, index, *, out=None):
     tensor([1, 4])
     """
     _take_check("take", input, index)
+    _kernel("take_cpu", input._dtype)
     flat = input._array.reshape(-1)
     res = np.take(flat, index._array) if flat.size else np.zeros(index._array.shape,
                                                                  input._dtype.np)
@@ -1133,6 +1180,7 @@ def _put_impl(self, index, source, accumulate, inplace):
                          f"but got source.numel() = {source._array.size}, index.numel() = "
                          f"{index._array.size}")
     _take_check("put_", self, index)
+    _kernel("take_put_cpu", self._dtype)
     if inplace:
         check_inplace(self)
     a = self._array
@@ -1249,6 +1297,7 @@ def masked_select(input, mask, *, out=None):
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     a, m = input._array, mask._array
     shape = broadcast_shapes2(m.shape, a.shape)
+    _kernel("masked_select", input._dtype)
     res = np.broadcast_to(a, shape)[np.broadcast_to(m, shape)]
     if out is not None:
         if out._dtype is not input._dtype:
@@ -1280,6 +1329,7 @@ def _masked_fill_impl(self, mask, value, inplace):
             raise RuntimeError(f"output with shape {shape_str(a.shape)} doesn't match the "
                                f"broadcast shape {shape_str(shape)}")
         check_inplace(self)
+    _kernel("masked_fill", self._dtype)
     v = _scalar_value(value, self._dtype, None)
     name = "MaskedFillBackward1" if tensor_value else "MaskedFillBackward0"
     inputs = (self, value) if tensor_value else (self,)
@@ -1289,7 +1339,7 @@ def _masked_fill_impl(self, mask, value, inplace):
         if needs_grad(*inputs):
             rebase_inplace(self, node_class(name), inputs, {"mask": mask})
         return self
-    shape = broadcast_shapes2(a.shape, m.shape)
+    shape = broadcast_shapes2(m.shape, a.shape)
     res = np.array(np.broadcast_to(a, shape), order="C", copy=True)
     np.copyto(res, v, where=np.broadcast_to(m, shape))
     t = make_tensor(res, self._dtype)
@@ -1347,9 +1397,10 @@ def _masked_scatter_impl(self, mask, source, inplace):
         check_inplace(self)
         target = a
     else:
-        shape = broadcast_shapes2(a.shape, m.shape)
+        shape = broadcast_shapes2(m.shape, a.shape)
         target = np.array(np.broadcast_to(a, shape), order="C", copy=True)
         mb = np.broadcast_to(m, shape)
+    _kernel("masked_scatter", self._dtype)
     count = int(np.count_nonzero(mb))
     src = source._array.reshape(-1)
     if src.size < count:
@@ -1423,6 +1474,7 @@ def nonzero(input, *, out=None, as_tuple=False):
             [3]])
     """
     a = input._array
+    _kernel("nonzero_count_cpu", input._dtype)
     if as_tuple:
         if a.ndim == 0:
             return (make_tensor(np.zeros(int(a != 0), np.int64), D.int64),)
@@ -1433,12 +1485,18 @@ def nonzero(input, *, out=None, as_tuple=False):
         if out._dtype is not D.int64:
             raise RuntimeError("nonzero: Expected out tensor to have scalar type Long but got "
                                f"scalar type{out._dtype.scalar_name}")
+        # PyTorch always re-makes out column-major
+        if out._array.shape != res.shape or out._array.strides != res.strides:
+            out._array = res
+            out._bump_version()
+            return out
         return write_out(out, res, "nonzero")
     return make_tensor(res, D.int64)
 
 
 def argwhere(input):
     """``nonzero(input)``: the (n, ndim) indices of the nonzero elements."""
+    _kernel("nonzero_count_cpu", input._dtype)
     return make_tensor(_nonzero_array(input._array), D.int64)
 
 
