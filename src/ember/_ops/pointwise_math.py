@@ -981,7 +981,7 @@ def _no_complex_binary(name, message=None):
     def check(a, b):
         for x in (a, b):
             if isinstance(x, Tensor) and x._dtype.is_complex:
-                raise RuntimeError(message or f"{name} is not implemented for complex tensors.")
+                raise RuntimeError(message or f"{name} not implemented for complex tensors.")
     return check
 
 
@@ -1050,8 +1050,9 @@ def _(ctx, grad):
     return ga, gb
 
 
-@pointwise_binary("fmax", missing=COMPLEX | WIDE_UNSIGNED, grad_fn="FmaxBackward0",
-                  binding=TENSORS, inplace=False)
+@pointwise_binary("fmax", kernel="maximum_cpu", missing=COMPLEX | WIDE_UNSIGNED,
+                  grad_fn="FmaxBackward0", binding=TENSORS, inplace=False,
+                  precheck=_no_complex_binary("fmax"))
 def fmax(a, b):
     return np.fmax(a, b)
 
@@ -1065,8 +1066,9 @@ def _(ctx, grad):
     return ga, gb
 
 
-@pointwise_binary("fmin", missing=COMPLEX | WIDE_UNSIGNED, grad_fn="FminBackward0",
-                  binding=TENSORS, inplace=False)
+@pointwise_binary("fmin", kernel="minimum_cpu", missing=COMPLEX | WIDE_UNSIGNED,
+                  grad_fn="FminBackward0", binding=TENSORS, inplace=False,
+                  precheck=_no_complex_binary("fmin"))
 def fmin(a, b):
     return np.fmin(a, b)
 
@@ -1081,8 +1083,11 @@ def _(ctx, grad):
 
 
 def _heaviside_check(a, b):
+    for x in (a, b):
+        if isinstance(x, Tensor) and x._dtype.is_complex:
+            raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._dtype is not b._dtype:
-        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
 
 
 @pointwise_binary("heaviside", missing=COMPLEX | WIDE_UNSIGNED, grad_fn="NotImplemented",
@@ -1095,14 +1100,6 @@ def heaviside(a, b):
 
 
 # the NotImplemented node names the op whose derivative is missing
-_orig_heaviside_call = heaviside.op.__call__
-
-
-def _heaviside_call(a, b, out=None, inplace=False, extra=None):
-    return _orig_heaviside_call(a, b, out=out, inplace=inplace,
-                                extra=extra if extra is not None else None)
-
-
 def _heaviside_record_fix(result):
     node = result._grad_fn
     if node is not None and node.name() == "NotImplemented":
@@ -1125,6 +1122,12 @@ def _heaviside_fn(input, values, *, out=None):
     if not isinstance(values, Tensor):
         raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
                         f"{type_name(values)}")
+    if isinstance(out, Tensor):
+        _heaviside_check(input, out)
+        _heaviside_check(input, values)
+        if out._dtype is not input._dtype:
+            raise RuntimeError("heaviside is not yet implemented for tensors with different "
+                               "dtypes.")
     r = heaviside.op(input, values, out=out)
     return _heaviside_record_fix(r) if out is None else r
 
@@ -1373,8 +1376,9 @@ def _clamp_number(fname, self, lo, hi, out, inplace, node_name, kernel):
                            f"type {dt.cpp_name}")
     if out is not None:
         _check_out_arg(fname, out, (self,))
-        if out._dtype is not res_dt and not D.can_cast(res_dt, out._dtype):
-            raise cast_error(res_dt, out._dtype)
+        if out._dtype is not res_dt:
+            raise RuntimeError(f"Found dtype {out._dtype.scalar_name} but expected "
+                               f"{res_dt.scalar_name}")
     if res_dt in _CLAMP_MISSING_SCALAR:
         raise missing_kernel(kernel, res_dt)
     A = _up(array_as(self, res_dt))
@@ -1440,11 +1444,6 @@ def _clamp_tensor(fname, self, lo, hi, out, inplace, node_name):
 
 
 def _clamp_dispatch(fname, self, lo, hi, out=None, inplace=False, which="clamp"):
-    if not isinstance(self, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type_name(self)}")
-    lo = _clamp_bound(lo)
-    hi = _clamp_bound(hi)
     if which == "clamp" and lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
@@ -1459,12 +1458,91 @@ def _clamp_dispatch(fname, self, lo, hi, out=None, inplace=False, which="clamp")
     return _clamp_number(fname, self, lo, hi, out, inplace, node, kernel)
 
 
-def _clamp_bound(b):
-    if b is None or isinstance(b, Tensor):
-        return b
-    if isinstance(b, (bool, int, float, complex, np.generic)):
-        return D.normalize_scalar(b)
-    raise TypeError(f"clamp(): argument 'min' must be Number, not {type_name(b)}")
+def _clamp_sigs(which, method):
+    names = ("min", "max") if which == "clamp" else (which,)
+    default = " = None" if which == "clamp" else ""
+    sigs = []
+    for kind in ("Tensor", "Number"):
+        params = ", ".join(f"{kind} {n}{default}" for n in names)
+        sigs.append(params if method else f"Tensor input, {params}, *, Tensor out = None")
+    return tuple(sigs)
+
+
+def _clamp_parse(fname, which, method, self, args, kwargs):
+    """PyTorch's overload resolution for clamp/clip/clamp_min/clamp_max: both bounds bind to
+    Tensor parameters or both to Number ones (a 0-dim tensor not requiring grad passes as a
+    Number); returns (min, max, out)."""
+    names = ("min", "max") if which == "clamp" else (which,)
+    shown = args if method else (self,) + args
+    sigs = _clamp_sigs(which, method)
+
+    def bad():
+        return _invalid_args(fname, shown, kwargs, sigs)
+    if not method and not isinstance(self, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type_name(self)}")
+    out = None
+    kw = dict(kwargs)
+    if not method and "out" in kw:
+        out = kw.pop("out")
+    if len(args) > len(names) or any(k not in names for k in kw) or any(
+            n in kw for n in names[:len(args)]):
+        raise bad()
+    vals = dict(zip(names, args))
+    vals.update(kw)
+    bounds = [vals.get(n) for n in names]
+    if which != "clamp" and bounds[0] is None:
+        raise bad()
+    kinds = []
+    for b in bounds:
+        if b is None:
+            continue
+        if isinstance(b, Tensor):
+            kinds.append("T")
+        elif isinstance(b, (bool, int, float, complex, np.generic)):
+            kinds.append("N")
+        else:
+            raise bad()
+    if "T" in kinds and "N" in kinds:
+        fixed = []
+        for b in bounds:
+            if isinstance(b, Tensor):
+                if b._array.ndim or b._requires_grad:
+                    raise bad()
+                b = b.item()
+            fixed.append(b)
+        bounds = fixed
+    bounds = [D.normalize_scalar(b) if b is not None and not isinstance(b, Tensor) else b
+              for b in bounds]
+    if which == "clamp":
+        return bounds[0], bounds[1], out
+    if which == "min":
+        return bounds[0], None, out
+    return None, bounds[0], out
+
+
+def _invalid_args(fname, args, kwargs, sigs):
+    """The registry's invalid-combination TypeError, with PyTorch's trailing ", " after the
+    keyword arguments when no positional argument was given."""
+    err = invalid_arguments(fname, args, kwargs, sigs)
+    if args or not kwargs:
+        return err
+    text = str(err)
+    head, sep, rest = text.partition("), but expected one of:")
+    return TypeError(head + ", " + sep + rest)
+
+
+def _clamp_entry(fname, which, method, inplace):
+    if method:
+        def fn(self, *args, **kwargs):
+            lo, hi, _ = _clamp_parse(fname, which, True, self, args, kwargs)
+            return _clamp_dispatch(fname, self, lo, hi, None, inplace, which)
+    else:
+        def fn(input, *args, **kwargs):
+            lo, hi, out = _clamp_parse(fname, which, False, input, args, kwargs)
+            return _clamp_dispatch(fname, input, lo, hi, out, inplace, which)
+    fn.__name__ = fn.__qualname__ = fname
+    return fn
 
 
 def _clamp_grad_self(x, lo, hi, grad):
@@ -1505,68 +1583,21 @@ for _name, _fn in (("ClampBackward1", _clamp1_grad), ("ClampMinBackward0", _clam
     _CLAMP_NODES[_name].backward_fn = staticmethod(_fn)
 
 
-def clamp(input, min=None, max=None, *, out=None):  # noqa: A002
-    """Limit values to [min, max]; bounds may be numbers or tensors.
+clamp = _clamp_entry("clamp", "clamp", False, False)
+clamp.__doc__ = """Limit values to [min, max]; bounds may be numbers or tensors.
 
     >>> ember.clamp(ember.tensor([-2., 0.5, 3.]), 0, 1)
     tensor([0.0000, 0.5000, 1.0000])
     """
-    return _clamp_dispatch("clamp", input, min, max, out)
-
-
-def _t_clamp(self, min=None, max=None):  # noqa: A002
-    return _clamp_dispatch("clamp", self, min, max)
-
-
-def _t_clamp_(self, min=None, max=None):  # noqa: A002
-    return _clamp_dispatch("clamp_", self, min, max, inplace=True)
-
-
-def clip(input, min=None, max=None, *, out=None):  # noqa: A002
-    """Alias of clamp."""
-    return _clamp_dispatch("clip", input, min, max, out)
-
-
-_CLAMP_MIN_SIGS = ("Tensor input, Tensor min, *, Tensor out = None",
-                   "Tensor input, Number min, *, Tensor out = None")
-_CLAMP_MAX_SIGS = ("Tensor input, Tensor max, *, Tensor out = None",
-                   "Tensor input, Number max, *, Tensor out = None")
-
-
-def _one_bound(name, input, bound, kw, sigs):
-    if bound is None:
-        raise invalid_arguments(name, (input, bound), kw, sigs)
-    return bound
-
-
-def clamp_min(input, min, *, out=None):  # noqa: A002
-    """Values below ``min`` become ``min``."""
-    _one_bound("clamp_min", input, min, {} if out is None else {"out": out}, _CLAMP_MIN_SIGS)
-    return _clamp_dispatch("clamp_min", input, min, None, out, which="min")
-
-
-def clamp_max(input, max, *, out=None):  # noqa: A002
-    """Values above ``max`` become ``max``."""
-    _one_bound("clamp_max", input, max, {} if out is None else {"out": out}, _CLAMP_MAX_SIGS)
-    return _clamp_dispatch("clamp_max", input, None, max, out, which="max")
-
-
-def clamp_min_(input, min):  # noqa: A002
-    _one_bound("clamp_min_", input, min, {}, _CLAMP_MIN_SIGS[:1] + ("Tensor input, Number min",))
-    return _clamp_dispatch("clamp_min_", input, min, None, inplace=True, which="min")
-
-
-def clamp_max_(input, max):  # noqa: A002
-    _one_bound("clamp_max_", input, max, {}, _CLAMP_MAX_SIGS[:1] + ("Tensor input, Number max",))
-    return _clamp_dispatch("clamp_max_", input, None, max, inplace=True, which="max")
-
-
-FUNCTIONS.update(clamp=clamp, clip=clip, clamp_=_t_clamp_, clip_=_t_clamp_, clamp_min=clamp_min,
-                 clamp_max=clamp_max, clamp_min_=clamp_min_, clamp_max_=clamp_max_)
-Tensor.clamp, Tensor.clamp_, Tensor.clip, Tensor.clip_ = _t_clamp, _t_clamp_, _t_clamp, _t_clamp_
-Tensor.clamp_min = lambda self, min: clamp_min(self, min)  # noqa: A002
-Tensor.clamp_max = lambda self, max: clamp_max(self, max)  # noqa: A002
-Tensor.clamp_min_, Tensor.clamp_max_ = clamp_min_, clamp_max_
+clip = _clamp_entry("clip", "clamp", False, False)
+clamp_min = _clamp_entry("clamp_min", "min", False, False)
+clamp_max = _clamp_entry("clamp_max", "max", False, False)
+FUNCTIONS.update(clamp=clamp, clip=clip, clamp_min=clamp_min, clamp_max=clamp_max)
+for _fname, _which in (("clamp", "clamp"), ("clip", "clamp"), ("clamp_min", "min"),
+                       ("clamp_max", "max")):
+    setattr(Tensor, _fname, _clamp_entry(_fname, _which, True, False))
+    setattr(Tensor, _fname + "_", _clamp_entry(_fname + "_", _which, True, True))
+    FUNCTIONS[_fname + "_"] = _clamp_entry(_fname + "_", _which, False, True)
 
 
 # ============================================================================ lerp
@@ -1603,6 +1634,9 @@ def _lerp(fname, input, end, weight, out=None, inplace=False):
                            f"broadcast shape {shape_str(shape)}")
     if out is not None:
         _check_out_arg(fname, out, (input, end, weight))
+        if w_t and out._dtype is not dt:
+            raise RuntimeError(f"Found dtype {out._dtype.scalar_name} but expected "
+                               f"{dt.scalar_name}")
         if out._dtype is not dt and not D.can_cast(dt, out._dtype):
             raise cast_error(dt, out._dtype)
     if dt.category < 2 or dt.np is None:
@@ -1714,19 +1748,17 @@ def _addc(fname, div, input, tensor1, tensor2, value, out=None, inplace=False):
 def _addcmul_grad(ctx, grad):
     a, t1, t2 = ctx.inputs
     v = ctx.saved["value"]
-    vc = v.conjugate() if isinstance(v, complex) else v
     return (grad if _needs(a) else None,
-            grad * (t2 * vc).conj() if _needs(t1) else None,
-            grad * (t1 * vc).conj() if _needs(t2) else None)
+            grad * (t2 * v).conj() if _needs(t1) else None,
+            grad * (t1 * v).conj() if _needs(t2) else None)
 
 
 def _addcdiv_grad(ctx, grad):
     a, t1, t2 = ctx.inputs
     v = ctx.saved["value"]
-    vc = v.conjugate() if isinstance(v, complex) else v
     return (grad if _needs(a) else None,
-            grad * (vc / t2).conj() if _needs(t1) else None,
-            -grad * (vc * t1 / (t2 * t2)).conj() if _needs(t2) else None)
+            grad * (v / t2).conj() if _needs(t1) else None,
+            -grad * (v * t1 / (t2 * t2)).conj() if _needs(t2) else None)
 
 
 _ADDC["AddcmulBackward0"].backward_fn = staticmethod(_addcmul_grad)
@@ -1774,8 +1806,6 @@ def _isclose_arrays(fname, input, other, rtol, atol, equal_nan):
     _tensor_arg(other, fname, "other", 2)
     if input._dtype is not other._dtype:
         raise RuntimeError(f"{input._dtype.scalar_name} did not match {other._dtype.scalar_name}")
-    if equal_nan and input._dtype.is_complex:
-        raise RuntimeError("isclose with equal_nan=True is not supported for complex inputs.")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {_num_text(rtol)}")
     if atol < 0:
