@@ -234,7 +234,45 @@ def _index_add_array(a, d, idx, src, alpha, dt):
     if a.ndim == 0:
         a[...] = a + np.sum(src).astype(a.dtype)
         return
-    np.add.at(a, _key(d, idx), src)
+    add_slices(a, d, idx, src)
+
+
+def add_slices(a, d, idx, src):
+    """``a[..., idx[i], ...] += src[..., i, ...]`` along dim ``d``, duplicates accumulating.
+
+    NOTE: ``np.add.at`` is fast element by element but slow on whole slices; slices of
+    duplicate indices are summed with one ``np.add.reduceat`` over the sorted indices instead.
+    """
+    if idx.size == 0:
+        return
+    inner = src.size // max(idx.size, 1)
+    if inner <= 4 or idx.size == 1:
+        np.add.at(a, _key(d, idx), src)
+        return
+    am = np.moveaxis(a, d, 0)
+    sm = np.moveaxis(src, d, 0)
+    n = idx.size
+    order = np.argsort(idx, kind="stable")
+    sidx = idx[order]
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(sidx[1:], sidx[:-1], out=new[1:])
+    pos = np.arange(n)
+    rank_sorted = pos - np.maximum.accumulate(np.where(new, pos, 0))
+    rounds = int(rank_sorted.max()) + 1
+    if rounds == 1:
+        am[idx] += sm
+    elif rounds <= 64:
+        # one fancy-index add per occurrence rank: each index appears once per round, and
+        # its additions happen in the original order
+        rank = np.empty(n, np.intp)
+        rank[order] = rank_sorted
+        for r in range(rounds):
+            sel = np.flatnonzero(rank == r)
+            am[idx[sel]] += sm[sel]
+    else:
+        starts = np.flatnonzero(new)
+        am[sidx[starts]] += np.add.reduceat(sm[order], starts, axis=0)
 
 
 def _index_add_impl(self, dim, index, source, alpha, inplace, out=None):
@@ -598,10 +636,28 @@ def _gather_array(a, d, idx):
     if idx.ndim == 0:
         idx = idx.reshape(1)
     src = a[tuple(slice(0, n) if i != d else slice(None) for i, n in enumerate(idx.shape))]
-    res = np.take_along_axis(src, idx, axis=d)
-    if not res.flags.c_contiguous:
-        res = np.ascontiguousarray(res)
+    if src.ndim == 1:
+        return np.take(src, idx)
+    if not src.flags.c_contiguous:
+        src = np.ascontiguousarray(src)
+    view, key = _along(src, d, idx)
+    res = view[key]
+    if res.strides != _c_strides(res):
+        res = np.array(res, order="C", copy=True)
+        if res.strides != _c_strides(res):
+            out = np.empty(res.shape, res.dtype)
+            out[...] = res
+            res = out
     return res
+
+
+def _c_strides(a):
+    st = []
+    acc = a.itemsize
+    for n in reversed(a.shape):
+        st.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(st))
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
@@ -685,6 +741,34 @@ def _along_key(target_ndim, d, idx):
     return tuple(key)
 
 
+def _along(target, d, idx):
+    """``(view, key)`` with ``view[key]`` addressing ``target[..., idx, ...]`` element by element
+    (see ``_along_key``); a C-contiguous target gets flat offsets, several times faster than a
+    tuple of broadcast coordinate arrays."""
+    nd = target.ndim
+    if nd <= 1:
+        return target, (idx,) if nd else ()
+    if not target.flags.c_contiguous:
+        return target, _along_key(nd, d, idx)
+    cs = [1] * nd
+    for i in range(nd - 2, -1, -1):
+        cs[i] = cs[i + 1] * target.shape[i + 1]
+    base = None
+    for i in range(nd):
+        if i != d and idx.shape[i] > 1:
+            shape = [1] * nd
+            shape[i] = idx.shape[i]
+            term = (np.arange(idx.shape[i], dtype=np.intp) * cs[i]).reshape(shape)
+            base = term if base is None else base + term
+    if cs[d] == 1:
+        off = idx + base if base is not None else idx
+    else:
+        off = idx * cs[d]
+        if base is not None:
+            off += base
+    return target.reshape(-1), off
+
+
 def _src_block(src, shape):
     """``src`` cut to the index's shape (src may be larger in every dim)."""
     if src.shape == tuple(shape):
@@ -708,7 +792,7 @@ def _scatter_arrays(a, d, index, src, mode):
         return
     if idx.ndim == 0:
         idx = idx.reshape((1,) * a.ndim)
-    key = _along_key(a.ndim, d, idx)
+    a, key = _along(a, d, idx)
     vals = _src_block(src, idx.shape) if isinstance(src, np.ndarray) else src
     if mode is None:
         a[key] = vals
@@ -902,7 +986,8 @@ def _scatter_reduce_array(a, d, index, src, reduce, include_self, dt):
         return np.asarray(cnt)
     if idx.ndim == 0:
         idx = idx.reshape((1,) * a.ndim)
-    key = _along_key(a.ndim, d, idx)
+    full = a
+    a, key = _along(a, d, idx)
     vals = _src_block(src, idx.shape)
     if not include_self:
         a[key] = _identity(reduce, dt)
@@ -915,10 +1000,10 @@ def _scatter_reduce_array(a, d, index, src, reduce, include_self, dt):
     else:
         np.minimum.at(a, key, vals)
     if reduce == "mean":
-        cnt = np.full(a.shape, 1 if include_self else 0, np.int64)
-        np.add.at(cnt, key, 1)
-        touched = cnt > 0
-        _mean_div(a, np.where(touched, cnt, 1), dt)
+        cnt = np.full(full.shape, 1 if include_self else 0, np.int64)
+        cview, ckey = _along(cnt, d, idx)
+        np.add.at(cview, ckey, 1)
+        _mean_div(full, np.where(cnt > 0, cnt, 1), dt)
         return cnt
     return None
 
