@@ -13,10 +13,16 @@ class Size(tuple):
     def __new__(cls, sizes=()):
         items = []
         for s in sizes:
-            if hasattr(s, "__index__") and not isinstance(s, bool):
+            if type(s) is int:
+                items.append(s)
+                continue
+            from ._tensor import Tensor
+            if isinstance(s, Tensor) and (s.dim() != 0 or s.dtype.is_floating_point
+                                          or s.dtype.is_complex):
+                raise TypeError(f"torch.Size() takes an iterable of 'int' (item {len(items)} is "
+                                f"'Tensor')")
+            if hasattr(s, "__index__") and not isinstance(s, (float, complex)):
                 items.append(s.__index__())
-            elif isinstance(s, bool):
-                items.append(int(s))
             else:
                 raise TypeError(f"torch.Size() takes an iterable of 'int' (item {len(items)} is "
                                 f"'{type(s).__name__}')")

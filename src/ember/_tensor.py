@@ -9,6 +9,8 @@ modules are imported; this file holds what is about the tensor itself.
 >>> t.stride(), t.dtype
 ((2, 1), ember.float32)
 """
+import operator
+
 import numpy as np
 
 from . import _dtype as D
@@ -63,7 +65,7 @@ class Tensor:
         """The shape as an ember.Size, or the length of one dimension."""
         if dim is None:
             return make_size(self._array.shape)
-        return self._array.shape[self._wrap_dim(dim)]
+        return self._array.shape[_dim_of(self._array, dim, "size")]
 
     @property
     def device(self):
@@ -145,7 +147,7 @@ class Tensor:
         st = strides_of(self._array)
         if dim is None:
             return st
-        return st[self._wrap_dim(dim)]
+        return st[_dim_of(self._array, dim, "stride")]
 
     def storage_offset(self):
         """Offset of the first element from the start of the storage, in elements."""
@@ -344,7 +346,13 @@ class Tensor:
             if a.size == 0:
                 raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(a.reshape(()).item())
+        return bool(_as_int64(_py_scalar(a.reshape(()).item(), self._dtype)))
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, bool, int, float, complex, np.number, np.bool_)):
+            return bool((self == element).any().item())
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
 
     def __float__(self):
         v = self._scalar_value()
@@ -360,7 +368,7 @@ class Tensor:
             if v.imag:
                 raise RuntimeError("value cannot be converted to type int64_t without overflow")
             v = v.real
-        return int(v)
+        return int(_as_int64(v))
 
     def __complex__(self):
         return complex(self._scalar_value())
@@ -368,7 +376,7 @@ class Tensor:
     def __index__(self):
         if self._dtype.category > 1 or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self._array.reshape(()).item())
+        return _as_int64(_py_scalar(self._array.reshape(()).item(), self._dtype))
 
     def _scalar_value(self):
         # the Python-number protocols (float(t), int(t), ...) word their error differently
@@ -379,25 +387,30 @@ class Tensor:
         return _py_scalar(a.reshape(()).item(), self._dtype)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        >>> ember.tensor([[2.5]]).item()
+        2.5
+        """
         a = self._array
         if a.size != 1:
             raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
         return _py_scalar(a.reshape(()).item(), self._dtype)
 
     def tolist(self):
-        """Nested Python lists of Python numbers (a number for a 0-d tensor)."""
-        a = self._array
+        """Nested Python lists of Python numbers (a number for a 0-d tensor).
+
+        >>> ember.tensor([[1, 2]]).tolist()
+        [[1, 2]]
+        """
+        a = self._cpu_array()
         if self._dtype.np.kind not in "biufc":  # bfloat16 / float8 convert through float32
             a = a.astype(np.float32)
         return a.tolist()
 
     # NumPy interop --------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        if self._requires_grad:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
-        a = self._cpu_array()
+        a = self.numpy()
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         if copy:
@@ -406,6 +419,7 @@ class Tensor:
 
     @property
     def __array_interface__(self):
+        # NOTE: an ember extension (PyTorch tensors only speak __array__ and DLPack)
         return self.numpy().__array_interface__
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
@@ -416,8 +430,9 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
-        return self._array.__dlpack__(*args, **kwargs)
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        from ._backend.dlpack import export
+        return export(self._array, *args, **kwargs)
 
     def __dlpack_device__(self):
         return self._array.__dlpack_device__()
@@ -428,8 +443,15 @@ class Tensor:
             a = a.get()
         return a
 
-    def numpy(self, *, force=False):
-        """A NumPy array sharing memory with this CPU tensor."""
+    def numpy(self, *args, force=False):
+        """A NumPy array sharing memory with this CPU tensor (``force=True``: also for tensors
+        that require grad).
+
+        >>> ember.tensor([1, 2]).numpy()
+        array([1, 2])
+        """
+        if args:
+            raise TypeError(f"numpy() takes 0 positional arguments but {len(args)} was given")
         if force:
             return self.detach().resolve_conj()._cpu_array()
         if self._requires_grad:
@@ -457,8 +479,22 @@ class Tensor:
 
     # ---------------------------------------------------------------- pickling, copying
     def __reduce_ex__(self, proto):
-        from ._ops.creation import _rebuild_tensor
-        return (_rebuild_tensor, (self._cpu_array().copy(), self._dtype.name, self._requires_grad))
+        # The storage is pickled with this tensor's offset, sizes and strides, as PyTorch's
+        # _rebuild_tensor_v2 does.
+        from ._ops.creation import _rebuild_tensor_v2
+        a = self._cpu_array()
+        root = root_array(a)
+        if root.flags.c_contiguous:
+            # NOTE: a fresh object per tensor: like PyTorch's plain pickling (not torch.save),
+            # tensors unpickled together do not share their storage
+            storage, offset, st = root.view(), self.storage_offset(), strides_of(a)
+        else:
+            storage, offset, st = np.ascontiguousarray(a), 0, _contiguous_strides(a.shape)
+        attrs = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        cls = type(self)
+        return (_rebuild_tensor_v2, (storage, self._dtype.name, a.shape, st, offset,
+                                     self._requires_grad, attrs,
+                                     None if cls is Tensor else cls))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
@@ -468,24 +504,61 @@ class Tensor:
                                "the deepcopy protocol at the moment.  If you were attempting to "
                                "deepcopy a module, this may be because of a torch.nn.utils.weight_norm "
                                "usage, see https://github.com/pytorch/pytorch/pull/103001")
+        import copy as _copy
+        from ._ops.views import storage_view
+        a = self._array
+        root = root_array(a)
+        # the storage is copied once per deepcopy (views keep viewing the copy)
+        key = ("ember-storage", id(root))
+        new_root = memo.get(key)
+        if new_root is None:
+            new_root = root.copy() if type(root) is np.ndarray and root.flags.c_contiguous \
+                else None
+            if new_root is not None:
+                memo[key] = new_root
+                memo.setdefault("ember-keepalive", []).append(root)
         new = _new(type(self))
-        new._array = self._array.copy()
+        if new_root is not None:
+            new._array = storage_view(new_root, a.dtype, a.shape, strides_of(a),
+                                      self.storage_offset())
+        else:
+            new._array = a.copy()
         new._dtype = self._dtype
         memo[id(self)] = new
         if self._requires_grad:
             new._requires_grad = True
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        for k, v in getattr(self, "__dict__", {}).items():
-            if k.startswith("_") and k in ("_requires_grad", "_grad", "_vc", "_base", "_grad_fn"):
-                continue
-            import copy as _copy
-            new.__dict__[k] = _copy.deepcopy(v, memo)
+        for k, v in self.__dict__.items():
+            if not k.startswith("_"):
+                new.__dict__[k] = _copy.deepcopy(v, memo)
         return new
 
 
 from .autograd import graph as _graph  # noqa: E402
 _graph.Tensor = Tensor
+
+
+_I64_MAX = (1 << 63) - 1
+
+
+def _as_int64(v):
+    # int(t), bool(t) and index(t) of a uint64 tensor go through int64 in PyTorch
+    if type(v) is int and v > _I64_MAX:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return v
+
+
+def _dim_of(arr, dim, fname):
+    """``dim`` for size(dim)/stride(dim): PyTorch's TypeError for non-ints, IndexError for 0-d."""
+    if isinstance(dim, bool) or not hasattr(dim, "__index__") or isinstance(dim, float):
+        raise TypeError(f"{fname}(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
+    d = wrap_dim(dim, arr.ndim)
+    if arr.ndim == 0:
+        raise IndexError(f"Dimension specified as {operator.index(dim)} but tensor has no "
+                         "dimensions")
+    return d
 
 
 def wrap_dim(dim, ndim):

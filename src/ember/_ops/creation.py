@@ -806,16 +806,23 @@ def own_storage(arr):
 
 def from_dlpack(ext_tensor):
     """A tensor sharing memory with any object that speaks DLPack (NumPy arrays, PyTorch and
-    CuPy tensors, ...).
+    CuPy tensors, ...) or with a DLPack capsule.
 
     >>> a = np.arange(3.); ember.from_dlpack(a).data_ptr() == a.ctypes.data
     True
     """
+    from .._backend import dlpack
     if isinstance(ext_tensor, Tensor):
-        return ext_tensor
+        if ext_tensor._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return make_tensor(ext_tensor._array, ext_tensor._dtype)   # a new tensor, same memory
     if not hasattr(ext_tensor, "__dlpack__"):
-        # a raw capsule
-        return make_tensor(*_from_capsule(ext_tensor))
+        if type(ext_tensor).__name__ != "PyCapsule":
+            raise RuntimeError("from_dlpack received an invalid capsule. Note that DLTensor "
+                               "capsules can be consumed only once, so you might have already "
+                               "constructed a tensor from it once.")
+        arr = dlpack.import_capsule(ext_tensor)
+        return make_tensor(arr, D.from_numpy_dtype(arr.dtype))
     dev_type, dev_id = ext_tensor.__dlpack_device__()
     if int(dev_type) == 2:   # kDLCUDA
         from .. import cuda
@@ -823,33 +830,12 @@ def from_dlpack(ext_tensor):
         import cupy
         arr = cupy.from_dlpack(ext_tensor)
         return make_tensor(arr, D.from_numpy_dtype(arr.dtype))
-    arr = _np_from_dlpack(ext_tensor)
-    return make_tensor(arr, _dlpack_dtype(arr))
-
-
-def _np_from_dlpack(obj):
     try:
-        return np.from_dlpack(obj)
-    except (BufferError, TypeError) as e:
-        # NumPy refuses bfloat16 (and bool with old exporters); ask for the raw bytes
-        if "bfloat16" in str(e) or "dtype" in str(e).lower():
-            raise BufferError(str(e)) from None
-        raise
-
-
-def _dlpack_dtype(arr):
-    return D.from_numpy_dtype(arr.dtype)
-
-
-def _from_capsule(capsule):
-    class _Wrap:
-        def __dlpack__(self, stream=None, **kw):
-            return capsule
-
-        def __dlpack_device__(self):
-            return (1, 0)
-    arr = np.from_dlpack(_Wrap())
-    return arr, _dlpack_dtype(arr)
+        arr = np.from_dlpack(ext_tensor)
+    except (BufferError, RuntimeError, TypeError):
+        # dtypes NumPy does not exchange (bfloat16, ...): read the DLPack struct ourselves
+        arr = dlpack.import_capsule(ext_tensor.__dlpack__())
+    return make_tensor(arr, D.from_numpy_dtype(arr.dtype))
 
 
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -1669,6 +1655,22 @@ def _rebuild_tensor(array, dtype_name, requires_grad):
     t = make_tensor(array, D._dtype_by_name(dtype_name))
     if requires_grad:
         t._requires_grad = True
+    return t
+
+
+def _rebuild_tensor_v2(storage, dtype_name, shape, strides, offset, requires_grad, attrs=None,
+                       cls=None):
+    """Unpickle a tensor: a view of the (shared, unpickled once) storage array."""
+    from .views import storage_view
+    dt = D._dtype_by_name(dtype_name)
+    arr = storage_view(storage, dt.np, shape, strides, offset)
+    t = make_tensor(arr, dt) if cls is None else _new(cls)
+    if cls is not None:
+        t._array, t._dtype = arr, dt
+    if requires_grad:
+        t._requires_grad = True
+    if attrs:
+        t.__dict__.update(attrs)
     return t
 
 
