@@ -27,3 +27,11 @@ from .._ops.softmax import (functional_softmax as softmax,  # noqa: E402,F401
 
 from .._ops.nn_linear import (linear, bilinear, dropout, dropout1d, dropout2d,  # noqa: E402,F401
                               dropout3d, alpha_dropout, feature_alpha_dropout, prelu)
+
+from .._ops.loss import (  # noqa: E402,F401
+    mse_loss, l1_loss, smooth_l1_loss, huber_loss, soft_margin_loss, binary_cross_entropy,
+    binary_cross_entropy_with_logits, kl_div, nll_loss, cross_entropy, poisson_nll_loss,
+    gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss,
+    multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, triplet_margin_loss,
+    triplet_margin_with_distance_loss, ctc_loss, pairwise_distance, cosine_similarity, normalize,
+    one_hot)

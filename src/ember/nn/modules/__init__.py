@@ -9,3 +9,9 @@ from .activation import (ReLU, ReLU6, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mi
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,  # noqa: F401
                       FeatureAlphaDropout)
+from .distance import PairwiseDistance, CosineSimilarity  # noqa: F401
+from .loss import (L1Loss, MSELoss, NLLLoss, NLLLoss2d, CrossEntropyLoss, PoissonNLLLoss,  # noqa: F401
+                   GaussianNLLLoss, KLDivLoss, BCELoss, BCEWithLogitsLoss, HingeEmbeddingLoss,
+                   MultiLabelMarginLoss, SmoothL1Loss, HuberLoss, SoftMarginLoss,
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss,
+                   MultiMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss)
