@@ -15,7 +15,7 @@ from ._dtype import (dtype, finfo, iinfo, promote_types, can_cast, get_default_d
                      uint32, uint64, float16, bfloat16, float32, float64, complex32, complex64,
                      complex128, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz)
 from ._dtype import ALIASES as _ALIASES
-from ._device import device  # noqa: F401
+from ._device import device, get_default_device, set_default_device  # noqa: F401
 from ._size import Size  # noqa: F401
 from ._memory_format import (memory_format, contiguous_format, channels_last,  # noqa: F401
                              channels_last_3d, preserve_format, layout, strided, sparse_coo)
@@ -75,10 +75,6 @@ def is_complex(input):
 
 
 from ._dispatch import result_type  # noqa: E402,F401
-
-
-def get_default_device():
-    return _device_mod.CPU
 
 
 from . import _device as _device_mod  # noqa: E402

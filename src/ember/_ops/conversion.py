@@ -160,14 +160,15 @@ def to(self, *args, **kwargs):
             return self
         return _to_copy(self, args[0], None)
     dtype, device, _, copy, memory_format = _parse_to(args, kwargs)
+    # NOTE: compared as given: to('cpu:0') of a CPU tensor (device 'cpu') copies, as in PyTorch
+    same_device = device is None or device == self.device
     if device is not None:
         from .creation import check_device
         device = check_device(device)
         if device.type == "cuda" and device.index is None:
             from .. import cuda
             device = _device_cls("cuda", cuda.current_device())
-    if (not copy and (dtype is None or dtype is self._dtype)
-            and (device is None or device == self.device)
+    if (not copy and (dtype is None or dtype is self._dtype) and same_device
             and (memory_format is preserve_format or memory_format is suggest_memory_format(
                 self._array.shape, strides_of(self._array)))):
         return self
@@ -175,21 +176,50 @@ def to(self, *args, **kwargs):
 
 
 @tensor_method()
-def cpu(self, memory_format=preserve_format):
-    """This tensor on the CPU (self if already there)."""
+def cpu(self, *args, memory_format=preserve_format):
+    """This tensor on the CPU (self if already there).
+
+    >>> x = ember.ones(2); x.cpu() is x
+    True
+    """
+    if args:
+        raise TypeError(f"cpu() takes 0 positional arguments but {len(args)} was given")
     if type(self._array) is np.ndarray:
         return self
-    return _to_copy(self, None, CPU)
+    return _to_copy(self, None, CPU, memory_format)
 
 
 @tensor_method()
 def cuda(self, device=None, non_blocking=False, memory_format=preserve_format):
-    """This tensor on a CUDA device (needs the CuPy backend)."""
+    """This tensor on a CUDA device (needs the CuPy backend; without it PyTorch's CPU-build
+    AssertionError ``Torch not compiled with CUDA enabled``)."""
     from .. import cuda as _cuda
+    if builtins.type(device) is int and not _cuda.is_available():
+        raise RuntimeError("Cannot access accelerator device when none is available.")
     _cuda._lazy_init()
-    dev = _device_cls("cuda", _cuda.current_device() if device is None else
-                      (device if isinstance(device, int) else as_device(device).index or 0))
-    return self.to(dev)
+    if device is None:
+        dev = _device_cls("cuda", _cuda.current_device())
+    elif builtins.type(device) is int:
+        dev = _device_cls("cuda", device)
+    else:
+        dev = as_device(device)
+        if dev.type != "cuda":
+            raise RuntimeError(f"Invalid device, must be cuda device")
+        if dev.index is None:
+            dev = _device_cls("cuda", _cuda.current_device())
+    return self.to(dev, non_blocking=non_blocking, memory_format=memory_format)
+
+
+@tensor_method()
+def get_device(self):
+    """The CUDA device index of a GPU tensor, -1 on the CPU.
+
+    >>> ember.ones(1).get_device()
+    -1
+    """
+    if type(self._array) is np.ndarray:
+        return -1
+    return self.device.index
 
 
 @tensor_method("type")

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype as D
-from .._device import CPU, as_device, device as _device_cls
+from .._device import CPU, as_device, device as _device_cls, default_device as _default_device
 from .._dispatch import FUNCTIONS, tensor_method
 from .._tensor import Tensor, make_tensor, _new, strides_of
 from .._size import Size
@@ -104,10 +104,19 @@ def parse_size(size, fname):
     return check_nonnegative(size_arg(size, fname))
 
 
-def check_device(device):
-    """The device a factory allocates on; CUDA needs the CuPy backend."""
+def check_device(device, fname=None):
+    """The device a factory allocates on (the default device when None); CUDA needs the CuPy
+    backend."""
+    if device is not None and not isinstance(device, (str, _device_cls, int)):
+        prefix = f"{fname}(): " if fname else ""
+        raise TypeError(f"{prefix}argument 'device' must be torch.device, not "
+                        f"{arg_type_name(device)}")
     device = as_device(device)
-    if device is None or device.type == "cpu":
+    if device is None:
+        device = _default_device()
+        if device is None:
+            return CPU
+    if device.type == "cpu":
         return CPU
     if device.type == "cuda":
         from .. import cuda
@@ -877,7 +886,7 @@ def _factory(fname, fill, doc):
             check_nonnegative(shape)
         dt = _dtype_arg(dtype, fname) or (out._dtype if out is not None else
                                           D.get_default_dtype())
-        dev = check_device(device)
+        dev = check_device(device, fname)
         if memory_format is preserve_format:
             raise RuntimeError("unsupported memory format Preserve")
         arr = _alloc(shape, dt, fill, memory_format or contiguous_format)
