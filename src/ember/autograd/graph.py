@@ -135,7 +135,17 @@ class SavedDict(dict):
     """``ctx.saved``: values an op kept for its derivative; saved outputs unpack to tensors
     attached to this node."""
 
-    __slots__ = ("node",)
+    # NOTE: the node owns this dict, so the back-reference is weak (no node <-> dict cycle,
+    # which would keep every graph alive until the cyclic garbage collector runs)
+    __slots__ = ("_node_ref",)
+
+    @property
+    def node(self):
+        return self._node_ref()
+
+    @node.setter
+    def node(self, node):
+        self._node_ref = weakref.ref(node)
 
     def __getitem__(self, key):
         v = dict.__getitem__(self, key)
@@ -377,7 +387,30 @@ def accumulate_node(t):
 
 def make_node(node_cls, inputs, saved):
     """Build a node for a forward call with ``inputs`` (Tensors or scalars)."""
-    T = _tensor_cls()
+    T = Tensor
+    if len(inputs) == 1 and type(inputs[0]) is T and not inputs[0]._inference:
+        # the common unary case, without the general loops
+        x = inputs[0]
+        node = node_cls()
+        if x._requires_grad:
+            fn = x._grad_fn
+            edge = (fn, x._output_nr) if fn is not None and x._base is None else grad_edge(x)
+        else:
+            edge = (None, 0)
+        node.next_functions = (edge,)
+        node._input_meta = ((x._array.shape, x._dtype),)
+        if node_cls.saves_inputs:
+            node.inputs = inputs
+            vc = x._vc
+            node._versions = (vc[0] if vc is not None else 0,)
+        if saved is not None:
+            sd = SavedDict(saved)
+            sd._node_ref = weakref.ref(node)
+            node.saved = sd
+        if STATE.anomaly:
+            import traceback
+            node.metadata["traceback_"] = traceback.format_stack()[:-3]
+        return node
     node = node_cls()
     edges = []
     versions = []
