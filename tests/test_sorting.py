@@ -611,3 +611,23 @@ def test_double_backward(fn):
         assert type(g1.grad_fn).__name__ == type(out[ember][0].grad_fn).__name__
     for e, t in zip(out[ember], out[torch]):
         np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-6)
+
+
+@SETTINGS
+@given(st.lists(st.integers(-20, 20), min_size=1, max_size=30), st.integers(1, 8),
+       st.integers(1, 300), st.sampled_from([(0, 0), (-1.5, 2.0), (0.0, 0.5), (-2.5, 0.0)]),
+       st.sampled_from(FLOAT_NAMES))
+def test_histc_hypothesis(vals, denom, bins, rng, dt):
+    """Bin boundaries as PyTorch's kernel computes them (each step in the input's precision)."""
+    x = Arr(np.array(vals, np.float32) / denom, dtype=dt)
+    check_same(lambda m, a: m.histc(a, bins, *rng), x)
+
+
+@SETTINGS
+@given(st.lists(st.integers(-20, 20), min_size=1, max_size=30), st.integers(1, 8),
+       st.integers(1, 40), st.sampled_from([None, (-1.5, 2.0), (0.0, 0.5), (-2.5, 0.0)]),
+       st.sampled_from(["float32", "float64"]), st.booleans())
+def test_histogram_hypothesis(vals, denom, bins, rng, dt, density):
+    """Edges as PyTorch's linspace (fused multiply-add) and counts by those edges."""
+    x = Arr(np.array(vals, np.float32) / denom, dtype=dt)
+    check_same(lambda m, a: m.histogram(a, bins, range=rng, weight=a.abs(), density=density), x)

@@ -639,9 +639,46 @@ def _hist_counts(flat, edges, weight, out_dt):
 
 
 def _linear_edges(lo, hi, bins, dt):
-    """``linspace(lo, hi, bins + 1)`` in ``dt`` with PyTorch's symmetric formula."""
-    from .creation import linspace
-    return linspace(float(lo), float(hi), bins + 1, dtype=dt)._array
+    """``linspace(lo, hi, bins + 1)`` in ``dt`` as PyTorch's kernel computes it: the first half
+    counts up from ``lo``, the second down from ``hi``, each value one fused multiply-add
+    (emulated in a wider type: exact for float32, all but never-seen ties for float64)."""
+    steps = bins + 1
+    work = np.float32 if dt is D.float32 else np.float64
+    wide = np.float64 if work is np.float32 else np.longdouble
+    s0, e0 = work(lo), work(hi)
+    step = work((e0 - s0) / work(steps - 1))
+    i = np.arange(steps)
+    half = steps // 2
+    up = (wide(s0) + wide(step) * i[:half].astype(wide)).astype(work)
+    down = (wide(e0) - wide(step) * (steps - 1 - i[half:]).astype(wide)).astype(work)
+    return np.concatenate([up, down]).astype(dt.np)
+
+
+def _histc_counts(flat, edges, bins, dt):
+    """histc's binning: the bin index interpolated from the outer edges in the input's own
+    arithmetic (each step rounded to the dtype, as PyTorch's kernel does), no edge search."""
+    if dt.itemsize < 4:
+        work = np.float32
+
+        def rnd(v):
+            return np.asarray(v, np.float32).astype(dt.np).astype(np.float32)
+    else:
+        work = dt.np.type
+
+        def rnd(v):
+            return v
+    x = flat.astype(work)
+    left, right = work(edges[0]), work(edges[-1])
+    x = x[(x >= left) & (x <= right)]
+    if x.size == 0:
+        return np.zeros(bins, dt.np)
+    nb = rnd(work(bins))
+    p = rnd(rnd(rnd(x - left) * nb) / rnd(right - left))
+    pos = p.astype(np.int64)
+    # NOTE: the right edge goes to the last bin; a half-precision rounding past it lands, in
+    # PyTorch's kernel, in the next thread's buffer, i.e. wraps to the front (observed)
+    pos = np.where(pos > bins, pos - bins, np.minimum(pos, bins - 1)) % bins
+    return np.bincount(pos, minlength=bins).astype(dt.np)
 
 
 def histc(input, bins=100, min=0, max=0, *, out=None):
@@ -671,8 +708,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
         raise RuntimeError("torch.histc: max must be larger than min")
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise RuntimeError(f"torch.histc: range of [{_cfmt(lo)}, {_cfmt(hi)}] is not finite")
-    edges = _linear_edges(lo, hi, bins, dt).astype(np.float64)
-    res = _hist_counts(work, edges, None, dt)
+    edges = _linear_edges(lo, hi, bins, dt)
+    res = _histc_counts(flat, edges, bins, dt)
     if out is not None:
         return write_out(out, res, "histc")
     return make_tensor(res, dt)
