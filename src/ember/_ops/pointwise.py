@@ -8,9 +8,9 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import (pointwise_binary, pointwise_unary, DEFAULT, INT_TO_FLOAT, ALWAYS_BOOL,
-                         COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, HALF_FLOATS, FUNCTIONS, BinaryOp,
-                         as_operand, type_name, missing_kernel, NUMBER_FIRST, TENSORS,
+from .._dispatch import (pointwise_binary, pointwise_unary, INT_TO_FLOAT, ALWAYS_BOOL,
+                         COMPLEX_TO_FLOAT, WIDE_UNSIGNED, COMPLEX, FLOATS, HALF_FLOATS,
+                         FUNCTIONS, BinaryOp, as_operand, type_name, NUMBER_FIRST, TENSORS,
                          alias_binary, invalid_arguments, make_binder)
 from .._tensor import Tensor
 
