@@ -43,6 +43,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
                      set_rng_state, randint_like, bernoulli, multinomial, normal, poisson)
 from . import utils  # noqa: F401
+from .serialization import save, load  # noqa: F401
 from . import nn, optim  # noqa: F401
 from .utils import data as _data  # noqa: F401
 
