@@ -741,3 +741,42 @@ def test_no_grad_for_integer_results():
     check_same(lambda m, x: x > 1, a)
     check_same(lambda m, x: x // 1, a, grad=False)
     check_same(lambda m, x: (x == 1).requires_grad, a)
+
+
+# (not abs or 1 - a: their second derivatives are PyTorch ZeroTensors / unrelated materialized
+# zeros, which this comparison cannot read)
+@pytest.mark.parametrize("case", ["a*b", "a/b", "a**b", "2**a", "a**2", "exp", "log",
+                                  "reciprocal", "maximum", "where", "sub alpha", "chain"])
+def test_double_backward(case):
+    """Derivatives are ember ops, so second derivatives work (create_graph=True)."""
+    fn, _ = GRAD_CASES[case]
+
+    def run(m, a, b):
+        y = fn(m, a, b).sum()
+        ga, gb = m.autograd.grad(y, (a, b), create_graph=True, allow_unused=True,
+                                 materialize_grads=True)
+        z = (ga * ga).sum() + (gb * gb * 0.5).sum()
+        return m.autograd.grad(z, (a, b), allow_unused=True, materialize_grads=True)
+    rng = np.random.RandomState(3)
+    check_same(run, Arr(rng.rand(3) + 0.5, requires_grad=True),
+               Arr(rng.rand(3) + 0.7, requires_grad=True))
+
+
+def test_out_aliasing_and_views():
+    """out= may be an input, or a non-contiguous view whose layout is kept."""
+    def fn(m, a, b):
+        m.add(a, b, out=a)
+        base = m.zeros(4, 3)
+        m.mul(a, b, out=base.t())
+        m.where(a > 2, a, b, out=base[:, 0:1].t().squeeze(0)[:3].clone())
+        return a, base
+    check_same(fn, np.arange(12.).reshape(3, 4), np.ones((3, 4)) * 2)
+
+
+def test_inplace_broadcast_and_self_alias():
+    def fn(m, a, b):
+        a.add_(b)          # b broadcast over a
+        a.mul_(a)          # self as other
+        a[0].sub_(a[1])    # views of the same storage
+        return a
+    check_same(fn, np.arange(6.).reshape(2, 3), np.array([1.0, 2.0, 3.0]))
