@@ -96,8 +96,11 @@ class _Unary:
     rules, extra scalar arguments passed to the forward and saved for the derivative."""
 
     def __init__(self, name, forward, kind=INT_TO_FLOAT, kernel=None, missing=(), grad_fn=None,
-                 precheck=None, bool_out_only=None, opmath=True, saves_nothing=False):
+                 precheck=None, bool_out_only=None, opmath=True, saves_nothing=False,
+                 inplace_grad_fn=None, contiguous=False, check=None):
         self.name = name
+        self.contiguous = contiguous      # kernels whose output is always row-major
+        self.check = check                # check(dtype, extra) after the kernel check
         self.forward = forward
         self.kind = kind
         self.kernel = kernel or f"{name}_cpu"
@@ -106,6 +109,7 @@ class _Unary:
         self.bool_out_only = bool_out_only
         self.opmath = opmath
         self.node_cls = _graph.node_class(grad_fn) if grad_fn else None
+        self.inplace_node_cls = _graph.node_class(inplace_grad_fn) if inplace_grad_fn else None
         self.save_result = not saves_nothing
         if saves_nothing and self.node_cls is not None:
             self.node_cls.saves_inputs = False
@@ -151,16 +155,22 @@ class _Unary:
                 raise cast_error(res_dt, od)
         if compute in self.missing or compute.np is None:
             raise missing_kernel(self.kernel, compute)
+        if self.check is not None:
+            self.check(compute, extra)
         a = array_as(x, compute)
         if self.opmath and a.dtype in _HALF_NP:
             a = a.astype(np.float32)
         with np.errstate(**_ERRS):
             res = self.forward(a, **extra) if extra else self.forward(a)
+        if self.contiguous and not inplace:
+            res = np.ascontiguousarray(res)
         saved = {"result": None} if self.save_result else None
         if extra:
             saved = dict(saved or (), **extra)
-        return _finish(name, res, res_dt, out, (x,), self.node_cls, saved,
-                       x if inplace else None)
+        node_cls = self.node_cls
+        if inplace and self.inplace_node_cls is not None:
+            node_cls = self.inplace_node_cls
+        return _finish(name, res, res_dt, out, (x,), node_cls, saved, x if inplace else None)
 
 
 def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torch_inplace=False,
@@ -1348,6 +1358,11 @@ def checked_scalar(value, dt):
                 raise _overflow_error(dt)
         elif value > info.max or value < -int(info.max):
             raise _overflow_error(dt)
+    if dt.category == 1 and isinstance(value, float):
+        info = np.iinfo(dt.np)
+        lo = info.min if dt.is_signed else -float(info.max)
+        if not (lo <= value <= info.max):
+            raise _overflow_error(dt)
     if dt.category == 2 and isinstance(value, float) and math.isfinite(value):
         if abs(value) > _FMAX[dt]:
             raise _overflow_error(dt)
@@ -2005,11 +2020,34 @@ def _(ctx, grad):
 
 
 # ============================================================================ activations
-# Kernels with PyTorch's formulas; half inputs computed in float32.
-def _float_only(name, kernel, grad_fn, forward, *, complex_ok=False, inplace=True,
-                kind=DEFAULT):
+# Kernels with PyTorch's formulas; half inputs computed in float32. In-place variants of some
+# ops have their own node names (elu_ is EluBackward1) and derivatives from the result.
+def _float_only(name, kernel, grad_fn, forward, *, complex_ok=False, inplace_grad_fn=None,
+                contiguous=False, check=None):
     missing = INTEGRAL if complex_ok else NON_FLOAT
-    return _Unary(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn)
+    return _Unary(name, forward, kind=DEFAULT, kernel=kernel, missing=missing, grad_fn=grad_fn,
+                  inplace_grad_fn=inplace_grad_fn, contiguous=contiguous, check=check)
+
+
+def _num(v, fname, argname, pos):
+    """A Number argument of an activation, with PyTorch's TypeError otherwise."""
+    if isinstance(v, Tensor) and v._array.ndim == 0 and not v._requires_grad:
+        return v.item()
+    if isinstance(v, (bool, int, float)) or isinstance(v, (np.integer, np.floating, np.bool_)):
+        return D.normalize_scalar(v)
+    raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be Number, not "
+                    f"{type_name(v)}")
+
+
+def _no_double_backward(value, inputs, opname):
+    """``value`` (computed without recording) as the output of a node whose own derivative
+    PyTorch does not implement (``derivative for aten::<op> is not implemented``)."""
+    if needs_grad(*inputs):
+        node = record(_graph.node_class("NotImplemented"), tuple(inputs), value, None)
+        sd = _graph.SavedDict({"op": opname})
+        sd.node = node
+        node.saved = sd
+    return value
 
 
 def _relu_check(x, inplace, out):
@@ -2052,13 +2090,17 @@ def _hardtanh(input, min_val, max_val, inplace, name="hardtanh"):
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type_name(input)}")
+    min_val = _num(min_val, name, "min_val", 2)
+    max_val = _num(max_val, name, "max_val", 3)
     dt = input._dtype
     if dt is _B:
         raise RuntimeError("Bool inputs not supported for hardtanh")
-    if dt.category == 1 and not dt.is_signed and (min_val < 0 or max_val < 0):
-        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if dt.is_complex:
         raise NotImplementedError("clamp is not supported for complex types")
+    if dt in WIDE_UNSIGNED:
+        raise missing_kernel("clamp_scalar_cpu", dt)
+    if dt.category == 1 and not dt.is_signed and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     return _inplace_or(_hardtanh_op, input, inplace,
                        {"min_val": float(min_val), "max_val": float(max_val)}, name)
 
@@ -2070,11 +2112,16 @@ def _(ctx, grad):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    """Clamp to [min_val, max_val] (gradient zero outside the open interval)."""
+    """Clamp to [min_val, max_val] (gradient zero outside the open interval).
+
+    >>> ember.nn.functional.hardtanh(ember.tensor([-2., 0.5, 3.]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
     return _hardtanh(input, min_val, max_val, inplace)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place hardtanh."""
     return _hardtanh(input, min_val, max_val, True)
 
 
@@ -2088,7 +2135,8 @@ def _leaky_fwd(a, negative_slope):
     return np.where(a > 0, a, a * a.dtype.type(negative_slope))
 
 
-_leaky_op = _float_only("leaky_relu", "leaky_relu_cpu", "LeakyReluBackward0", _leaky_fwd)
+_leaky_op = _float_only("leaky_relu", "leaky_relu_cpu", "LeakyReluBackward0", _leaky_fwd,
+                        inplace_grad_fn="LeakyReluBackward1")
 
 
 @_leaky_op.derivative
@@ -2097,12 +2145,22 @@ def _(ctx, grad):
     return where(x > 0, grad, grad * ctx.negative_slope)
 
 
+def _leaky_result_grad(ctx, grad):
+    r = ctx.result
+    return where(r > 0, grad, grad * ctx.negative_slope)
+
+
+_leaky_op.inplace_node_cls.backward_fn = staticmethod(_leaky_result_grad)
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
-    return _inplace_or(_leaky_op, input, inplace, {"negative_slope": float(negative_slope)})
+    slope = _num(negative_slope, "leaky_relu", "negative_slope", 2)
+    return _inplace_or(_leaky_op, input, inplace, {"negative_slope": float(slope)})
 
 
 def leaky_relu_(input, negative_slope=0.01):
+    """In-place leaky_relu."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -2113,8 +2171,9 @@ def _elu_fwd(a, alpha, scale, input_scale):
     return np.where(a > 0, a * t(scale), neg)
 
 
-_elu_op = _float_only("elu", "elu_cpu", "EluBackward0", _elu_fwd)
-_celu_op = _float_only("celu", "elu_cpu", "CeluBackward0", _elu_fwd)
+_elu_op = _float_only("elu", "elu_cpu", "EluBackward0", _elu_fwd, inplace_grad_fn="EluBackward1")
+_celu_op = _float_only("celu", "elu_cpu", "CeluBackward0", _elu_fwd,
+                       inplace_grad_fn="CeluBackward1")
 
 
 def _elu_grad(ctx, grad):
@@ -2124,8 +2183,16 @@ def _elu_grad(ctx, grad):
     return where(x > 0, grad * scale, neg)
 
 
+def _elu_result_grad(ctx, grad):
+    r = ctx.result
+    alpha, scale, iscale = ctx.alpha, ctx.scale, ctx.input_scale
+    return where(r > 0, grad * scale, grad * iscale * (r + alpha * scale))
+
+
 _elu_op.derivative(_elu_grad)
 _celu_op.derivative(_elu_grad)
+_elu_op.inplace_node_cls.backward_fn = staticmethod(_elu_result_grad)
+_celu_op.inplace_node_cls.backward_fn = staticmethod(_elu_result_grad)
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -2133,11 +2200,13 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
+    alpha = _num(alpha, "elu", "alpha", 2)
     return _inplace_or(_elu_op, input, inplace,
                        {"alpha": float(alpha), "scale": 1.0, "input_scale": 1.0})
 
 
 def elu_(input, alpha=1.0):
+    """In-place elu."""
     return elu(input, alpha, True)
 
 
@@ -2149,19 +2218,22 @@ def selu(input, inplace=False):
 
 
 def selu_(input):
+    """In-place selu."""
     return selu(input, True)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    alpha = _num(alpha, "celu", "alpha", 2)
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _inplace_or(_celu_op, input, inplace,
                        {"alpha": float(alpha), "scale": 1.0, "input_scale": 1.0 / alpha},
                        name="celu")
 
 
 def celu_(input, alpha=1.0):
+    """In-place celu."""
     return celu(input, alpha, True)
 
 
@@ -2175,7 +2247,11 @@ def _gelu_fwd(a, approximate):
     if approximate == "tanh":
         inner = t(_SQRT_2_OVER_PI) * (a + t(0.044715) * a * a * a)
         return t(0.5) * a * (t(1) + np.tanh(inner))
-    return a * t(0.5) * (t(1) + S.erf(a * t(_INV_SQRT2)))
+    r = a * t(0.5) * (t(1) + S.erf(a * t(_INV_SQRT2)))
+    if a.dtype == np.float32:
+        # NOTE: PyTorch's single-precision kernel gives nan at +inf too (double gives inf)
+        r = np.where(np.isposinf(a), t(np.nan), r)
+    return r
 
 
 _gelu_op = _float_only("gelu", "GeluKernelImpl", "GeluBackward0", _gelu_fwd)
@@ -2201,6 +2277,9 @@ def gelu(input, approximate="none"):
     >>> ember.nn.functional.gelu(ember.tensor([1.]))
     tensor([0.8413])
     """
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not "
+                        f"{type_name(approximate)}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return _gelu_op(input, extra={"approximate": approximate})
@@ -2211,7 +2290,14 @@ def _silu_fwd(a):
     return a * _sigmoid_kernel(a)
 
 
-_silu_op = _float_only("silu", "silu_cpu", "SiluBackward0", _silu_fwd, complex_ok=True)
+def _silu_check(x, inplace, out):
+    if x._dtype.is_complex and _GRAD.enabled and x._requires_grad:
+        raise RuntimeError("silu does not support automatic differentiation for outputs with "
+                           "complex dtype.")
+
+
+_silu_op = _Unary("silu", _silu_fwd, kind=DEFAULT, kernel="silu_cpu", missing=INTEGRAL,
+                  grad_fn="SiluBackward0", precheck=_silu_check)
 
 
 @_silu_op.derivative
@@ -2263,11 +2349,16 @@ _softplus_op = _float_only("softplus", "softplus_cpu", "SoftplusBackward0", _sof
 def _(ctx, grad):
     (x,) = ctx.inputs
     bx = x * ctx.beta
-    return where(bx > ctx.threshold, grad, grad * bx.sigmoid())
+    # NOTE: PyTorch's second derivative is zero from beta * x >= threshold on, one step
+    # before the first derivative switches to 1 (at beta * x > threshold)
+    smooth = where(bx < ctx.threshold, bx, bx.detach())
+    return where(bx > ctx.threshold, grad, grad * smooth.sigmoid())
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, linear above ``threshold``."""
+    beta = _num(beta, "softplus", "beta", 2)
+    threshold = _num(threshold, "softplus", "threshold", 3)
     return _softplus_op(input, extra={"beta": float(beta), "threshold": float(threshold)})
 
 
@@ -2284,7 +2375,8 @@ _hardsigmoid_op = _float_only("hardsigmoid", "hardsigmoid_cpu", "HardsigmoidBack
 @_hardsigmoid_op.derivative
 def _(ctx, grad):
     (x,) = ctx.inputs
-    return where((x > -3) & (x < 3), grad / 6, 0.0)
+    g = where((x > -3) & (x < 3), grad.detach() / 6, 0.0)
+    return _no_double_backward(g, (grad, x), "aten::hardsigmoid_backward")
 
 
 def hardsigmoid(input, inplace=False):
@@ -2303,7 +2395,7 @@ _hardswish_op = _float_only("hardswish", "hardswish_cpu", "HardswishBackward0", 
 @_hardswish_op.derivative
 def _(ctx, grad):
     (x,) = ctx.inputs
-    return where(x < -3, 0.0, where(x <= 3, grad * (x / 3 + 0.5), grad))
+    return where(x <= -3, 0.0, where(x < 3, grad * (x / 3 + 0.5), grad))
 
 
 def hardswish(input, inplace=False):
@@ -2317,7 +2409,7 @@ def _logsigmoid_fwd(a):
 
 
 _logsigmoid_op = _float_only("log_sigmoid", "log_sigmoid_cpu", "LogSigmoidBackward0",
-                             _logsigmoid_fwd)
+                             _logsigmoid_fwd, contiguous=True)
 
 
 @_logsigmoid_op.derivative
@@ -2343,13 +2435,18 @@ def tanhshrink(input):
 
 # -- threshold, hardshrink, softshrink
 def _threshold_fwd(a, threshold, value):
-    t = a.dtype.type
-    return np.where(a <= t(threshold), t(value), a)
+    if a.dtype.kind in "iu":
+        thr, val = checked_scalar(threshold, _NP_TO_DT[a.dtype]), \
+            checked_scalar(value, _NP_TO_DT[a.dtype])
+    else:
+        thr, val = a.dtype.type(threshold), a.dtype.type(value)
+    return np.where(a <= thr, val, a)
 
 
+_NP_TO_DT = {d.np: d for d in D.ALL_DTYPES if d.np is not None}
 _threshold_op = _Unary("threshold", _threshold_fwd, kind=DEFAULT, kernel="threshold_cpu",
                        missing=COMPLEX | WIDE_UNSIGNED | {_B}, grad_fn="ThresholdBackward0",
-                       opmath=False)
+                       inplace_grad_fn="ThresholdBackward1", opmath=False)
 
 
 @_threshold_op.derivative
@@ -2358,7 +2455,12 @@ def _(ctx, grad):
     return where(x <= ctx.threshold, 0.0, grad)
 
 
+_threshold_op.inplace_node_cls.backward_fn = _threshold_op.node_cls.backward_fn
+
+
 def _threshold_checked(input, threshold, value, inplace, name):
+    threshold = _num(threshold, name, "threshold", 2)
+    value = _num(value, name, "value", 3)
     return _inplace_or(_threshold_op, input, inplace,
                        {"threshold": threshold, "value": value}, name)
 
@@ -2369,6 +2471,7 @@ def threshold(input, threshold, value, inplace=False):  # noqa: A002
 
 
 def threshold_(input, threshold, value):  # noqa: A002
+    """In-place threshold."""
     return _threshold_checked(input, threshold, value, True, "threshold")
 
 
@@ -2390,17 +2493,31 @@ def _(ctx, grad):
 
 def hardshrink(input, lambd=0.5):
     """x if |x| > lambd else 0."""
+    lambd = _num(lambd, "hardshrink", "lambd", 2)
     return _hardshrink_op(input, extra={"lambd": float(lambd)})
 
 
 def _softshrink_fwd(a, lambd):
     t = a.dtype.type
     lam = t(lambd)
-    return np.where(a > lam, a - lam, np.where(a < -lam, a + lam, t(0)))
+    return np.where(a > lam, a - lam, np.where(a < -lam, a + lam, a * t(0)))
+
+
+def _cpp_g(v):
+    """A number as C++'s default stream output prints it (6 significant digits)."""
+    return format(float(v), ".6g")
+
+
+def _softshrink_check(dt, extra):
+    lam = extra["lambd"]
+    top = _FMAX[dt]
+    if not (0 <= lam <= top):
+        raise RuntimeError(f"lambda must be in range [0, {_cpp_g(top)}] for input dtype "
+                           f"{dt.scalar_name}, but found {_cpp_g(lam)}")
 
 
 _softshrink_op = _float_only("softshrink", "softshrink_check", "SoftshrinkBackward0",
-                             _softshrink_fwd)
+                             _softshrink_fwd, check=_softshrink_check)
 
 
 @_softshrink_op.derivative
@@ -2412,19 +2529,21 @@ def _(ctx, grad):
 
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, else 0."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    lambd = _num(lambd, "softshrink", "lambd", 2)
     return _softshrink_op(input, extra={"lambd": float(lambd)})
 
 
 # -- rrelu (evaluation mode: leaky_relu with the mean slope)
 _rrelu_op = _float_only("rrelu_with_noise", "leaky_relu_cpu", "RreluWithNoiseBackward0",
-                        _leaky_fwd)
+                        _leaky_fwd, inplace_grad_fn="RreluWithNoiseBackward1", contiguous=True)
 _rrelu_op.derivative(_leaky_op.node_cls.backward_fn)
+_rrelu_op.inplace_node_cls.backward_fn = staticmethod(_leaky_result_grad)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky ReLU; in evaluation mode the slope is (lower + upper) / 2."""
+    lower = _num(lower, "rrelu", "lower", 2)
+    upper = _num(upper, "rrelu", "upper", 3)
     if training:
         return _rrelu_train(input, lower, upper, inplace)
     return _inplace_or(_rrelu_op, input, inplace,
@@ -2432,31 +2551,32 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 
 def _rrelu_train(input, lower, upper, inplace):
-    from .. import random as _random
+    # NOTE: slopes are drawn from ember's generator; PyTorch's exact noise stream is not
+    # reproduced here.
     if not isinstance(input, Tensor):
         raise TypeError(f"rrelu(): argument 'input' (position 1) must be Tensor, not "
                         f"{type_name(input)}")
-    noise = input.detach().clone() if hasattr(input, "clone") else None
-    noise = _random.uniform_(noise, lower, upper)
-    slopes = np.where(input._array > 0, 1, noise._array).astype(input._array.dtype)
-    out = input * make_tensor(slopes, input._dtype)
+    noise = make_tensor(np.empty(input._array.shape, input._array.dtype), input._dtype)
+    noise.uniform_(lower, upper)
+    slopes = np.where(input._array > 0, np.ones((), input._array.dtype), noise._array)
+    s = make_tensor(np.ascontiguousarray(slopes), input._dtype)
     if inplace:
-        input.copy_(out.detach()) if not input._requires_grad else input.mul_(
-            make_tensor(slopes, input._dtype))
-        return input
-    return out
+        return input.mul_(s)
+    return input * s
 
 
 def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place rrelu."""
     return rrelu(input, lower, upper, training, True)
 
 
 # -- glu
 def glu(input, dim=-1):
     """a * sigmoid(b) where (a, b) are the halves of ``input`` along ``dim``."""
+    from .._tensor import wrap_dim
     if input._array.ndim == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    d = dim + input._array.ndim if dim < 0 else dim
+    d = wrap_dim(dim, input._array.ndim)
     n = input._array.shape[d]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
