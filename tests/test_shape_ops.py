@@ -823,3 +823,19 @@ def test_inplace_on_multi_output_views(fn):
         v.add_(1)
         return v
     check_same(no_grad_view, g(rnd(4, 3)))
+
+
+@pytest.mark.parametrize("case", [
+    lambda m, a: a[:0].roll(1, 5),
+    lambda m, a: a[:, :0].roll((1, 2), (7, -9)),
+    lambda m, a: a[:0].roll((1, 2), (0,)),
+    lambda m, a: a[:0].roll(()),
+    lambda m, a: a[:0].roll(3),
+    lambda m, a: a[:0, :0].diagonal(1),
+    lambda m, a: a[:, :0, :1].diagonal(0, 0, 2),
+    lambda m, a: m.diag_embed(a[:0], 1, 0, 1),
+    lambda m, a: a[:0].tensor_split([1, 3], 1),
+    lambda m, a: a[:, :0].tensor_split(3, 0),
+], ids=range(10))
+def test_empty_views_and_roll(case):
+    check_same(case, g(rnd(2, 3, 4)), grad=True, check_grad_fn=True)

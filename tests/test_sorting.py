@@ -631,3 +631,27 @@ def test_histogram_hypothesis(vals, denom, bins, rng, dt, density):
     """Edges as PyTorch's linspace (fused multiply-add) and counts by those edges."""
     x = Arr(np.array(vals, np.float32) / denom, dtype=dt)
     check_same(lambda m, a: m.histogram(a, bins, range=rng, weight=a.abs(), density=density), x)
+
+
+@pytest.mark.parametrize("case", [
+    lambda m, a: m.sort(a, stable=True),
+    lambda m, a: m.sort(a, stable=False),
+    lambda m, a: a.sort(stable=None, dim=0),
+    lambda m, a: a.sort(0, True),
+    lambda m, a: m.msort(a),
+], ids=range(5))
+def test_sort_overload_grad_fn(case):
+    check_same(case, g(distinct(3, 4)), grad=True, check_grad_fn=True)
+
+
+@pytest.mark.parametrize("shape,key", [((1, 3, 1), (Ellipsis, slice(None, None, 2))),
+                                       ((3, 1, 1), "t"), ((1, 3), "t"), ((2, 1), "t"),
+                                       ((4, 2, 1, 1), (Ellipsis, slice(None, None, 2))),
+                                       ((1, 3, 1, 1), "t")], ids=str)
+@pytest.mark.parametrize("dim", [0, -1, 1])
+def test_sort_layout_size1_dims(shape, key, dim):
+    """Dense layouts that ignore size-1 strides are kept exactly (PyTorch's empty_like)."""
+    def f(m, a):
+        v = a.transpose(0, -1) if key == "t" else a[key]
+        return m.sort(v, dim=dim, stable=True)
+    check_same(f, distinct(*shape))

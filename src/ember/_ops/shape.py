@@ -622,8 +622,14 @@ def chunk(self, chunks, dim=0):
 
 
 def _offset_array(a, offset, shape, strides):
-    """A view of ``a``'s memory starting ``offset`` elements in (even for an empty result)."""
-    return _as_strided(a, shape, strides, offset)
+    """A view of ``a``'s memory starting ``offset`` elements in (even for an empty result,
+    where the offset falls back to 0 if it lies past the buffer)."""
+    try:
+        return _as_strided(a, shape, strides, offset)
+    except ValueError:
+        if 0 in shape:
+            return _as_strided(a, shape, strides, 0)
+        raise
 
 
 def _slice(self, d, start, stop):
@@ -961,14 +967,17 @@ def roll(self, shifts, dims=None):
     dims_t = () if dims is None else _int_seq(dims, "roll", "dims", 3)
     if not shifts_t:
         raise RuntimeError("`shifts` required")
-    if dims is None and len(shifts_t) == 1:
+    if dims is not None and len(shifts_t) != len(dims_t) or dims is None and len(shifts_t) > 1:
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts_t)}, "
+                           f"dims:{len(dims_t)}")
+    if a.size == 0:
+        arr = np.empty(a.shape, a.dtype)   # nothing to move, dims unchecked (PyTorch's order)
+        ds = None
+    elif dims is None:
         flat = a.reshape(-1)
         arr = _roll_array(flat, shifts_t, (0,)).reshape(a.shape)
         ds = None
     else:
-        if len(shifts_t) != len(dims_t):
-            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts_t)}, "
-                               f"dims:{len(dims_t)}")
         ds = tuple(wrap_dim_strict(x, a.ndim) for x in dims_t)
         arr = _roll_array(a, shifts_t, ds)
     res = make_tensor(arr, self._dtype)
@@ -979,6 +988,8 @@ def roll(self, shifts, dims=None):
 
 def _roll_backward(ctx, g):
     s = ctx.saved
+    if g._array.size == 0:
+        return g
     neg = tuple(-x for x in s["shifts"])
     return roll(g, neg, s["dims"])
 
@@ -1275,7 +1286,7 @@ def _diag_dims(n, dim1, dim2):
 
 def _diag_view_array(a, offset, d1, d2):
     vshape, vstrides, start = _diag_geometry(a.shape, strides_of(a), offset, d1, d2)
-    return _as_strided(a, vshape, vstrides, start)
+    return _offset_array(a, start, vshape, vstrides)
 
 
 @tensor_method()

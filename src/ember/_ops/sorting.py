@@ -72,9 +72,10 @@ def stable_argsort(a, axis, descending, stable=True):
 
 def _out_layout(arr, like):
     """``arr`` (C-ordered) laid out like ``like`` (PyTorch's empty_like for sort outputs)."""
-    if like.flags.c_contiguous and arr.flags.c_contiguous:
+    ls = strides_of(like)
+    if like.flags.c_contiguous and ls == strides_of(arr):
         return arr
-    st = preserve_strides(like.shape, strides_of(like))
+    st = preserve_strides(like.shape, ls)
     if arr.flags.c_contiguous and st == strides_of(arr):
         return arr
     return copy_with_strides(arr, st)
@@ -151,7 +152,8 @@ def sort(input, *args, stable=_U, dim=_U, descending=_U, out=None):
     v = make_tensor(vals, dt)
     i = make_tensor(idx, D.int64)
     if _differentiable(dt) and needs_grad(input):
-        record(_SortNode, (input,), (v, i),
+        # NOTE: a call naming ``stable`` is the sort.stable overload: SortBackward1
+        record(_SortNode if stable is _U else _SortStableNode, (input,), (v, i),
                {"dim": d, "indices": idx, "self_sym_sizes": input._array.shape})
     return tuple.__new__(_rt.sort, (v, i))
 
@@ -166,6 +168,7 @@ def _select_backward(ctx, grads):
 
 
 _SortNode = _set_backward("SortBackward0", _select_backward)
+_SortStableNode = _set_backward("SortBackward1", _select_backward)
 
 
 @tensor_method("sort")
