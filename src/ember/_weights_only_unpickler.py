@@ -262,7 +262,6 @@ class Unpickler:
         ids = {id(v) for v in allowed.values()}
         ids.update(id(v) for v in self.user.values())
         self._callable_ids = ids
-        self._user_ids = {id(v) for v in self.user.values()}
 
     def _lookup_global(self, module, name):
         module, name = map_name(module, name)
@@ -437,7 +436,10 @@ class Unpickler:
                 args = pop()
                 func = top()
                 if id(func) not in self._callable_ids:
-                    raise UnpicklingError(f"Trying to call reduce for unrecognized function {func}")
+                    msg = f"Trying to call reduce for unrecognized function {func}"
+                    if hasattr(func, "__self__"):
+                        msg += f" which belongs to {func.__self__}"
+                    raise UnpicklingError(msg)
                 if type(args) is not tuple:
                     raise UnpicklingError(f"REDUCE arguments must be a tuple, but got {type(args)}")
                 if self.guard is not None:
@@ -460,7 +462,9 @@ class Unpickler:
         from .nn.parameter import Parameter
         if cls is Parameter:
             return Parameter(*args)
-        if id(cls) in self._user_ids and isinstance(cls, type):
+        if id(cls) in self._callable_ids:
+            if self.guard is not None:
+                self.guard(cls, args)
             return cls.__new__(cls, *args)
         raise UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted "
                               f"via `add_safe_globals` but got {cls}")
@@ -476,11 +480,19 @@ class Unpickler:
             if not isinstance(state, dict):
                 raise UnpicklingError(f"OrderedDict state must be a dict, but got {type(state)}")
             inst.__dict__.update(state)
-        elif id(t) in self._user_ids:
+        elif id(t) in self._callable_ids:
             if hasattr(inst, "__setstate__"):
                 inst.__setstate__(state)
             else:
-                inst.__dict__.update(state)
+                # what pickle's own BUILD does
+                slotstate = None
+                if isinstance(state, tuple) and len(state) == 2:
+                    state, slotstate = state
+                if state:
+                    inst.__dict__.update(state)
+                if slotstate:
+                    for k, v in slotstate.items():
+                        setattr(inst, k, v)
         else:
             raise UnpicklingError("Can only build Tensor, Parameter, OrderedDict or types "
                                   f"allowlisted via `add_safe_globals`, but got {t}")

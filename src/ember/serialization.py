@@ -652,7 +652,9 @@ def _make_pickler_class(base):
             if t is Size:
                 return (_G_SIZE, (tuple(obj),))
             if t is _device:
-                return (_G_DEVICE, (obj.type,) if obj.index is None else (obj.type, obj.index))
+                # NOTE: PyTorch builds the type string afresh (never memo-shared with "cpu" tags)
+                kind = obj.type.encode().decode()
+                return (_G_DEVICE, (kind,) if obj.index is None else (kind, obj.index))
             if t is _layout:
                 return (_G_LAYOUT, ("torch." + obj.name,))
             if isinstance(obj, type) or t is types.FunctionType:
