@@ -31,7 +31,12 @@ def as_strided(arr, shape, strides_in_elements, offset=0):
         root = root_array(arr)
         if root.flags.c_contiguous:
             start = data_ptr(arr) - data_ptr(root) + offset * itemsize
-            return ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
+            try:
+                return ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
+            except ValueError:
+                if 0 not in shape:
+                    raise
+                # an empty view whose first element would lie past the buffer's end
     if offset:
         arr = arr.reshape(-1)[offset:] if arr.flags.c_contiguous else arr.ravel()[offset:]
     return _np_as_strided(arr, shape, byte_strides, writeable=arr.flags.writeable)
