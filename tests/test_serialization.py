@@ -324,6 +324,44 @@ def test_float8_and_bare_storages():
     assert out.tolist() == list(tload(tsave(ts_)))
 
 
+def test_more_view_kinds_from_ember():
+    x = ember.arange(48.).reshape(4, 12)
+    tx = torch.arange(48.).reshape(4, 12)
+    views = lambda lib, t: [t.diagonal(), t.unfold(1, 3, 2), t.as_strided((3, 3), (5, 1), 2),  # noqa
+                            t.narrow(1, 2, 5), t.unsqueeze(1)[:, :, 1:], t[None, 2], t.T[3:],
+                            *t.chunk(3, dim=1), *t.unbind(0), t.expand(2, 4, 12)]
+    ev, tv = views(ember, x), views(torch, tx)
+    data = esave(ev)
+    assert data == tsave(tv)
+    same(ev, tload(data))
+    back = eload(tsave(tv))
+    same(back, tv)
+    assert all(all(r) for r in sharing(back))
+    c = ember.tensor([1 + 2j, 3 - 4j])
+    tc = torch.tensor([1 + 2j, 3 - 4j])
+    assert esave([c.real, c.imag]) == tsave([tc.real, tc.imag])
+    for save_, t in ((esave, c), (tsave, tc)):
+        with pytest.raises(RuntimeError, match="view the same data as different types"):
+            save_([t, t.real])
+
+
+def test_conj_and_neg_bits_from_torch_are_materialised():
+    c = torch.tensor([1 + 2j, 3 - 4j])
+    for t in (c.conj(), -c.conj(), c.conj().imag):
+        out = eload(tsave(t))
+        assert raw_bytes(out) == raw_bytes(t.resolve_conj().resolve_neg())
+
+
+def test_torch_only_tensor_kinds_raise_clearly():
+    kinds = {"quantized": torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8),
+             "sparse": torch.ones(2).to_sparse(), "meta": torch.empty(2, device="meta"),
+             "complex32": torch.zeros(2, dtype=torch.complex32),
+             "float8_e8m0fnu": torch.zeros(2).to(torch.float8_e8m0fnu)}
+    for what, t in kinds.items():
+        with pytest.raises(RuntimeError, match=f"ember cannot (load|hold).*{what}"):
+            eload(tsave(t))
+
+
 def test_same_storage_as_two_dtypes_refused():
     x = ember.arange(4, dtype=ember.float32)
     with pytest.raises(RuntimeError, match="view the same data as different types"):
@@ -350,6 +388,7 @@ def test_legacy_format_both_ways():
     same(e_obj, tload(data))
     out = eload(tsave(t_obj, _use_new_zipfile_serialization=False))
     same(out, t_obj)
+    same(eload(tsave(t_obj, _use_new_zipfile_serialization=False), weights_only=False), t_obj)
     assert all(all(r) for r in sharing(out["v"]))
     # uint16.. cannot be read back by torch 2.13 from legacy files, but ember reads its own
     u = make(ember, "uint32", (3,))

@@ -627,7 +627,7 @@ def _make_pickler_class(base):
             """(entry, storage_offset, stride) of tensor ``t``."""
             a = t._array
             isz = t._dtype.itemsize
-            if type(a) is np.ndarray:
+            if isinstance(a, np.ndarray):
                 root = root_array(a)
                 buf = _flat_bytes(root)
                 if buf is not None and buf.nbytes % check.itemsize == 0:
