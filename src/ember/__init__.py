@@ -37,6 +37,8 @@ from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enab
 from .autograd.anomaly_mode import set_detect_anomaly as _set_detect_anomaly  # noqa: F401
 from ._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from . import cuda  # noqa: F401
+from . import backends  # noqa: F401
+from ._compile import compile  # noqa: F401,A004
 from . import linalg  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
