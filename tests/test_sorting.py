@@ -655,3 +655,14 @@ def test_sort_layout_size1_dims(shape, key, dim):
         v = a.transpose(0, -1) if key == "t" else a[key]
         return m.sort(v, dim=dim, stable=True)
     check_same(f, distinct(*shape))
+
+
+@pytest.mark.parametrize("dt", SORTABLE)
+@pytest.mark.parametrize("shape,dim", [((5000,), 0), ((60, 90), 1), ((70, 80), 0)], ids=str)
+@pytest.mark.parametrize("descending", [False, True])
+def test_stable_sort_large(dt, shape, dim, descending):
+    """The key-packing fast path of large stable sorts (ties, NaN, signed zeros)."""
+    x = ties(*shape, hi=40 if dt != "bool" else 2)
+    if dt in FLOAT_NAMES:
+        x = special(*shape)
+    check_same(lambda m, a: m.sort(a, dim=dim, descending=descending, stable=True), Arr(x, dtype=dt))
