@@ -156,6 +156,16 @@ def mm(input, mat2, *, out=None):
     >>> ember.mm(ember.ones(2, 3), ember.ones(3, 4)).shape
     ember.Size([2, 4])
     """
+    if out is None and type(input) is Tensor and type(mat2) is Tensor:
+        # NOTE: the common case (same BLAS dtype, 2-D, matching) skips the checks below
+        dt = input._dtype
+        a, b = input._array, mat2._array
+        if dt is mat2._dtype and dt in _FAST and a.ndim == 2 and b.ndim == 2 \
+                and a.shape[1] == b.shape[0]:
+            t = make_tensor(_matmul_np(a, b), dt)
+            if _GRAD.enabled and (input._requires_grad or mat2._requires_grad):
+                record(_MmNode, (input, mat2), t)
+            return t
     if not isinstance(input, Tensor):
         raise invalid_arguments("mm", (input, mat2), {} if out is None else {"out": out},
                                 _MM_SIGS)
@@ -199,6 +209,15 @@ def bmm(input, mat2, *, out=None):
     >>> ember.bmm(ember.ones(5, 2, 3), ember.ones(5, 3, 4)).shape
     ember.Size([5, 2, 4])
     """
+    if out is None and type(input) is Tensor and type(mat2) is Tensor:
+        dt = input._dtype
+        a, b = input._array, mat2._array
+        if dt is mat2._dtype and dt in _FAST and a.ndim == 3 and b.ndim == 3 \
+                and a.shape[0] == b.shape[0] and a.shape[2] == b.shape[1]:
+            t = make_tensor(_matmul_np(a, b), dt)
+            if _GRAD.enabled and (input._requires_grad or mat2._requires_grad):
+                record(_BmmNode, (input, mat2), t)
+            return t
     if not isinstance(input, Tensor):
         raise invalid_arguments("bmm", (input, mat2), {} if out is None else {"out": out},
                                 _MM_SIGS)
@@ -600,7 +619,9 @@ def _expand(t, shape):
                     f"The expanded size of the tensor ({shape[lead + i]}) must match the existing "
                     f"size ({src[i]}) at non-singleton dimension {lead + i}.  Target sizes: "
                     f"{shape_str(shape)}.  Tensor sizes: {shape_str(src)}")
-    return t.expand(shape)
+        # only the values are needed (the node records ``t`` itself): a NumPy broadcast view
+        return make_tensor(np.broadcast_to(t._array, tuple(shape)), t._dtype)
+    return t.expand(shape)   # raises PyTorch's error for too many dims
 
 
 def _finish_fused(name, arr, dt, out, inputs, node_cls, saved, self_inplace=None):
@@ -639,6 +660,25 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None, _inplace=False):
     >>> ember.addmm(ember.zeros(2), ember.ones(2, 3), ember.ones(3, 2), alpha=2).tolist()
     [[6.0, 6.0], [6.0, 6.0]]
     """
+    if out is None and not _inplace and beta == 1 and alpha == 1 and type(input) is Tensor \
+            and type(mat1) is Tensor and type(mat2) is Tensor:
+        # NOTE: nn.Linear's path: same BLAS dtype, beta = alpha = 1 -> one GEMM and one add
+        dt = mat1._dtype
+        a, b, c = mat1._array, mat2._array, input._array
+        if dt in _FAST and mat2._dtype is dt and input._dtype is dt and a.ndim == 2 \
+                and b.ndim == 2 and a.shape[1] == b.shape[0] and c.ndim <= 2:
+            r = _matmul_np(a, b)
+            try:
+                np.add(r, c, out=r)
+            except ValueError:
+                pass    # input does not broadcast: the full path raises PyTorch's error
+            else:
+                t = make_tensor(r, dt)
+                if _GRAD.enabled and (input._requires_grad or mat1._requires_grad
+                                      or mat2._requires_grad):
+                    record(_AddmmNode, (input, mat1, mat2), t,
+                           {"beta": 1, "alpha": 1, "self_sizes": c.shape})
+                return t
     _check_args("addmm", (input, mat1, mat2), {"beta": beta, "alpha": alpha}, out, _ADDMM_SIGS)
     _out_grad_check(out, "addmm", (input, mat1, mat2))
     a, b = mat1._array, mat2._array
