@@ -304,3 +304,27 @@ def test_extreme_values(dtype):
     for name in ("gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
                  "gelu_tanh", "hardswish", "softsign", "tanhshrink"):
         check_same(lambda m, t: ACTS[name](F(m), t), Arr(x, dtype=dtype))
+
+
+PRELU_CASES = {
+    "single": lambda m, x, w: m.prelu(x, w[:1]),
+    "per_channel": lambda m, x, w: m.prelu(x, w),
+    "zero_dim_weight": lambda m, x, w: m.prelu(x, w[0]),
+    "method": lambda m, x, w: x.prelu(w),
+    "channels_mismatch": lambda m, x, w: m.prelu(x, w[:2]),
+    "weight_2d": lambda m, x, w: m.prelu(x, w.reshape(3, 1)),
+    "dtype": lambda m, x, w: m.prelu(x.double(), w),
+    "int": lambda m, x, w: m.prelu(x.long(), w.long()),
+    "scalar_input": lambda m, x, w: m.prelu(x[0, 0, 0], w[:1]),
+    "vector_input": lambda m, x, w: m.prelu(x[0, 0], w[:1]),
+    "transposed": lambda m, x, w: m.prelu(x.transpose(0, 2), w[:1]),
+    "half": lambda m, x, w: m.prelu(x.half(), w.half()),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PRELU_CASES))
+def test_prelu(case):
+    x = np.linspace(-3, 3, 24).reshape(2, 3, 4)
+    check_same(lambda m, a, w: PRELU_CASES[case](m, a, w), Arr(x, requires_grad=True),
+               Arr(np.array([0.25, -0.5, 0.1]), requires_grad=True), grad=True,
+               check_grad_fn=True)

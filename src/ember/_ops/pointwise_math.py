@@ -162,7 +162,7 @@ class _Unary:
             a = a.astype(np.float32)
         with np.errstate(**_ERRS):
             res = self.forward(a, **extra) if extra else self.forward(a)
-        if self.contiguous and not inplace:
+        if self.contiguous and not inplace and np.ndim(res):
             res = np.ascontiguousarray(res)
         saved = {"result": None} if self.save_result else None
         if extra:
@@ -2585,6 +2585,58 @@ def glu(input, dim=-1):
     return a * b.sigmoid()
 
 
+# -- prelu: a learned slope per channel (dimension 1)
+_PRELU_NODE = _graph.node_class("PreluKernelBackward0")
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x, with one weight or one per channel (dimension 1).
+
+    >>> ember.prelu(ember.tensor([-2., 3.]), ember.tensor([0.25]))
+    tensor([-0.5000,  3.0000])
+    """
+    _tensor_arg(input, "prelu", "input", 1)
+    _tensor_arg(weight, "prelu", "weight", 2)
+    if input._dtype is not weight._dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got "
+                           f"{input._dtype.scalar_name} and {weight._dtype.scalar_name}")
+    if weight._array.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight._array.ndim}")
+    nd = input._array.ndim
+    channels = input._array.shape[1] if nd >= 2 else 1
+    n = weight._array.size
+    if n != 1 and n != channels:
+        raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {n} and channel size = {channels}.")
+    dt = input._dtype
+    if dt.category != 2:
+        raise missing_kernel("prelu_cpu", dt)
+    w = weight
+    if n > 1 and nd >= 2:
+        w = weight.reshape([1, channels] + [1] * (nd - 2))
+    elif nd == 0 and w._array.ndim:
+        w = weight.reshape(())
+    a = _up(input._array)
+    wa = _up(w._array)
+    with np.errstate(**_ERRS):
+        r = np.where(a > 0, a, wa * a)
+    return _finish("prelu", r, dt, None, (input, w), _PRELU_NODE, {})
+
+
+def _prelu_grad(ctx, grad):
+    x, w = ctx.inputs
+    pos = x > 0
+    gx = where(pos, grad, grad * w) if _needs(x) else None
+    gw = where(pos, 0.0, grad * x) if _needs(w) else None
+    return gx, gw
+
+
+_PRELU_NODE.backward_fn = staticmethod(_prelu_grad)
+
+
 FUNCTIONS.update(selu=selu, selu_=selu_, celu=celu, celu_=celu_, threshold=threshold,
-                 threshold_=threshold_, rrelu=rrelu, rrelu_=rrelu_, hardshrink=hardshrink)
+                 threshold_=threshold_, rrelu=rrelu, rrelu_=rrelu_, hardshrink=hardshrink,
+                 prelu=prelu)
 Tensor.hardshrink = hardshrink
+Tensor.prelu = prelu

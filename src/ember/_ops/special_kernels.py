@@ -131,35 +131,46 @@ def _exp_neg_sq(x):
 
 
 def _erfcx_pos(x):
-    """erfcx for x >= 0 (x may be inf)."""
-    out = np.empty_like(x)
+    """erfcx for x >= 0 (x may be inf or nan)."""
     small = x < 8.0
+    if small.all():
+        return _clenshaw(_ERFCX_CHEB, (x - 4.0) / (x + 4.0))
+    out = np.empty_like(x)
     xs = x[small]
     out[small] = _clenshaw(_ERFCX_CHEB, (xs - 4.0) / (xs + 4.0))
     xl = x[~small]
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         u = 1.0 / (2.0 * xl * xl)
         # 1/(x sqrt(pi)) * sum (-1)^k (2k-1)!! u^k
-        s = np.ones_like(xl)
-        term = np.ones_like(xl)
-        for k in range(1, 22):
-            term = term * (-(2 * k - 1) * u)
-            s = s + term
-        out[~small] = np.where(np.isinf(xl), 0.0, s * _INV_SQRT_PI / xl)
+        out[~small] = np.where(np.isinf(xl), 0.0, _poly(_ERFCX_ASYM, u) * _INV_SQRT_PI / xl)
     return out
+
+
+_ERFCX_ASYM = [1.0]
+for _k in range(1, 22):
+    _ERFCX_ASYM.append(_ERFCX_ASYM[-1] * -(2 * _k - 1))
+# 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)), enough terms for |x| <= 0.5
+_ERF_SERIES = [(-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(14)]
 
 
 def _erf_small(x):
     """erf by its Maclaurin series, |x| <= 0.5."""
-    z = x * x
-    # 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))
-    coefs = []
-    f = 1.0
-    for n in range(16):
-        if n:
-            f *= n
-        coefs.append((-1) ** n / (f * (2 * n + 1)))
-    return _TWO_OVER_SQRT_PI * x * _poly(coefs, z)
+    return _TWO_OVER_SQRT_PI * x * _poly(_ERF_SERIES, x * x)
+
+
+def _pieces(x, *conds):
+    """Index sets (None when empty) of the elements satisfying each condition in turn."""
+    out = []
+    for c in conds:
+        out.append(np.flatnonzero(c) if c.any() else None)
+    return out
+
+
+def _erfc_pos(a):
+    """erfc for a >= 0 (nan propagates); 0 from 27.3 on (below the smallest subnormal)."""
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        r = _erfcx_pos(a) * _exp_neg_sq(np.minimum(a, 27.5))
+    return np.where(a >= 27.5, 0.0, r)
 
 
 @_elementwise
@@ -181,31 +192,46 @@ def erfcx(x):
 @_elementwise
 def erfc(x):
     """The complementary error function."""
-    xd = x
-    a = np.abs(xd)
-    an = np.where(np.isnan(a), 0.0, a)
-    with np.errstate(under="ignore"):
-        pos = _erfcx_pos(an) * _exp_neg_sq(np.minimum(an, 40.0))
-    r = np.where(xd < 0, 2.0 - pos, pos)
+    a = np.abs(x)
     small = a < 0.5
-    if small.any():
-        r = np.where(small, 1.0 - _erf_small(np.where(small, xd, 0.0)), r)
-    r = np.where(np.isnan(xd), np.nan, r)
-    return r
+    if small.all():
+        return 1.0 - _erf_small(x)
+    out = np.empty_like(x)
+    (i_small,) = _pieces(x, small)
+    if i_small is not None:
+        out[i_small] = 1.0 - _erf_small(x[i_small])
+        rest = np.flatnonzero(~small)
+        xr = x[rest]
+        pos = _erfc_pos(np.abs(xr))
+        out[rest] = np.where(xr < 0, 2.0 - pos, pos)
+        return out
+    pos = _erfc_pos(a)
+    return np.where(x < 0, 2.0 - pos, pos)
 
 
 @_elementwise
 def erf(x):
     """The error function."""
-    xd = x
-    a = np.abs(xd)
-    an = np.where(np.isnan(a) | (a < 0.5), 1.0, a)
-    with np.errstate(under="ignore"):
-        tail = 1.0 - _erfcx_pos(an) * _exp_neg_sq(np.minimum(an, 40.0))
-    r = np.copysign(tail, xd)
-    r = np.where(a < 0.5, _erf_small(np.where(a < 0.5, xd, 0.0)), r)
-    r = np.where(np.isnan(xd), np.nan, r)
-    return r
+    a = np.abs(x)
+    small = a < 0.5
+    if small.all():
+        return _erf_small(x)
+    big = a >= 6.0                      # erfc(6) < 2**-54: erf is +-1 in double
+    if big.all():
+        return np.copysign(1.0, x)
+    out = np.empty_like(x)
+    i_small, i_big = _pieces(x, small, big)
+    if i_small is not None:
+        out[i_small] = _erf_small(x[i_small])
+    if i_big is not None:
+        out[i_big] = np.copysign(1.0, x[i_big])
+    if i_small is None and i_big is None:
+        out = np.copysign(1.0 - _erfc_pos(a), x)
+    else:
+        mid = np.flatnonzero(~(small | big))
+        xm = x[mid]
+        out[mid] = np.copysign(1.0 - _erfc_pos(np.abs(xm)), xm)
+    return out
 
 
 @_elementwise
