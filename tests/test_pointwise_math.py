@@ -236,6 +236,10 @@ def test_special_functions_hypothesis(xs, op):
     x = np.array(xs)
     if op == "erfinv":
         x = np.tanh(x / 10)
+    if op in ("digamma", "lgamma"):
+        # NOTE: next to the poles PyTorch's reflection (tan of pi times the fractional part)
+        # loses digits that ember keeps; compare away from them
+        x = x[(x > 0) | (np.abs(x - np.round(x)) > 1e-6)]
     if op == "digamma":
         x = x[np.abs(x - 1.4616321449683622) > 1e-3]
     if op == "lgamma":
