@@ -630,6 +630,16 @@ def test_cdist(p, sa, sb):
                Arr(R(*sb), "float64", requires_grad=True), grad=True, check_grad_fn=True)
 
 
+@pytest.mark.parametrize("mode", ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                                  "donot_use_mm_for_euclid_dist"])
+def test_cdist_modes(mode):
+    check_same(lambda m, a, b: m.cdist(a, b, compute_mode=mode),
+               Arr(R(30, 3), "float64", requires_grad=True),
+               Arr(R(26, 3), "float64", requires_grad=True), grad=True, check_grad_fn=True)
+    check_same(lambda m, a, b: m.cdist(a, b, compute_mode=mode), Arr(R(2, 5, 3), "float32"),
+               Arr(R(4, 3), "float32"), rtol=1e-4, atol=1e-5)
+
+
 def test_cdist_errors():
     for a, b, kw in [(np.ones(3), np.ones(3), {}), (np.ones((2, 3)), np.ones((2, 4)), {}),
                      (np.ones((2, 3)), np.ones((2, 3)), {"p": -1}),

@@ -1864,7 +1864,12 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         else:
             r = np.power(np.sum(np.power(diff, p), axis=-1), 1.0 / p)
     res = _wrap(r, dt)
-    _record(_CdistNode, (x1, x2), res, {"p": p, "result": res})
+    # PyTorch computes p=2 with a matrix product for more than 25 rows (or when asked); its
+    # graph then shows ViewBackward0 <- EuclideanDistBackward0
+    mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode in (None, "use_mm_for_euclid_dist_if_necessary")
+        and (a.shape[-2] > 25 or b.shape[-2] > 25)))
+    _record(_CdistMmNode if mm else _CdistNode, (x1, x2), res, {"p": p, "result": res})
     return res
 
 
@@ -1894,6 +1899,7 @@ def _cdist_backward(ctx, g):
 
 
 _CdistNode = _node("CdistBackward0", _cdist_backward)
+_CdistMmNode = _private_node("ViewBackward0", _cdist_backward)
 
 
 def dist(input, other, p=2):

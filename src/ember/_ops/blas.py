@@ -156,7 +156,7 @@ def mm(input, mat2, *, out=None):
     >>> ember.mm(ember.ones(2, 3), ember.ones(3, 4)).shape
     ember.Size([2, 4])
     """
-    if out is None and type(input) is Tensor and type(mat2) is Tensor:
+    if out is None and isinstance(input, Tensor) and isinstance(mat2, Tensor):
         # NOTE: the common case (same BLAS dtype, 2-D, matching) skips the checks below
         dt = input._dtype
         a, b = input._array, mat2._array
@@ -209,7 +209,7 @@ def bmm(input, mat2, *, out=None):
     >>> ember.bmm(ember.ones(5, 2, 3), ember.ones(5, 3, 4)).shape
     ember.Size([5, 2, 4])
     """
-    if out is None and type(input) is Tensor and type(mat2) is Tensor:
+    if out is None and isinstance(input, Tensor) and isinstance(mat2, Tensor):
         dt = input._dtype
         a, b = input._array, mat2._array
         if dt is mat2._dtype and dt in _FAST and a.ndim == 3 and b.ndim == 3 \
@@ -660,8 +660,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None, _inplace=False):
     >>> ember.addmm(ember.zeros(2), ember.ones(2, 3), ember.ones(3, 2), alpha=2).tolist()
     [[6.0, 6.0], [6.0, 6.0]]
     """
-    if out is None and not _inplace and beta == 1 and alpha == 1 and type(input) is Tensor \
-            and type(mat1) is Tensor and type(mat2) is Tensor:
+    if out is None and not _inplace and beta == 1 and alpha == 1 and isinstance(input, Tensor) \
+            and isinstance(mat1, Tensor) and isinstance(mat2, Tensor):
         # NOTE: nn.Linear's path: same BLAS dtype, beta = alpha = 1 -> one GEMM and one add
         dt = mat1._dtype
         a, b, c = mat1._array, mat2._array, input._array
