@@ -1295,7 +1295,31 @@ def einsum(*args):
                 newlab.append(x)
         ops.append(op)
         labs.append(newlab)
-    return _einsum_core(tuple(ops), labs, list(out), _EinsumViewNode)
+    return _einsum_core(tuple(ops), labs, list(out), _EinsumViewNode,
+                        memory=_einsum_memory_order(labs, list(out)))
+
+
+def _einsum_memory_order(labels, out):
+    """The order in memory of the output dims PyTorch's pairwise bmm contraction leaves: batch
+    dims (in both operands) first, then each operand's own dims. With two operands the group
+    whose first dim comes first in the output goes first; longer chains keep left before right."""
+    cur = set(labels[0])
+    mem = list(out)
+    for t in range(1, len(labels)):
+        right = set(labels[t])
+        later = set(out)
+        for lab in labels[t + 1:]:
+            later.update(lab)
+        kept = (cur | right) & later
+        order = list(out) + sorted(kept - set(out))
+        lro = [x for x in order if x in kept and x in cur and x in right]
+        lo = [x for x in order if x in kept and x in cur and x not in right]
+        ro = [x for x in order if x in kept and x in right and x not in cur]
+        if len(labels) == 2 and lo and ro and order.index(ro[0]) < order.index(lo[0]):
+            lo, ro = ro, lo
+        mem = lro + lo + ro
+        cur = kept
+    return mem
 
 
 def _sublist_to_equation(args):
@@ -1406,12 +1430,17 @@ def _np_label(x):
     return v
 
 
-def _einsum_core(operands, labels, out, node_cls):
+def _einsum_core(operands, labels, out, node_cls, memory=None):
     """einsum over operands whose every label has one size; records a node whose derivative is
-    again an einsum (so higher derivatives work)."""
+    again an einsum (so higher derivatives work). ``memory`` orders the result's dims in memory
+    (the result is a permuted view of it, as PyTorch's is)."""
     _NP_LABELS.clear()
     dt = operands[0]._dtype
-    arr = _np_einsum([op._array for op in operands], labels, out, dt)
+    if memory is not None and memory != out:
+        arr = _np_einsum([op._array for op in operands], labels, memory, dt)
+        arr = arr.transpose([memory.index(x) for x in out])
+    else:
+        arr = _np_einsum([op._array for op in operands], labels, out, dt)
     res = make_tensor(arr, dt)
     if dt.category >= 2 and needs_grad(*operands):
         sizes = {}
