@@ -624,10 +624,14 @@ def _gather_check(name, input, d, index):
                                    f"{shape_str(a.shape)} apart from dimension {d}")
     size = a.shape[d] if a.ndim else 1
     if ia.size:
-        lo, hi = ia.min(), ia.max()
+        lo, hi = _amin(ia, axis=None), _amax(ia, axis=None)
         if lo < 0 or hi >= size:
             raise RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
                                f"with size {size}")
+
+
+_amin = np.minimum.reduce
+_amax = np.maximum.reduce
 
 
 def _gather_array(a, d, idx):
@@ -635,14 +639,16 @@ def _gather_array(a, d, idx):
         return np.broadcast_to(a, idx.shape).copy() if idx.ndim else a.copy()
     if idx.ndim == 0:
         idx = idx.reshape(1)
-    src = a[tuple(slice(0, n) if i != d else slice(None) for i, n in enumerate(idx.shape))]
+    src = a
+    if a.shape != idx.shape:
+        src = a[tuple(slice(0, n) if i != d else slice(None) for i, n in enumerate(idx.shape))]
     if src.ndim == 1:
         return np.take(src, idx)
     if not src.flags.c_contiguous:
         src = np.ascontiguousarray(src)
     view, key = _along(src, d, idx)
     res = view[key]
-    if res.strides != _c_strides(res):
+    if (not res.flags.c_contiguous or 1 in res.shape) and res.strides != _c_strides(res):
         res = np.array(res, order="C", copy=True)
         if res.strides != _c_strides(res):
             out = np.empty(res.shape, res.dtype)
@@ -750,9 +756,12 @@ def _along(target, d, idx):
         return target, (idx,) if nd else ()
     if not target.flags.c_contiguous:
         return target, _along_key(nd, d, idx)
-    cs = [1] * nd
-    for i in range(nd - 2, -1, -1):
-        cs[i] = cs[i + 1] * target.shape[i + 1]
+    if nd == 2:
+        cs = (target.shape[1], 1)
+    else:
+        cs = [1] * nd
+        for i in range(nd - 2, -1, -1):
+            cs[i] = cs[i + 1] * target.shape[i + 1]
     base = None
     for i in range(nd):
         if i != d and idx.shape[i] > 1:
@@ -1419,14 +1428,18 @@ def _masked_fill_impl(self, mask, value, inplace):
     name = "MaskedFillBackward1" if tensor_value else "MaskedFillBackward0"
     inputs = (self, value) if tensor_value else (self,)
     if inplace:
-        np.copyto(a, v, where=np.broadcast_to(m, a.shape))
+        np.copyto(a, v, where=m if m.shape == a.shape else np.broadcast_to(m, a.shape))
         self._bump_version()
         if needs_grad(*inputs):
             rebase_inplace(self, node_class(name), inputs, {"mask": mask})
         return self
-    shape = broadcast_shapes2(m.shape, a.shape)
-    res = np.array(np.broadcast_to(a, shape), order="C", copy=True)
-    np.copyto(res, v, where=np.broadcast_to(m, shape))
+    if m.shape == a.shape:
+        res = np.array(a, order="C", copy=True)
+        np.copyto(res, v, where=m)
+    else:
+        shape = broadcast_shapes2(m.shape, a.shape)
+        res = np.array(np.broadcast_to(a, shape), order="C", copy=True)
+        np.copyto(res, v, where=np.broadcast_to(m, shape))
     t = make_tensor(res, self._dtype)
     if needs_grad(*inputs) and self._dtype.category >= 2:
         _node(name, inputs, t, {"mask": mask})

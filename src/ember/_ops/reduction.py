@@ -26,9 +26,17 @@ from .._dispatch import (FUNCTIONS, needs_grad, write_out, missing_kernel, cast_
 from .._tensor import Tensor, make_tensor, wrap_dim
 from ..autograd.graph import node_class, record_node, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
-from ..return_types import return_type
+from ..return_types import return_type as _return_type
 
 _HALF = (D.float16, D.bfloat16)
+_RETURN_TYPES = {}
+
+
+def return_type(name, fields):
+    cls = _RETURN_TYPES.get(name)
+    if cls is None:
+        cls = _RETURN_TYPES[name] = _return_type(name, fields)
+    return cls
 _NO = object()
 
 
@@ -160,6 +168,8 @@ def _select_back(grad, shape, dt, dim, indices, keepdim):
     (a NumPy array shaped like the output) in a zero tensor of the input's shape."""
     if len(shape) == 0:
         return grad.reshape(())
+    if isinstance(indices, Tensor):
+        indices = indices._array
     idx = indices if keepdim else np.expand_dims(indices, dim)
     if not grad._requires_grad:
         out = np.zeros(shape, grad._dtype.np)
@@ -347,15 +357,39 @@ def sum(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     >>> ember.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
-    if (dim is _NO and out is None and keepdim is _NO and dtype is None and type(input) is Tensor
-            and input._dtype.category >= 2 and not (input._requires_grad and _GRAD.enabled)):
-        # fast path: full float reduction, nothing to record
-        dt = input._dtype
-        a = input._array
-        if dt in _HALF:
-            return make_tensor(np.asarray(np.sum(a, dtype=np.float32)).astype(dt.np), dt)
-        return make_tensor(np.asarray(np.sum(a)), dt)
+    if out is None and dtype is None and type(input) is Tensor:
+        r = _fast_reduce(input, dim, keepdim, _add_reduce)
+        if r is not None:
+            return r
     return _sum_impl(input, dim, keepdim, dtype, out, "sum", False)
+
+
+_add_reduce = np.add.reduce
+_max_reduce = np.maximum.reduce
+_min_reduce = np.minimum.reduce
+
+
+def _fast_reduce(input, dim, keepdim, reduce):
+    """The no-grad fast path of a float reduction over all dims or one int dim (None when the
+    general path is needed)."""
+    dt = input._dtype
+    if dt.category < 2 or dt in _HALF or (input._requires_grad and _GRAD.enabled):
+        return None
+    a = input._array
+    if dim is _NO or dim is None:
+        if keepdim is not _NO or (reduce is not _add_reduce and a.size == 0):
+            return None
+        return make_tensor(np.asarray(reduce(a, axis=None)), dt)
+    if type(dim) is not int or not (keepdim is _NO or type(keepdim) is bool):
+        return None
+    nd = a.ndim
+    d = dim + nd if dim < 0 else dim
+    if not 0 <= d < nd or (reduce is not _add_reduce and a.shape[d] == 0):
+        return None
+    r = reduce(a, axis=d, keepdims=keepdim is True)
+    if not r.flags.c_contiguous:
+        return None
+    return make_tensor(r, dt)
 
 
 @_get_np_kwargs
@@ -391,6 +425,17 @@ def mean(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
     >>> ember.tensor([1., 2., 4.]).mean()
     tensor(2.3333)
     """
+    if out is None and dtype is None and type(input) is Tensor:
+        r = _fast_reduce(input, dim, keepdim, _add_reduce)
+        if r is not None:
+            a = r._array
+            n = input._array.size // builtins.max(a.size, 1) if input._array.size else 0
+            if n:
+                if a.ndim:
+                    np.true_divide(a, n, out=a)
+                else:
+                    r._array = np.asarray(a / n, dtype=a.dtype)
+                return r
     _check_input(input, "mean")
     dim_given = dim is not _NO
     dim, keepdim = _reduce_args("mean", dim, keepdim, _SUM_SIGS, dtype)
@@ -758,11 +803,16 @@ def _minmax_dim(input, dim, keepdim, name, out):
         vals = a.copy()
         idx = np.zeros((), np.int64)
     else:
-        arr = a.astype(np.float32) if input._dtype in _HALF else a
-        idx = (np.argmax if name == "max" else np.argmin)(arr, axis=d, keepdims=keepdim)
-        vals = np.take_along_axis(a, idx if keepdim else np.expand_dims(idx, d), axis=d)
-        if not keepdim:
-            vals = vals.reshape(idx.shape)
+        half = input._dtype in _HALF
+        arr = a.astype(np.float32) if half else a
+        if name == "max":
+            vals = _max_reduce(arr, axis=d, keepdims=keepdim)
+            idx = arr.argmax(axis=d, keepdims=keepdim)
+        else:
+            vals = _min_reduce(arr, axis=d, keepdims=keepdim)
+            idx = arr.argmin(axis=d, keepdims=keepdim)
+        if half:
+            vals = vals.astype(input._dtype.np)
     rt = return_type(name if out is None else name + "_out", ("values", "indices"))
     if out is not None:
         vo, io = _check_out_pair(out, name)
@@ -773,7 +823,7 @@ def _minmax_dim(input, dim, keepdim, name, out):
     i = _wrap(idx, D.int64)
     if input._requires_grad and _GRAD.enabled:
         _record("MaxBackward0" if name == "max" else "MinBackward0", (input,), (v, i),
-                {"indices": np.asarray(idx), "dim": d, "keepdim": keepdim,
+                {"indices": make_tensor(i._array, D.int64), "dim": d, "keepdim": keepdim,
                  "self_sym_sizes": a.shape})
     return rt((v, i))
 
@@ -848,8 +898,14 @@ def _amaxmin(name):
     kernel = "max_values_cpu" if name == "amax" else "min_values_cpu"
     np_fn = np.max if name == "amax" else np.min
 
+    fast = _max_reduce if name == "amax" else _min_reduce
+
     @_get_np_kwargs
     def fn(input, dim=(), keepdim=False, *, out=None):
+        if out is None and type(input) is Tensor and type(dim) is int and not input._dtype.is_complex:
+            r = _fast_reduce(input, dim, keepdim, fast)
+            if r is not None:
+                return r
         _check_input(input, name)
         if input._dtype in WIDE_UNSIGNED or input._dtype.is_complex:
             raise missing_kernel(kernel, input._dtype)
@@ -1395,7 +1451,7 @@ def _cumext(name):
             return rt((vo, io))
         v, i = _wrap(vals, dt), _wrap(idx, D.int64)
         if input._requires_grad and _GRAD.enabled:
-            _record(node, (input,), (v, i), {"dim": d, "indices": idx,
+            _record(node, (input,), (v, i), {"dim": d, "indices": make_tensor(i._array, D.int64),
                                               "self_sym_sizes": a.shape})
         return rt((v, i))
     fn.__name__ = fn.__qualname__ = name
@@ -1414,8 +1470,7 @@ def _cumext_grad(ctx, grads):
     shape = s["self_sym_sizes"]
     if len(shape) == 0:
         return g
-    idx = make_tensor(s["indices"], D.int64)
-    return _zeros(shape, g._dtype).scatter_add(s["dim"], idx, g)
+    return _zeros(shape, g._dtype).scatter_add(s["dim"], s["indices"], g)
 
 
 def _logcumsumexp_array(x, axis):
@@ -1663,7 +1718,8 @@ def _median_impl(input, dim, keepdim, out, nan_ignore):
     vt, it = _wrap(vals, dt), _wrap(idx, D.int64)
     if input._requires_grad and _GRAD.enabled:
         _record("NanmedianBackward1" if nan_ignore else "MedianBackward1", (input,), (vt, it),
-                {"indices": idx, "dim": d, "keepdim": keepdim, "self_sym_sizes": a.shape})
+                {"indices": make_tensor(it._array, D.int64), "dim": d, "keepdim": keepdim,
+                 "self_sym_sizes": a.shape})
     return rt((vt, it))
 
 
@@ -1753,7 +1809,8 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     vt, it = _wrap(vals, dt), _wrap(idx, D.int64)
     if input._requires_grad and _GRAD.enabled:
         _record("ModeBackward0", (input,), (vt, it),
-                {"indices": idx, "dim": d, "keepdim": keepdim, "self_sym_sizes": a.shape})
+                {"indices": make_tensor(it._array, D.int64), "dim": d, "keepdim": keepdim,
+                 "self_sym_sizes": a.shape})
     return rt((vt, it))
 
 
