@@ -69,7 +69,8 @@ class Tensor:
 
     @property
     def device(self):
-        if type(self._array) is np.ndarray:
+        a = self._array
+        if type(a) is np.ndarray or isinstance(a, np.generic):
             return CPU
         from .cuda import _array_device
         return _array_device(self._array)
@@ -458,6 +459,8 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         if type(self._array) is not np.ndarray:
+            if isinstance(self._array, np.generic):   # a NumPy scalar left by some kernel
+                return np.asarray(self._array)
             raise TypeError(f"can't convert {self.device.type}:{self.device.index} device type "
                             "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
         if self._dtype in (D.bfloat16,) or self._dtype in D.FLOAT8_DTYPES:
@@ -577,8 +580,8 @@ def wrap_dim(dim, ndim):
 def strides_of(arr):
     """Element strides of an array as PyTorch reports them."""
     isz = arr.itemsize
-    st = tuple(s // isz for s in arr.strides)
-    if arr.size == 0 and not any(st):
+    st = tuple([s // isz for s in arr.strides])
+    if not arr.size and not any(st):
         # NOTE: NumPy gives the empty arrays it makes all-zero strides, where PyTorch keeps
         # row-major ones computed with max(size, 1). Empty arrays made with explicit strides
         # (_backend.empty_strided, views of them) keep theirs.

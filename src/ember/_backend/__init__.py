@@ -30,7 +30,9 @@ def as_strided(arr, shape, strides_in_elements, offset=0):
     if type(arr) is ndarray:
         root = root_array(arr)
         if root.flags.c_contiguous:
-            start = data_ptr(arr) - data_ptr(root) + offset * itemsize
+            start = offset * itemsize
+            if root is not arr:
+                start += data_ptr(arr) - data_ptr(root)
             try:
                 return ndarray(shape, arr.dtype, buffer=root, offset=start, strides=byte_strides)
             except ValueError:

@@ -17,6 +17,8 @@ from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               strides_for_format)
 from ..autograd.graph import node_class, view_stamp as _view_stamp
 from ..autograd.grad_mode import STATE as _GRAD
+from .creation import (size_arg, int_arg, invalid_combination, _is_int_arg, _int_list,
+                       arg_type_name)
 
 
 def make_view(src, arr, node_name=None, saved=None, dtype=None):
@@ -56,17 +58,17 @@ def strided_array(arr, shape, strides):
 # ---------------------------------------------------------------------------- argument parsing
 def _size(args, fname, argname="size"):
     """A size given as ints or one sequence, parsed as PyTorch's argument parser does."""
-    from .creation import size_arg
-    return size_arg(args, fname, argname)
+    for a in args:
+        if type(a) is not int:
+            return size_arg(args, fname, argname)
+    return args if args else size_arg(args, fname, argname)
 
 
 def _int(x, fname, argname, pos):
-    from .creation import int_arg
-    return int_arg(x, fname, argname, pos)
+    return x if type(x) is int else int_arg(x, fname, argname, pos)
 
 
 def _invalid(fname, args, kwargs=None):
-    from .creation import invalid_combination
     return invalid_combination(fname, args, kwargs)
 
 
@@ -169,6 +171,11 @@ def view(self, *shape, dtype=None):
     tensor([[0, 1, 2],
             [3, 4, 5]])
     """
+    if dtype is None and shape and all(type(s) is int for s in shape):
+        arr = _view_shape(self, shape)
+        if arr is None:
+            raise RuntimeError(_VIEW_ERROR)
+        return make_view(self, arr, "ViewBackward0", {"self_sym_sizes": self._array.shape})
     if dtype is not None:
         if shape:
             raise _invalid("view", shape, {"dtype": dtype})
@@ -188,8 +195,7 @@ def view(self, *shape, dtype=None):
 
 
 def _is_int_like(x):
-    from .creation import _is_int_arg
-    return _is_int_arg(x)
+    return type(x) is int or _is_int_arg(x)
 
 
 def _view_dtype(self, dt):
@@ -348,7 +354,6 @@ def as_strided(self, size, stride, storage_offset=None):
     tensor([[1., 3.],
             [2., 4.]])
     """
-    from .creation import _int_list, arg_type_name
     for v, name, pos in ((size, "size", 1), (stride, "stride", 2)):
         if not isinstance(v, (tuple, list)):
             raise TypeError(f"as_strided(): argument '{name}' (position {pos}) must be tuple of "
@@ -418,10 +423,13 @@ def clone(input, *, memory_format=preserve_format):
     """
     a = input._array
     if memory_format is preserve_format:
-        strides = preserve_strides(a.shape, strides_of(a))
+        if _exactly_contiguous(a):
+            arr = a.copy()
+        else:
+            arr = copy_with_strides(a, preserve_strides(a.shape, strides_of(a)))
     else:
-        strides = strides_for_format(a.shape, memory_format)
-    t = make_tensor(copy_with_strides(a, strides), input._dtype)
+        arr = copy_with_strides(a, strides_for_format(a.shape, memory_format))
+    t = make_tensor(arr, input._dtype)
     if input._requires_grad and _GRAD.enabled:
         record(node_class("CloneBackward0"), (input,), t)
     return t
@@ -627,7 +635,8 @@ def unsqueeze(self, dim):
     st = strides_of(a)
     new_stride = st[d] * a.shape[d] if d < n else 1
     strides = st[:d] + (new_stride,) + st[d:]
-    return make_view(self, strided_array(a, shape, strides), "UnsqueezeBackward0", {"dim": d})
+    arr = a.reshape(shape) if _exactly_contiguous(a) else _as_strided(a, shape, strides)
+    return make_view(self, arr, "UnsqueezeBackward0", {"dim": d})
 
 
 node_class("UnsqueezeBackward0").backward_fn = staticmethod(
@@ -701,7 +710,6 @@ def unflatten(self, dim, sizes):
     >>> ember.zeros(2, 6).unflatten(1, (2, 3)).shape
     ember.Size([2, 2, 3])
     """
-    from .creation import _int_list, arg_type_name
     a = self._array
     d = wrap_dim(_int(dim, "unflatten", "dim", 1), a.ndim)
     if not isinstance(sizes, (tuple, list)):
