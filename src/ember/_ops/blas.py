@@ -1399,42 +1399,34 @@ def _einsum_mul(operands, labels, out, sizes):
 
 
 def _np_einsum(arrays, labels, out, dt):
-    args = []
-    for a, lab in zip(arrays, labels):
-        args.append(a)
-        args.append([_np_label(x) for x in lab])
-    args.append([_np_label(x) for x in out])
+    """np.einsum in sublist form. NumPy takes labels in [0, 52): ember's label ints (ellipsis
+    dims < 0, fresh labels >= 100) are renumbered per call."""
+    ids = {}
+
+    def num(x):
+        v = ids.get(x)
+        if v is None:
+            v = ids[x] = len(ids)
+            if v >= 52:
+                raise RuntimeError("einsum(): too many subscripts")
+        return v
     work = [a.astype(np.float32) for a in arrays] if dt in _UPCAST else list(arrays)
-    for i in range(len(work)):
-        args[2 * i] = work[i]
+    args = []
+    for a, lab in zip(work, labels):
+        args.append(a)
+        args.append([num(x) for x in lab])
+    args.append([num(x) for x in out])
     optimize = len(arrays) > 2 or any(a.size > 64 for a in arrays)
-    r = np.einsum(*args, optimize="greedy" if optimize else False)
-    r = np.asarray(r)
+    r = np.asarray(np.einsum(*args, optimize="greedy" if optimize else False))
     if r.dtype != dt.np:
         r = r.astype(dt.np)
     return _contig(r)
-
-
-# NumPy's sublist form takes labels in [0, 52): map ember's ints (ellipsis < 0, fresh >= 100)
-_NP_LABELS = {}
-
-
-def _np_label(x):
-    v = _NP_LABELS.get(x)
-    if v is None:
-        v = len(_NP_LABELS)
-        if v >= 52:
-            _NP_LABELS.clear()
-            raise RuntimeError("einsum(): too many subscripts")
-        _NP_LABELS[x] = v
-    return v
 
 
 def _einsum_core(operands, labels, out, node_cls, memory=None):
     """einsum over operands whose every label has one size; records a node whose derivative is
     again an einsum (so higher derivatives work). ``memory`` orders the result's dims in memory
     (the result is a permuted view of it, as PyTorch's is)."""
-    _NP_LABELS.clear()
     dt = operands[0]._dtype
     if memory is not None and memory != out:
         arr = _np_einsum([op._array for op in operands], labels, memory, dt)
