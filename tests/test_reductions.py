@@ -241,6 +241,12 @@ def test_argument_forms():
         check_same(fn, x)
 
 
+def test_norm_nuclear():
+    for fn in [lambda m, x: x.norm(p="nuc"), lambda m, x: x.norm(p="nuc", keepdim=True),
+               lambda m, x: m.norm(x, "nuc", dim=(1, 0))]:
+        check_same(fn, A((3, 4), "float64", requires_grad=True), grad=True, check_grad_fn=True)
+
+
 def test_return_types():
     for m in (ember, torch):
         x = m.tensor([[1., 5.], [3., 2.]])

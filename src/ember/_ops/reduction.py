@@ -1258,12 +1258,18 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     if isinstance(p, str):
         if p == "fro" and (dim is None or len(dim) <= 2):
             return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
-        if p == "fro" or p == "nuc":
-            if dim is not None and len(dim) != 2:
+        # the nuclear norm, or matrix_norm's own errors (as torch.norm does)
+        dims = tuple(range(input._array.ndim)) if dim is None else tuple(dim)
+        from .. import linalg
+        matrix_norm = getattr(linalg, "matrix_norm", None)
+        if matrix_norm is None:
+            if p in ("fro", "nuc") and len(dims) != 2:
                 raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                                   + " ".join(str(d) for d in dim))
-            raise NotImplementedError("norm(p='nuc') is not implemented in ember yet")
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+                                   + " ".join(str(d) for d in dims))
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        if out is not None:
+            return matrix_norm(input, p, dims, keepdim, dtype=dtype, out=out)
+        return matrix_norm(input, p, dims, keepdim, dtype=dtype)
     if p is None:
         p = 2
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
