@@ -1551,33 +1551,7 @@ def _logcumsumexp_grad(ctx, grad):
 
 # ---------------------------------------------------------------------------- diff
 def _cat(tensors, dim):
-    cat = FUNCTIONS.get("cat")
-    if cat is not None:
-        return cat(tensors, dim)
-    # NOTE: a local concatenation until the shape family provides ember.cat
-    dt = tensors[0]._dtype
-    for t in tensors[1:]:
-        dt = D.promote_types(dt, t._dtype)
-    arr = np.concatenate([t._array.astype(dt.np) for t in tensors], axis=dim)
-    out = make_tensor(arr, dt)
-    if needs_grad(*tensors) and dt.category >= 2:
-        sizes = [t._array.shape[dim] for t in tensors]
-        _record("CatBackward0", tuple(tensors), out, {"dim": dim, "sizes": sizes})
-    return out
-
-
-def _cat_grad(ctx, grad):
-    s = ctx.saved
-    outs = []
-    start = 0
-    for t, n in zip(ctx.inputs, s["sizes"]):
-        outs.append(_as_dtype(grad.narrow(s["dim"], start, n), t._dtype))
-        start += n
-    return tuple(outs)
-
-
-if node_class("CatBackward0").backward_fn is None:
-    node_class("CatBackward0").backward_fn = staticmethod(_cat_grad)
+    return FUNCTIONS["cat"](tensors, dim)
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
