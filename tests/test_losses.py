@@ -549,6 +549,13 @@ def test_double_backward_not_implemented():
             assert type(g.grad_fn).__name__ == "NotImplemented"
             g.sum().backward()
         check_same(run, Arr(x, requires_grad=True), t)
+    lp, tg = _ctc_inputs()
+
+    def run_ctc(m, lp, tg):
+        g, = m.autograd.grad(F(m).ctc_loss(lp, tg, [6, 6, 6], [3, 3, 3]), lp, create_graph=True)
+        assert type(g.grad_fn).__name__ == "NotImplemented"
+        g.sum().backward()
+    check_same(run_ctc, Arr(lp, requires_grad=True), tg)
 
 
 # ---------------------------------------------------------------------------- margin losses

@@ -30,10 +30,15 @@ _INF = float("inf")
 
 
 # ---------------------------------------------------------------------------- helpers
+_EMBER = []
+
+
 def _ops():
     """The ember namespace (imported late: this module loads while ember's does)."""
-    import ember
-    return ember
+    if not _EMBER:
+        import ember
+        _EMBER.append(ember)
+    return _EMBER[0]
 
 
 class _NoGrad:
@@ -575,7 +580,9 @@ def _nll_backward(ctx, grad):
     idx = s["idx"]
     shape2 = s["shape2"]           # the input viewed as (N, C, *rest)
     m = np.zeros(shape2, coef.dtype)
-    if m.size:
+    if m.size and m.ndim == 2:
+        m[np.arange(m.shape[0]), idx] = coef
+    elif m.size:
         np.put_along_axis(m, idx[:, None], coef[:, None], axis=1)
     mt = make_tensor(m.reshape(x._array.shape), x._dtype)
     if s["reduction"] == NONE and x._array.ndim > 1:
@@ -612,10 +619,12 @@ def _nll_kernel(input, target, weight, r, ignore_index, node, kernel, target_1d=
     if bad.any():
         raise IndexError(f"Target {int(t2[bad].flat[0])} is out of bounds.")
     idx = np.where(valid, t2, 0)
-    if x2.size:
-        picked = np.take_along_axis(x2, idx[:, None], axis=1)[:, 0].astype(work)
-    else:
+    if not x2.size:
         picked = np.zeros(idx.shape, work)
+    elif x2.ndim == 2:
+        picked = x2[np.arange(x2.shape[0]), idx].astype(work, copy=False)
+    else:
+        picked = np.take_along_axis(x2, idx[:, None], axis=1)[:, 0].astype(work, copy=False)
     if weight is not None:
         wt = weight._array.astype(work).reshape(-1)[idx] if C else np.zeros(idx.shape, work)
     else:
@@ -642,14 +651,15 @@ def _nll_kernel(input, target, weight, r, ignore_index, node, kernel, target_1d=
 
 def _nll_loss(input, target, weight, r, ignore_index, target_1d=False):
     """``nll_loss`` proper: 1-D (C,) or 2-D (N, C) input."""
-    if target.dim() > 1:
+    ishape, tshape = input._array.shape, target._array.shape
+    if len(tshape) > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    no_batch = input.dim() == 1 and target.dim() == 0
-    if not no_batch and input.shape[0] != target.shape[0]:
-        raise RuntimeError(f"size mismatch (got input: {shape_str(input.shape)}, target: "
-                           f"{shape_str(target.shape)})")
+    no_batch = len(ishape) == 1 and len(tshape) == 0
+    if not no_batch and ishape[0] != tshape[0]:
+        raise RuntimeError(f"size mismatch (got input: {shape_str(ishape)}, target: "
+                           f"{shape_str(tshape)})")
     _check_nll_target_dtype(target)
-    n_classes = input.shape[-1]
+    n_classes = ishape[-1]
     if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
                            f"or no classes but got weight tensor of shape: "
@@ -675,17 +685,18 @@ def _nll_loss2d(input, target, weight, r, ignore_index):
 
 def _nll_loss_nd(input, target, weight, r, ignore_index):
     """``nll_loss_nd``: any (N, C, d1, ...) input, dispatched to the 1-D/2-D or 2d kernel."""
-    nd = input.dim()
+    ishape, tshape = input._array.shape, target._array.shape
+    nd = len(ishape)
     target_1d = False
     if nd < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {nd})")
     if nd != 1:
-        tb = target.shape[0] if target.dim() else 0
-        if input.shape[0] != tb:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+        tb = tshape[0] if tshape else 0
+        if ishape[0] != tb:
+            raise ValueError(f"Expected input batch_size ({ishape[0]}) to match target "
                              f"batch_size ({tb}).")
-    elif target.dim() == 1:
-        if target.shape[0] != 1:
+    elif len(tshape) == 1:
+        if tshape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
                              f"{target.shape[0]}")
         target = target.reshape(())
