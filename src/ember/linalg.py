@@ -22,7 +22,7 @@ from . import _dtype as D
 from ._dispatch import FUNCTIONS, needs_grad, record, write_out, missing_kernel, type_name
 from ._tensor import Tensor, make_tensor
 from .autograd.graph import node_class, OpNode
-from .autograd.grad_mode import STATE as _GRAD, no_grad
+from .autograd.grad_mode import no_grad
 from .return_types import return_type
 from ._ops import reduction as _reduction
 from ._ops.blas import matmul, multi_dot as _multi_dot, _sum_to, _conj, _mH, _wants
@@ -236,7 +236,7 @@ def _cholesky_info(a):
 def _inv_core(A, fname, check_errors):
     a = A._array
     dt = A._dtype
-    n = a.shape[-1]
+    a.shape[-1]
     info = np.zeros(a.shape[:-2], np.int32)
     if a.size == 0:
         res = np.zeros(a.shape, dt.np)
@@ -1181,17 +1181,17 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError("This function doesn't handle types other than float and double")
     a, b = A._array, B._array
     if a.ndim < 2:
-        raise RuntimeError(f"torch.linalg.lstsq: input must have at least 2 dimensions.")
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if driver is None:
         driver = "gelsy"
     if driver not in ("gelsy", "gelsd", "gelss", "gels"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of "
-                           f"(gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
+                           "(gels, gelsy, gelsd, gelss)")
     m, n = a.shape[-2:]
     vec = b.ndim == a.ndim - 1
     bm = b[..., None] if vec else b
     if bm.shape[-2] != m:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     if A._dtype is not B._dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
                            f"dtype, but got input's dtype {A._dtype} and other's dtype "
@@ -1246,7 +1246,6 @@ def _pinv_backward_formula(A, P, gP):
     Ph = _mH(P)
     gPh = _mH(gP)
     m, n = A._array.shape[-2:]
-    dt = A._dtype
     t1 = -(Ph @ gP @ Ph)
     t2 = (gPh @ P @ Ph) - A @ (P @ (gPh @ P @ Ph))
     t3 = (Ph @ P @ gPh) - ((Ph @ P @ gPh) @ P) @ A
@@ -1761,7 +1760,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 
 def tensorinv(A, ind=2, *, out=None):
-    """The inverse of ``tensordot(A, ., ind)`` as a tensor of shape A.shape[ind:] + A.shape[:ind]."""
+    """The inverse of ``tensordot(A, ., ind)``, shaped ``A.shape[ind:] + A.shape[:ind]``."""
     _tensor(A, "linalg_tensorinv", "A")
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")

@@ -1127,10 +1127,6 @@ def inner(input, other, *, out=None):
 _LETTERS = string.ascii_uppercase + string.ascii_lowercase
 
 
-def _label_index(c):
-    return _LETTERS.index(c)
-
-
 def _parse_einsum(equation, operands):
     """Labels of every operand and of the output, with PyTorch's errors. Letters are ints in
     [0, 52) (uppercase first, PyTorch's implicit output order); ellipsis dims are negative ints
@@ -1344,7 +1340,7 @@ def _sublist_to_equation(args):
             else:
                 if not (0 <= x < 52):
                     raise RuntimeError("einsum(): subscript in subscript list is not within the "
-                                       f"valid range [0, 52)")
+                                       "valid range [0, 52)")
                 s += _LETTERS[x]
         return s
     eq = ",".join(text(t) for t in terms)
@@ -1464,8 +1460,7 @@ def _einsum_backward(ctx, grad):
         target = [x for x in uniq if x in elsewhere]
         g_ops = [grad] + [_conj(o) for o, _ in others]
         g_labs = [list(out)] + [list(lj) for _, lj in others]
-        g = _einsum_core(tuple(g_ops), g_labs, target, _EinsumGradNode) if target or True \
-            else None
+        g = _einsum_core(tuple(g_ops), g_labs, target, _EinsumGradNode)
         # labels summed away in the forward come back as broadcast dims
         full = [x for x in uniq]
         for x in uniq:
@@ -1624,13 +1619,6 @@ FUNCTIONS.update(
 Tensor.__matmul__ = _matmul_operator
 Tensor.__rmatmul__ = _rmatmul_operator
 Tensor.matmul = _matmul_method
-
-
-def _method2(fn, argname):
-    def method(self, other):
-        return fn(self, other)
-    method.__name__ = fn.__name__
-    return method
 
 
 Tensor.mm = lambda self, mat2: mm(self, mat2)
