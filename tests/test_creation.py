@@ -823,3 +823,46 @@ def test_type_dtype(target):
     same(lambda m: m.ones(2).type(None).replace("ember", "torch"))
     same(lambda m: m.ones(2, 3).t().type(m.int32))
     same(lambda m: m.ones(2).type(m.uint16))
+
+
+# lists of 0-dim tensors and of NumPy arrays take a stacked path; it must keep the per-element
+# rules (which element types an integer or bool dtype accepts, overflow checks)
+BLOCK_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "uint64", "float16", "bfloat16",
+                "float32", "float64", "complex64", "complex128"]
+
+
+@pytest.mark.parametrize("target", [None] + BLOCK_DTYPES)
+@pytest.mark.parametrize("src", [d for d in BLOCK_DTYPES if d != "uint64"])
+@pytest.mark.parametrize("vals", [[1, 0, 3], [200, -1, 7], [1.5, -2.5, 0.0]])
+def test_tensor_from_lists_of_tensors(src, target, vals):
+    def fn(m):
+        kw = {} if target is None else {"dtype": getattr(m, target)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            items = [m.tensor(v).to(getattr(m, src)) for v in vals]
+            return m.tensor(items, **kw)
+    same(fn)
+
+
+@pytest.mark.parametrize("target", [None] + BLOCK_DTYPES)
+@pytest.mark.parametrize("src", ["bool", "uint8", "int8", "int32", "int64", "uint64", "float16",
+                                 "float32", "float64", "complex64", "complex128"])
+@pytest.mark.parametrize("vals", [[[1, 0], [3, 4]], [[200, 7], [1, 300]], [[1.5, -2.5], [0.0, 2.0]]])
+def test_tensor_from_lists_of_arrays(src, target, vals):
+    def fn(m):
+        kw = {} if target is None else {"dtype": getattr(m, target)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            items = [np.array(v).astype(src) for v in vals]
+            return m.tensor(items, **kw)
+    same(fn)
+
+
+def test_tensor_from_mixed_arrays():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(lambda m: m.tensor([np.zeros(2), np.zeros(3)]))
+        same(lambda m: m.tensor([np.zeros(2), np.zeros(2, np.float32)]))
+        same(lambda m: m.tensor([m.tensor(1), m.tensor(2.5)]))
+        same(lambda m: m.tensor([m.tensor(1), m.tensor([2])]))
+        same(lambda m: m.tensor([m.tensor(1), 2]))

@@ -549,6 +549,108 @@ def _fast_store(data, sizes, dt):
     return a.astype(dt.np)
 
 
+def _block_store(data, sizes, dt):
+    """Lists of same-dtype 0-dim tensors, or of same-shape NumPy arrays: one stacked conversion
+    that applies the element rules of the slow path to the whole block (or None)."""
+    if type(data) is not list and type(data) is not tuple:
+        return None
+    first = data[0]
+    if type(first) is Tensor:
+        if len(sizes) != 1:
+            return None
+        src = first._dtype
+        for x in data:
+            if type(x) is not Tensor or x._dtype is not src or x._array.ndim:
+                return None
+        block = np.array([x._cpu_array() for x in data], dtype=src.np)
+        return _convert_tensor_block(block, src, dt)
+    if type(first) is np.ndarray:
+        shape = tuple(sizes[1:])
+        for x in data:
+            if type(x) is not np.ndarray or x.dtype != first.dtype or x.shape != shape:
+                return None
+        D.from_numpy_dtype(first.dtype)   # PyTorch's error for unsupported NumPy dtypes
+        return _convert_numpy_block(np.stack(data), dt)
+    return None
+
+
+def _not_an_integer(npdt):
+    return TypeError(f"'numpy.{npdt.type.__name__}' object cannot be interpreted as an integer")
+
+
+def _int_block(a, dt, from_float):
+    """Integer values (or Python floats) stored into integer dtype ``dt`` with the overflow
+    checks of PyTorch's element store."""
+    lo, hi = _int_limits(dt)
+    if not a.size:
+        return a.astype(dt.np)
+    if from_float:
+        if not (np.all(a >= lo) and np.all(a <= hi)):
+            raise _overflow(dt)
+        return a.astype(dt.np)
+    if a.dtype == np.uint64 and a.max() > _I64_MAX:
+        raise ValueError("Overflow when unpacking long long")
+    mn, mx = int(a.min()), int(a.max())
+    if mx > hi or mn < (-hi if lo == 0 else lo):
+        raise _overflow(dt)
+    return a.astype(np.int64).astype(dt.np)
+
+
+def _convert_numpy_block(a, dt):
+    """Elements that are NumPy scalars of ``a.dtype`` stored as ``dt`` (the per-element rules)."""
+    k = a.dtype
+    cat = dt.category
+    with np.errstate(over="ignore", invalid="ignore"):
+        if cat == 3:
+            return a.astype(np.complex128).astype(dt.np)
+        if cat == 2:
+            if k.kind == "c":
+                a = a.real
+            return _final_cast(a.astype(np.float64), dt)
+    if not a.size:
+        return a.astype(dt.np)
+    if dt is D.uint64:
+        raise TypeError("an integer is required")
+    if cat == 0:
+        if k == np.float64 or k.kind in "biu":
+            return a != 0
+        if k == np.complex128:
+            return (a.real != 0) | (a.imag != 0)
+        raise _not_an_integer(k)
+    if k == np.float64:
+        return _int_block(a, dt, True)
+    if k.kind in "iu":
+        return _int_block(a, dt, False)
+    raise _not_an_integer(k)
+
+
+def _convert_tensor_block(a, src, dt):
+    """Elements that are 0-dim tensors of dtype ``src`` stored as ``dt`` (float(t), index(t),
+    complex(t) as PyTorch's element store calls them)."""
+    cat = dt.category
+    with np.errstate(over="ignore", invalid="ignore"):
+        if cat == 3:
+            return a.astype(np.complex128).astype(dt.np)
+        if cat == 2:
+            if src.is_complex:
+                if a.size and np.any(a.imag != 0):
+                    raise RuntimeError("value cannot be converted to type double without "
+                                       "overflow")
+                a = a.real
+            return _final_cast(a.astype(np.float64), dt)
+    if not a.size:
+        return a.astype(dt.np)
+    if dt is D.uint64:
+        raise TypeError("an integer is required")
+    if src.category > 1:
+        raise TypeError("only integer tensors of a single element can be converted to an index")
+    if src is D.uint64 and a.max() > _I64_MAX:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    if cat == 0:
+        return a != 0
+    return _int_block(a.astype(np.int64), dt, False)
+
+
 def _has_int(data, ndim):
     if ndim <= 1:
         return int in set(map(type, data))
@@ -576,6 +678,9 @@ def _sequence_to_array(data, dtype):
         arr = _fast_store(data, sizes, dt)
         if arr is not None:
             return arr, dt
+    arr = _block_store(data, sizes, dt)
+    if arr is not None:
+        return arr, dt
     vals = []
     _store_rec(data, sizes, 0, _element_store(dt), dt, vals)
     arr = np.array(vals, dtype=_work_np(dt)).reshape(shape)
