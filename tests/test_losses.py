@@ -304,7 +304,6 @@ def test_bce_edges_and_errors():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_bce_with_logits(reduction, dtype):
     x, t = randn(3, 4) * 3, rand(3, 4)
-    f = F(ember).binary_cross_entropy_with_logits  # noqa: F841
     for kw in ({}, {"weight": rand(4)}, {"pos_weight": rand(4) * 3},
                {"weight": rand(3, 1), "pos_weight": rand(4) * 3}):
         check_same(lambda m, x, t, **k: F(m).binary_cross_entropy_with_logits(
@@ -560,7 +559,7 @@ def test_double_backward_not_implemented():
 
 # ---------------------------------------------------------------------------- margin losses
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_margin_losses(reduction, ):
+def test_margin_losses(reduction):
     a, b, n = randn(3, 4), randn(3, 4), randn(3, 4)
     s, ss = np.array([1., -1., 1.], np.float32), np.sign(randn(3, 4))
     g = lambda x: Arr(x, requires_grad=True)  # noqa: E731
@@ -942,5 +941,6 @@ def test_nll_1d_input_with_1d_target_backward_error():
     for m in (ember, torch):
         x = m.tensor(randn(5), requires_grad=True)
         loss = F(m).cross_entropy(x, m.tensor([2]))
-        with pytest.raises(RuntimeError, match=r"size mismatch \(got input: \[5\], target: \[1\]\)"):
+        msg = r"size mismatch \(got input: \[5\], target: \[1\]\)"
+        with pytest.raises(RuntimeError, match=msg):
             loss.backward()

@@ -222,7 +222,7 @@ def _check_weight_size(weight, input):
         raise ValueError("Weights and input must have the same size.")
 
 
-# ---------------------------------------------------------------------------- mse / smooth L1 / Huber
+# ------------------------------------------------------------------ mse / smooth L1 / Huber
 def _pointwise_forward(kind, input, target, r, param):
     """The forward of mse, smooth L1 and Huber: PyTorch's TensorIterator dtype rules (mse and
     smooth L1 promote; Huber writes into an input-like output), then the elementwise loss."""
@@ -584,7 +584,7 @@ def _nll_backward(ctx, grad):
         m[np.arange(m.shape[0]), idx] = coef
     elif m.size:
         np.put_along_axis(m, idx[:, None], coef[:, None], axis=1)
-    mt = make_tensor(m.reshape(x._array.shape), x._dtype)
+    mt = make_tensor(m.reshape(x._array.shape).astype(x._dtype.np, copy=False), x._dtype)
     if s["reduction"] == NONE and x._array.ndim > 1:
         grad = grad.unsqueeze(1)
     return mt * grad
@@ -819,7 +819,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             + _rename(ret * (label_smoothing / n_classes), "MulBackward1"))
 
 
-# ---------------------------------------------------------------------------- Poisson / Gaussian NLL
+# ------------------------------------------------------------------ Poisson / Gaussian NLL
 def _poisson_nll_loss(input, target, log_input, full, eps, r):
     _check_tensor("poisson_nll_loss", input, "input", 1)
     _check_tensor("poisson_nll_loss", target, "target", 2)
@@ -1141,7 +1141,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     -1) against each non-target class, ``max(0, 1 - (x[j] - x[i])) / C``.
 
     >>> F = ember.nn.functional
-    >>> F.multilabel_margin_loss(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]]))
+    >>> x, y = ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]])
+    >>> F.multilabel_margin_loss(x, y)
     tensor(0.8500)
     """
     return _multilabel_margin_loss(input, target, _enum(size_average, reduce, reduction))
