@@ -483,24 +483,23 @@ def matmul(input, other, *, out=None):
 
 
 def _matmul_operator(self, other):
-    # NOTE: the hot path of ``a @ b``: same float dtype, nothing to record -> one NumPy call
+    # NOTE: the hot path of ``a @ b``: same BLAS dtype, nothing to record -> one NumPy call
+    # (0-d operands and shape mismatches make NumPy raise ValueError: the kernels then raise
+    # PyTorch's errors)
     if type(other) is Tensor:
         d = self._dtype
         if d is other._dtype and d in _FAST and not _GRAD.inference and not (
                 _GRAD.enabled and (self._requires_grad or other._requires_grad)):
-            a = self._array
-            b = other._array
-            if a.ndim and b.ndim:
-                try:
-                    r = _matmul_np(a, b)
-                except ValueError:
-                    return _matmul_impl(self, other)
-                if type(r) is not _ndarray:
-                    r = np.asarray(r)
-                t = _new(Tensor)
-                t._array = r
-                t._dtype = d
-                return t
+            try:
+                r = _matmul_np(self._array, other._array)
+            except ValueError:
+                return _matmul_impl(self, other)
+            if type(r) is not _ndarray:
+                r = np.asarray(r)
+            t = _new(Tensor)
+            t._array = r
+            t._dtype = d
+            return t
         return _matmul_impl(self, other)
     if isinstance(other, Tensor):
         return _matmul_impl(self, other)
