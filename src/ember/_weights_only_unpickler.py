@@ -54,8 +54,15 @@ _NJT_NAMES = frozenset((
     "torch.nested._internal.nested_tensor._rebuild_njt",
     "torch._dynamo.decorators._DimRange",
 ))
-_DTENSOR_PREFIXES = ("torch.distributed.tensor", "torch.distributed.device_mesh",
-                     "torch.distributed._tensor")
+_DTENSOR_NAMES = frozenset((
+    "torch.distributed.device_mesh.DeviceMesh",
+    "torch.distributed.tensor._dtensor_spec.DTensorSpec",
+    "torch.distributed.tensor._dtensor_spec.TensorMeta",
+    "torch.distributed.tensor.DTensor",
+    "torch.distributed.tensor.placement_types.Partial",
+    "torch.distributed.tensor.placement_types.Replicate",
+    "torch.distributed.tensor.placement_types.Shard",
+))
 
 # ---------------------------------------------------------------------------- user allow-list
 _USER_GLOBALS = []
@@ -148,7 +155,9 @@ def weights_only_message(inner):
 
 
 def _unsupported_global(module, name):
-    full = name if module == "builtins" else f"{module}.{name}"
+    full = f"{module}.{name}"
+    if full.startswith("builtins."):    # shown as plain `eval`, `getattr`
+        full = full[9:]
     return UnpicklingError(
         f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
         f"`torch.serialization.add_safe_globals([{full}])` or the "
@@ -162,7 +171,7 @@ def refusal_for(module, name):
     if full in _NJT_NAMES:
         return UnpicklingError("``torch.nested`` and ``torch._dynamo`` must be imported to load "
                                "nested jagged tensors (NJTs)")
-    if full.startswith(_DTENSOR_PREFIXES):
+    if full in _DTENSOR_NAMES:
         return UnpicklingError("``torch.distributed.tensor`` must be imported to load DTensors")
     return _unsupported_global(module, name)
 
