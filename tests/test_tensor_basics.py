@@ -371,3 +371,8 @@ def test_numpy_method_errors():
 def test_bool_errors_and_values():
     for v in ([0.], [1], [[0]], [], [1, 2], [float("nan")], [0j]):
         same(lambda m, v=v: bool(m.tensor(v)))
+
+
+def test_cuda_array_interface_on_cpu():
+    same(lambda m: m.ones(2).__cuda_array_interface__)
+    same(lambda m: hasattr(m.ones(2), "__cuda_array_interface__"))

@@ -435,6 +435,21 @@ class Tensor:
         from ._backend.dlpack import export
         return export(self._array, *args, **kwargs)
 
+    @property
+    def __cuda_array_interface__(self):
+        """CuPy's / Numba's zero-copy protocol (CUDA tensors only, as in PyTorch)."""
+        a = self._array
+        if type(a) is np.ndarray or isinstance(a, np.generic):
+            from ._tensor_type import legacy_type_name
+            raise AttributeError(f"Can't get __cuda_array_interface__ on non-CUDA tensor type: "
+                                 f"{legacy_type_name(self)} If CUDA data is required use "
+                                 "tensor.cuda() to copy tensor to device memory.")
+        if self._requires_grad:
+            raise RuntimeError("Can't get __cuda_array_interface__ on Variable that requires "
+                               "grad. If gradients aren't required, use var.detach() to get "
+                               "Variable that doesn't require grad.")
+        return a.__cuda_array_interface__
+
     def __dlpack_device__(self):
         return self._array.__dlpack_device__()
 
