@@ -277,7 +277,7 @@ def type_as(self, other):
 def copy_(self, src, non_blocking=False):
     """Copy ``src`` (broadcast to self's shape, converted to self's dtype) into self in place.
 
-    >>> t = ember.zeros(3); t.copy_(ember.tensor([1, 2, 3])); t
+    >>> ember.zeros(3).copy_(ember.tensor([1, 2, 3]))
     tensor([1., 2., 3.])
     """
     if not isinstance(src, Tensor):
@@ -424,7 +424,7 @@ def set_(self, source=None, storage_offset=0, size=None, stride=None):
     """Make this tensor view ``source`` (a tensor or a storage) with the given geometry, or
     become empty (``set_()``).
 
-    >>> x = ember.zeros(1); x.set_(ember.arange(3.)); x
+    >>> ember.zeros(1).set_(ember.arange(3.))
     tensor([0., 1., 2.])
     """
     from .._storage import UntypedStorage, TypedStorage
