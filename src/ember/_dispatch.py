@@ -111,7 +111,7 @@ def _short_type_name(x):
     if isinstance(x, Tensor):
         return "Tensor"
     if isinstance(x, D.dtype):
-        return "torch.dtype"
+        return "ember.dtype"  # (PyTorch: torch.dtype)
     t = type(x)
     if t.__module__ == "builtins":
         return t.__name__

@@ -188,7 +188,7 @@ def as_dtype_arg(x, fname, argname, pos):
         return x
     d = _PY_TYPE_DTYPES.get(x) if isinstance(x, type) else None
     if d is None:
-        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be torch.dtype, "
+        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be ember.dtype, "
                         f"not {type(x).__name__}")
     return d
 
@@ -396,8 +396,8 @@ class finfo:
         if type.category == _COMPLEX:
             type = type.to_real()
         if type.category != _FLOAT:
-            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
-                            "to handle 'torch.finfo'")
+            raise TypeError("ember.finfo() requires a floating point input type. Use ember.iinfo "
+                            "to handle 'ember.finfo'")
         info = ml_dtypes.finfo(type.np)  # NumPy's finfo plus bfloat16 and the float8 types
         self.dtype = type.name
         self.bits = type.itemsize * 8
@@ -426,10 +426,10 @@ class iinfo:
 
     def __init__(self, type):
         if type is bool_:
-            raise TypeError("torch.bool is not supported by torch.iinfo")
+            raise TypeError("ember.bool is not supported by ember.iinfo")
         if type.category != _INT:
-            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
-                            "handle 'torch.iinfo'")
+            raise TypeError("ember.iinfo() requires an integer input type. Use ember.finfo to "
+                            "handle 'ember.iinfo'")
         info = np.iinfo(type.np)
         self.bits, self.min, self.max = info.bits, int(info.min), int(info.max)
         self.dtype = type.name
