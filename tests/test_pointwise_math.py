@@ -264,6 +264,18 @@ def test_round_decimals_dtypes(dtype):
     check_same(lambda m, t: m.round(t, decimals=-1), Arr(values_for(dtype), dtype=dtype))
 
 
+def test_round_explicit_zero_decimals():
+    for dtype in ("float32", "int64", "bool", "uint8"):
+        x = Arr(values_for(dtype), dtype=dtype)
+        check_same(lambda m, t: m.round(t, decimals=0), x)
+        check_same(lambda m, t: t.round(decimals=0), x)
+    check_same(lambda m, t: m.round(t, decimals=0), Arr(np.array([1.5, 2.5]), requires_grad=True),
+               grad=True, check_grad_fn=True)
+    check_same(lambda m, t: m.round(t, decimals=1.5), Arr(np.array([1.5, 2.5])))
+    check_same(lambda m, t: t.round(decimals=1.5), Arr(np.array([1.5, 2.5])))
+    check_same(lambda m, t: t.round_(decimals="a"), Arr(np.array([1.5, 2.5])))
+
+
 def test_round_decimals_out():
     check_same(lambda m, t: m.round(t, decimals=1, out=m.empty(3, dtype=m.float64)),
                Arr(np.array([1.25, 2.5, 3.75]), dtype="float32"))

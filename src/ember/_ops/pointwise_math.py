@@ -809,36 +809,49 @@ _round_dec = _Unary("round", _round_dec_fwd, kind=DEFAULT, kernel="round_cpu",
 _round_dec.derivative(_zero_grad)
 
 
-def _round_args(decimals, name):
+_round_dec0 = _Unary("round", _round0_fwd, kind=DEFAULT, kernel="round_vml_cpu",
+                     missing=NON_FLOAT, grad_fn="RoundBackward1", saves_nothing=True)
+_round_dec0.derivative(_zero_grad)
+_NO_DECIMALS = object()
+
+
+def _round_call(x, decimals, name, out=None, inplace=False):
+    # NOTE: an explicit decimals (even 0) is PyTorch's round.decimals overload: RoundBackward1,
+    # and integer inputs are refused. ``out=False`` marks the method forms.
+    if decimals is _NO_DECIMALS:
+        if out is False:
+            out = None
+        return _round0(x, out=out, inplace=inplace, name=name)
     if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
-        raise TypeError(f"{name}(): argument 'decimals' must be int, not {type_name(decimals)}")
-    return int(decimals)
+        if out is False:
+            raise TypeError(f"{name}(): argument 'decimals' must be int, not "
+                            f"{type_name(decimals)}")
+        kw = {"decimals": decimals} if out is None else {"decimals": decimals, "out": out}
+        raise _invalid_args(name, (x,), kw, ("Tensor input, *, Tensor out = None",
+                                             "Tensor input, *, int decimals, Tensor out = None"))
+    decimals = int(decimals)
+    if out is False:
+        out = None
+    if decimals == 0:
+        return _round_dec0(x, out=out, inplace=inplace, name=name)
+    return _round_dec(x, out=out, inplace=inplace, name=name, extra={"decimals": decimals})
 
 
-def round(input, *, decimals=0, out=None):  # noqa: A001
+def round(input, *, decimals=_NO_DECIMALS, out=None):  # noqa: A001
     """Round half to even, optionally to ``decimals`` decimal places.
 
     >>> ember.round(ember.tensor([1.25, 2.5]), decimals=1)
     tensor([1.2000, 2.5000])
     """
-    decimals = _round_args(decimals, "round")
-    if decimals == 0:
-        return _round0(input, out=out)
-    return _round_dec(input, out=out, extra={"decimals": decimals})
+    return _round_call(input, decimals, "round", out)
 
 
-def _t_round(self, *, decimals=0):
-    decimals = _round_args(decimals, "round")
-    if decimals == 0:
-        return _round0(self)
-    return _round_dec(self, extra={"decimals": decimals})
+def _t_round(self, *, decimals=_NO_DECIMALS):
+    return _round_call(self, decimals, "round", out=False)
 
 
-def _t_round_(self, *, decimals=0):
-    decimals = _round_args(decimals, "round_")
-    if decimals == 0:
-        return _round0(self, inplace=True, name="round_")
-    return _round_dec(self, inplace=True, name="round_", extra={"decimals": decimals})
+def _t_round_(self, *, decimals=_NO_DECIMALS):
+    return _round_call(self, decimals, "round_", out=False, inplace=True)
 
 
 FUNCTIONS.update(round=round, round_=_t_round_)
