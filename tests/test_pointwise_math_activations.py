@@ -194,6 +194,11 @@ ERRORS = {
     "threshold_int_float": lambda m, x: F(m).threshold(x.long(), 0.5, 2.5),
     "hardtanh_int_float": lambda m, x: F(m).hardtanh(x.long(), -1.5, 2.5),
     "elu_str": lambda m, x: F(m).elu(x, "a"),
+    "hardtanh_int8_overflow": lambda m, x: F(m).hardtanh(x.to(m.int8), -1000.0, 1.0),
+    "hardtanh_int8_overflow_hi": lambda m, x: F(m).hardtanh(x.to(m.int8), -1.5, 200.0),
+    "hardtanh_half_overflow": lambda m, x: F(m).hardtanh(x.half(), -1e6, 1.0),
+    "threshold_half_big": lambda m, x: F(m).threshold(x.half(), 1e6, 1.0),
+    "leaky_half_big": lambda m, x: F(m).leaky_relu(x.half(), 1e6),
     "selu_inplace_int": lambda m, x: m.selu_(x.long()),
 }
 

@@ -2155,6 +2155,8 @@ def _hardtanh(input, min_val, max_val, inplace, name="hardtanh"):
         raise missing_kernel("clamp_scalar_cpu", dt)
     if dt.category == 1 and not dt.is_signed and (min_val < 0 or max_val < 0):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    checked_scalar(float(min_val), dt)          # the limits must fit the input's type
+    checked_scalar(float(max_val), dt)
     return _inplace_or(_hardtanh_op, input, inplace,
                        {"min_val": float(min_val), "max_val": float(max_val)}, name)
 
