@@ -216,8 +216,8 @@ def scalar_as(value, dt):
         raise OverflowError("int too big to convert")
     if dt.category < 3 and type(value) is complex:
         value = value.real
-    # (a float beyond the dtype's range becomes inf, silently as in PyTorch)
-    return quiet_call(npdt.type, value)
+    # (a float beyond the dtype's range becomes inf: NumPy's warning is hidden, see below)
+    return npdt.type(value)
 
 
 def array_as(t, dt):
@@ -229,36 +229,19 @@ def array_as(t, dt):
 
 
 # PyTorch never warns about floating-point exceptions (inf - inf, 0 / 0, overflow); NumPy does.
-# Kernels run with NumPy's error state set to "ignore" through the context variable that
-# np.errstate itself sets (a few hundred ns instead of np.errstate's microseconds).
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
-    _QUIET = _make_extobj(all="ignore")
-
-    def quiet_call(f, a, b=None, extra=None):
-        """``f(a[, b], **extra)`` without NumPy floating-point warnings."""
-        token = _extobj_contextvar.set(_QUIET)
-        try:
-            if b is None:
-                return f(a)
-            return f(a, b) if extra is None else f(a, b, **extra)
-        finally:
-            _extobj_contextvar.reset(token)
-except ImportError:  # pragma: no cover - another NumPy layout: the public, slower way
-    def quiet_call(f, a, b=None, extra=None):
-        """``f(a[, b], **extra)`` without NumPy floating-point warnings."""
-        with np.errstate(all="ignore"):
-            if b is None:
-                return f(a)
-            return f(a, b) if extra is None else f(a, b, **extra)
+# A warnings filter hides NumPy's when they come from ember's own frames: free until NumPy
+# actually warns, where np.errstate around each kernel would cost every op a microsecond.
+# (Harnesses that reset the warning filters after import, like pytest per test, see them.)
+_FP_WARNING = r"(overflow|invalid value|divide by zero|underflow) encountered in"
 
 
-# The per-op fast paths call NumPy directly, without quiet_call (it would cost them ~5%): a
-# warnings filter, free until NumPy actually warns, hides the same floating-point warnings when
-# they come from ember's own frames. (Test harnesses that reset warning filters may still see
-# them; quiet_call covers everything else.)
-warnings.filterwarnings("ignore", message=r"(overflow|invalid value|divide by zero|underflow) "
-                        r"encountered in", category=RuntimeWarning, module=r"ember(\.|$)")
+def hide_fp_warnings():
+    """Install the filter that hides NumPy floating-point warnings raised in ember's code."""
+    warnings.filterwarnings("ignore", message=_FP_WARNING, category=RuntimeWarning,
+                            module=r"ember(\.|$)")
+
+
+hide_fp_warnings()
 
 
 def _cast(res, npdt):
@@ -342,8 +325,17 @@ def _row_major(a):
 def match_layout(res, operands):
     """``res`` laid out as PyTorch lays out an elementwise result over ``operands`` (Tensors
     and scalars); copies only when some input is not row-major and NumPy chose otherwise."""
-    arrays = [x._array for x in operands if isinstance(x, Tensor)]
     if type(res) is not _ndarray or res.ndim < 2:
+        return res
+    arrays = []
+    simple = True  # every input row-major without size-1 dimensions (the common case)
+    for x in operands:
+        if isinstance(x, Tensor):
+            a = x._array
+            arrays.append(a)
+            if simple and (1 in a.shape or not a.flags.c_contiguous):
+                simple = False
+    if simple:
         return res
     shape = res.shape
     if all(_row_major(a) for a in arrays) or len(arrays) == len(operands) and all(
@@ -547,7 +539,7 @@ class BinaryOp:
             c64 = D.complex64
             A = round_complex32(array_as(a, c64) if a_is_t else scalar_as(a, c64))
             B = round_complex32(array_as(b, c64) if b_is_t else scalar_as(b, c64))
-            res = quiet_call(self.forward, A, B, extra)
+            res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
             if result_dt is compute:
                 res = round_complex32(res)
         else:
@@ -558,10 +550,11 @@ class BinaryOp:
                 # or a 0-dim tensor) in float32 ("op math") unrounded: f16 0 * 70000. is 0,
                 # not 0 * inf = nan. NumPy computes half * float32-scalar in float32.
                 B = np.float32(b) if not b_is_t else b._array.astype(np.float32)[()]
-                res = quiet_call(_cast, quiet_call(self.forward, A, B, extra), compute.np)
+                res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
+                res = _cast(res, compute.np)
             else:
                 B = array_as(b, compute) if b_is_t else scalar_as(b, compute)
-                res = quiet_call(self.forward, A, B, extra)
+                res = self.forward(A, B) if extra is None else self.forward(A, B, **extra)
         if inplace:
             check_inplace(a)
             grad = needs_grad(a, b) and self.node_cls is not None
@@ -899,7 +892,7 @@ class UnaryOp:
             self.check_out(dt, res_dt, out._dtype)
         if compute in self.missing or compute.np is None:
             raise missing_kernel(self.kernel, compute)
-        res = quiet_call(self.forward, array_as(x, compute))
+        res = self.forward(array_as(x, compute))
         if inplace:
             check_inplace(x)
             grad = needs_grad(x) and self.node_cls is not None

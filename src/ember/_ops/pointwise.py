@@ -89,12 +89,11 @@ def _scaled(b, alpha):
     if alpha is None:
         return b
     dt = b.dtype
-    with np.errstate(all="ignore"):
-        if dt.kind in "iub" and not isinstance(alpha, bool):
-            al = np.array(alpha, dtype=np.uint64 if alpha >= 2**63 else np.int64).astype(dt)
-        else:
-            al = np.array(alpha).astype(dt)
-        return np.multiply(b, al)
+    if dt.kind in "iub" and not isinstance(alpha, bool):
+        al = np.array(alpha, dtype=np.uint64 if alpha >= 2**63 else np.int64).astype(dt)
+    else:
+        al = np.array(alpha).astype(dt)
+    return np.multiply(b, al)
 
 
 @pointwise_binary("_add_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="AddBackward0",
@@ -699,16 +698,15 @@ def bitwise_xor(a, b):
 def _shift_kernel(np_fn):
     def kernel(a, b):
         bits = a.dtype.itemsize * 8
-        with np.errstate(all="ignore"):
-            b_arr = np.asarray(b)
-            over = (b_arr < 0) | (b_arr >= bits)
-            safe = np.where(over, 0, b_arr).astype(a.dtype)
-            r = np_fn(a, safe)
-            if np.any(over):
-                fill = 0
-                if np_fn is np.right_shift and a.dtype.kind == "i":
-                    fill = np.where(a < 0, -1, 0).astype(a.dtype)
-                r = np.where(over, fill, r)
+        b_arr = np.asarray(b)
+        over = (b_arr < 0) | (b_arr >= bits)
+        safe = np.where(over, 0, b_arr).astype(a.dtype)
+        r = np_fn(a, safe)
+        if np.any(over):
+            fill = 0
+            if np_fn is np.right_shift and a.dtype.kind == "i":
+                fill = np.where(a < 0, -1, 0).astype(a.dtype)
+            r = np.where(over, fill, r)
         return r.astype(a.dtype, copy=False)
     return kernel
 
@@ -860,8 +858,7 @@ def logical_not(a):
 def sgn(a):
     if a.dtype.kind == "c":
         mag = np.abs(a)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(mag == 0, 0, a / np.where(mag == 0, 1, mag)).astype(a.dtype)
+        return np.where(mag == 0, 0, a / np.where(mag == 0, 1, mag)).astype(a.dtype)
     if a.dtype == np.bool_:
         return a.copy()
     return np.sign(a)
@@ -894,8 +891,7 @@ def _(ctx, grad):
 @pointwise_unary("reciprocal", kind=INT_TO_FLOAT, kernel="reciprocal_cpu", missing=(D.complex32,),
                  grad_fn="ReciprocalBackward0", inplace_function=True)
 def reciprocal(a):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.reciprocal(a)
+    return np.reciprocal(a)
 
 
 @reciprocal.derivative
@@ -907,8 +903,7 @@ def _(ctx, grad):
 @pointwise_unary("log", kind=INT_TO_FLOAT, grad_fn="LogBackward0", missing=(D.complex32,),
                  inplace_function=True)
 def log(a):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(a)
+    return np.log(a)
 
 
 @log.derivative
@@ -920,8 +915,7 @@ def _(ctx, grad):
 @pointwise_unary("exp", kind=INT_TO_FLOAT, grad_fn="ExpBackward0", missing=(D.complex32,),
                  inplace_function=True)
 def exp(a):
-    with np.errstate(over="ignore"):
-        return np.exp(a)
+    return np.exp(a)
 
 
 @exp.derivative
