@@ -21,7 +21,7 @@ from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, record, write_out, missing_kernel, check_inplace,
                          invalid_arguments, broadcast_shapes2, shape_str, type_name)
 from .._tensor import Tensor, make_tensor, _new, wrap_dim
-from ..autograd.graph import node_class, OpNode, rebase_inplace
+from ..autograd.graph import node_class, OpNode, rebase_inplace, record_binary as _record_binary
 from ..autograd.grad_mode import STATE as _GRAD, no_grad
 from .shape import _unsafe_view
 
@@ -164,7 +164,10 @@ def mm(input, mat2, *, out=None):
                 and a.shape[1] == b.shape[0]:
             t = make_tensor(_matmul_np(a, b), dt)
             if _GRAD.enabled and (input._requires_grad or mat2._requires_grad):
-                record(_MmNode, (input, mat2), t)
+                if type(input) is Tensor and type(mat2) is Tensor:
+                    _record_binary(_MmNode, input, mat2, t)
+                else:
+                    record(_MmNode, (input, mat2), t)
             return t
     if not isinstance(input, Tensor):
         raise invalid_arguments("mm", (input, mat2), {} if out is None else {"out": out},
@@ -500,6 +503,15 @@ def _matmul_operator(self, other):
             t._array = r
             t._dtype = d
             return t
+        if d is other._dtype and d in _FAST and not _GRAD.inference:
+            a, b = self._array, other._array
+            if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0] and type(self) is Tensor:
+                # second tier: 2-D @ 2-D recording MmBackward0 with the two-input recorder
+                t = _new(Tensor)
+                t._array = _matmul_np(a, b)
+                t._dtype = d
+                _record_binary(_MmNode, self, other, t)
+                return t
         return _matmul_impl(self, other)
     if isinstance(other, Tensor):
         return _matmul_impl(self, other)
