@@ -10,7 +10,6 @@ import struct
 import subprocess
 import warnings
 import zipfile
-import zlib
 
 import numpy as np
 import pytest
@@ -327,10 +326,12 @@ def test_float8_and_bare_storages():
 def test_more_view_kinds_from_ember():
     x = ember.arange(48.).reshape(4, 12)
     tx = torch.arange(48.).reshape(4, 12)
-    views = lambda lib, t: [t.diagonal(), t.unfold(1, 3, 2), t.as_strided((3, 3), (5, 1), 2),  # noqa
-                            t.narrow(1, 2, 5), t.unsqueeze(1)[:, :, 1:], t[None, 2], t.T[3:],
-                            *t.chunk(3, dim=1), *t.unbind(0), t.expand(2, 4, 12)]
-    ev, tv = views(ember, x), views(torch, tx)
+    def views(t):
+        return [t.diagonal(), t.unfold(1, 3, 2), t.as_strided((3, 3), (5, 1), 2),
+                t.narrow(1, 2, 5), t.unsqueeze(1)[:, :, 1:], t[None, 2], t.T[3:],
+                *t.chunk(3, dim=1), *t.unbind(0), t.expand(2, 4, 12)]
+
+    ev, tv = views(x), views(tx)
     data = esave(ev)
     assert data == tsave(tv)
     same(ev, tload(data))
@@ -770,8 +771,8 @@ def test_njt_and_dtensor_names_get_their_messages():
     njt = b"\x80\x02ctorch.nested._internal.nested_tensor\nNestedTensor\n."
     with pytest.raises(pickle.UnpicklingError) as ee:
         eload(njt)
-    assert str(ee.value) == ("Weights only load failed. ``torch.nested`` and ``torch._dynamo`` must "
-                             "be imported to load nested jagged tensors (NJTs)\n "
+    assert str(ee.value) == ("Weights only load failed. ``torch.nested`` and ``torch._dynamo`` "
+                             "must be imported to load nested jagged tensors (NJTs)\n "
                              + es._wo._UNSAFE + "\n")
     with pytest.raises(pickle.UnpicklingError, match="``torch.distributed.tensor`` must be "
                        "imported to load DTensors"):

@@ -81,7 +81,8 @@ def add_safe_globals(safe_globals):
 
     Entries are objects (named ``obj.__module__ + '.' + obj.__qualname__``) or
     ``(obj, "full.name")`` pairs. A PyTorch name ``torch.X`` also matches an entry named
-    ``ember.X``, so ``add_safe_globals([ember.nn.Linear])`` admits ``torch.nn.modules.linear.Linear``.
+    ``ember.X``: ``add_safe_globals([ember.nn.Linear])`` admits
+    ``torch.nn.modules.linear.Linear``.
 
     >>> ember.serialization.add_safe_globals([collections.defaultdict])
     """
