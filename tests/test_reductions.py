@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st, HealthCheck
 
 import ember
 import torch
-from oracle import check_same, Arr, DType, ALL_DTYPE_NAMES, FLOAT_NAMES, assert_same
+from oracle import check_same, Arr, ALL_DTYPE_NAMES, assert_same
 
 RNG = np.random.default_rng(0)
 

@@ -1199,8 +1199,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None,
                                        f" norm on the dimension {d}because this dimension is "
                                        "empty and the operation does not have an identity")
     work = np.dtype(np.float32) if src_dt in _HALF else src_dt.np
-    if src_dt in (D.complex64,) and False:
-        work = np.complex64
     arr = _cast(a, x._dtype, work)
     res = _vector_norm_array(arr, p, _axis(dims, a.ndim), keepdim and a.ndim > 0)
     if out is not None:
