@@ -133,7 +133,7 @@ def _grad_input(shape, seed):
     return Arr(data(shape, "float64", seed), dtype="float64", requires_grad=True)
 
 
-SETTINGS = settings(max_examples=60, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
