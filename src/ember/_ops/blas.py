@@ -1397,7 +1397,8 @@ def _einsum_mul(operands, labels, out, sizes):
             t = t.diagonal(0, i, j)
             lab = [x for q, x in enumerate(lab) if q not in (i, j)] + [dup]
         present = [x for x in out if x in lab]
-        t = t.permute([lab.index(x) for x in present])
+        if present:
+            t = t.permute([lab.index(x) for x in present])
         for d, x in enumerate(out):
             if x not in lab:
                 t = t.unsqueeze(d)
