@@ -61,7 +61,8 @@ class Arr:
         if self.dtype == "bfloat16":
             base = a.astype(np.float32)
         else:
-            base = np.ascontiguousarray(a.astype(np_dtype(self.dtype)))
+            # NOTE: np.ascontiguousarray would turn a 0-d array into shape (1,)
+            base = np.array(a.astype(np_dtype(self.dtype)), order="C")
         if lib is ember:
             t = ember.from_numpy(base.copy())
             if self.dtype == "bfloat16":

@@ -1254,7 +1254,8 @@ def _overloaded_binary(name, forward, *, kind, kernel, missing, grad_fns, bindin
 
 def _xlogy_fwd(a, b):
     a, b = _up(a), _up(b)
-    r = a * np.log(b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = a * np.log(b)
     r = np.where(a == 0, np.zeros_like(r), r)
     return np.where(np.isnan(b), b, r)
 

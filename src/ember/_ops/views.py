@@ -527,6 +527,8 @@ def permute(self, *dims):
     """
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)) and not dims[0] and self._array.ndim == 0:
+        return make_view(self, self._array.view(), "PermuteBackward0", {"dims": ()})
     dims = _size(dims, "permute", "dims")
     n = self._array.ndim
     if len(dims) != n:
@@ -549,7 +551,7 @@ def permute_fn(input, dims):
 
 
 node_class("PermuteBackward0").backward_fn = staticmethod(
-    lambda ctx, grad: grad.permute(*np.argsort(ctx.saved["dims"]).tolist()))
+    lambda ctx, grad: grad.permute(tuple(np.argsort(ctx.saved["dims"]).tolist())))
 
 
 @property
@@ -949,8 +951,9 @@ def unbind(self, dim=0):
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     key = (slice(None),) * d
     outs = tuple(make_view(self, a[key + (i, Ellipsis)], None) for i in range(a.shape[d]))
-    for i, o in enumerate(outs):
-        o._multi_view = ("Unbind", i)
+    if _GRAD.enabled:
+        for i, o in enumerate(outs):
+            o._multi_view = ("Unbind", i)
     if self._requires_grad and _GRAD.enabled and outs:
         record(node_class("UnbindBackward0"), (self,), outs, {"dim": d})
     return outs
