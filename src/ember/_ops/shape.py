@@ -760,7 +760,7 @@ def movedim(self, source, destination):
     if len(set(dst)) != len(dst):
         raise RuntimeError(f"movedim: repeated dim in `destination` ({shape_str(raw_dst)})")
     if n == 0:
-        return self.permute(())
+        return self[...]        # PyTorch returns an alias (AliasBackward0) here
     order = [-1] * n
     for s, d_ in zip(src, dst):
         order[d_] = s

@@ -62,7 +62,7 @@ def softmax(input, dim=None, dtype=None, *, out=None):
     """
     x, d = _prepare("softmax", input, dim, dtype)
     # NOTE: PyTorch's softmax output is always contiguous, whatever the input layout
-    res = np.ascontiguousarray(_softmax_array(x._array, d, False).astype(x._dtype.np, copy=False))
+    res = np.array(_softmax_array(x._array, d, False).astype(x._dtype.np, copy=False), order="C")
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("SoftmaxBackward0"), (x,), t, {"result": t, "dim": d})
@@ -76,7 +76,7 @@ def log_softmax(input, dim=None, dtype=None, *, out=None):
     tensor([-0.6931, -0.6931])
     """
     x, d = _prepare("log_softmax", input, dim, dtype)
-    res = np.ascontiguousarray(_softmax_array(x._array, d, True).astype(x._dtype.np, copy=False))
+    res = np.array(_softmax_array(x._array, d, True).astype(x._dtype.np, copy=False), order="C")
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("LogSoftmaxBackward0"), (x,), t, {"result": t, "dim": d})

@@ -625,6 +625,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         raise RuntimeError(f"{_SS}boundaries tensor should have positive dimension, but got 0 "
                            "dimension")
     va = v._array
+    if b.ndim != 1 and va.ndim == 0:
+        raise RuntimeError(
+            f"{_SS}input value can be a scalar only when boundaries tensor dimension is 1, but we "
+            f"got boundaries tensor dim({b.ndim}) and input value's dim(0) numel(1)")
     if b.ndim != 1 and (b.shape[:-1] != va.shape[:-1] or va.ndim != b.ndim):
         raise RuntimeError(
             f"{_SS}boundaries tensor should be 1 dimension or the first N-1 dimensions of "
