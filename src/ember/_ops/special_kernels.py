@@ -1,8 +1,9 @@
 """Special functions on NumPy arrays, vectorised, to float64 accuracy (NumPy has no erf, lgamma,
 digamma, ...; ember depends on nothing beyond NumPy).
 
-Every kernel takes a real floating array (float16/bfloat16/float32 inputs are computed in
-float64) and returns an array of the input's dtype. The methods are textbook ones:
+Every kernel takes a real floating array and returns an array of the input's dtype and layout;
+inputs are computed in float64 (erf and erfc compute single- and half-precision inputs in
+float32), in cache-sized chunks when large. The methods are textbook ones:
 
 * erf/erfc/erfcx: a Chebyshev series of erfcx(x) = exp(x^2) erfc(x) in t = (x - 4)/(x + 4) on
   [0, 8) (coefficients: our own interpolant computed at 60-digit precision with mpmath at the
