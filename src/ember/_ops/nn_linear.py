@@ -123,17 +123,3 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """alpha_dropout over whole channels."""
     return _alpha_dropout(input, p, training, inplace, True)
 
-
-def prelu(input, weight):
-    """``x if x >= 0 else weight * x``; weight has 1 or C (= input.size(1)) elements."""
-    n = weight.numel()
-    if n != 1:
-        if input.dim() < 2 or input.shape[1] != n:
-            channels = input.shape[1] if input.dim() >= 2 else 1
-            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
-                               f"parameter numbers = {n} and channel size = {channels}.")
-        w = weight.reshape((1, n) + (1,) * (input.dim() - 2))
-    else:
-        w = weight.reshape(()) if weight.dim() else weight
-    from .. import where
-    return where(input >= 0, input, w * input)

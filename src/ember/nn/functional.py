@@ -26,7 +26,8 @@ from .._ops.softmax import (functional_softmax as softmax,  # noqa: E402,F401
                             functional_softmin as softmin)
 
 from .._ops.nn_linear import (linear, bilinear, dropout, dropout1d, dropout2d,  # noqa: E402,F401
-                              dropout3d, alpha_dropout, feature_alpha_dropout, prelu)
+                              dropout3d, alpha_dropout, feature_alpha_dropout)
+from .._ops.pointwise_math import prelu  # noqa: E402,F401
 
 from .._ops.loss import (  # noqa: E402,F401
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, soft_margin_loss, binary_cross_entropy,
