@@ -202,3 +202,34 @@ def strides_for_format(shape, fmt):
             raise RuntimeError("required rank 5 tensor to use channels_last_3d format")
         return channels_last_strides(shape)
     raise TypeError(f"memory_format must be torch.memory_format, not {type(fmt).__name__}")
+
+
+def iteration_order(shape, strides_list):
+    """PyTorch's TensorIterator dimension order, outermost first, for the operands' strides
+    (any unit, consistent per operand; a stride of 0 marks a broadcast dim)."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))         # perm[0] is the innermost dim
+
+    def should_swap(d0, d1):
+        for st in strides_list:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, nd):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            c = should_swap(perm[dim0], perm[dim1])
+            if c > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif c < 0:
+                break
+    return perm[::-1]

@@ -3,7 +3,7 @@
 
     import ember.compat
     ember.compat.install()
-    import torch            # this is ember
+    # from here on, an import of the name "torch" yields the ember module
 
 Never implicit: ``import ember`` alone leaves ``import torch`` alone.
 """

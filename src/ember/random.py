@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor, make_tensor
-from ._memory_format import is_contiguous as _is_contiguous, preserve_format as _PRESERVE
+from ._memory_format import is_contiguous as _is_contiguous, preserve_format as _PRESERVE, iteration_order
 from ._backend import array_module as _array_module
 from .autograd.grad_mode import STATE as _GRAD
 
@@ -556,36 +556,6 @@ def _host(a):
     return a.get()
 
 
-def _iter_perm(shape, strides_list):
-    """TensorIterator's dimension order, outermost first, for operands' byte strides."""
-    nd = len(shape)
-    perm = list(range(nd - 1, -1, -1))         # perm[0] is the innermost dim
-
-    def should_swap(d0, d1):
-        for st in strides_list:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 < s1:
-                return -1
-            if s0 > s1:
-                return 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    for i in range(1, nd):
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            c = should_swap(perm[dim0], perm[dim1])
-            if c > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif c < 0:
-                break
-    return perm[::-1]
-
-
 def _is_contig(arr):
     isz = arr.itemsize
     return _is_contiguous(arr.shape, tuple(s // isz for s in arr.strides), None)
@@ -595,7 +565,7 @@ def _iter_view(arr, *others):
     """``arr`` transposed so that C order is TensorIterator's visiting order."""
     if arr.ndim <= 1 or arr.flags.c_contiguous:
         return arr
-    perm = _iter_perm(arr.shape, [arr.strides] + [o.strides for o in others])
+    perm = iteration_order(arr.shape, [arr.strides] + [o.strides for o in others])
     if perm == list(range(arr.ndim)):
         return arr
     return arr.transpose(perm)
@@ -1241,7 +1211,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
             return _end_inplace(self, "BernoulliBackward1", p)
         out_v, p_v = arr, pa
         if arr.ndim > 1 and type(arr) is np.ndarray:
-            perm = _iter_perm(arr.shape, [arr.strides, pa.strides])
+            perm = iteration_order(arr.shape, [arr.strides, pa.strides])
             out_v, p_v = arr.transpose(perm), pa.transpose(perm)
         pvals = np.ascontiguousarray(p_v).reshape(-1)
         if not ((pvals >= 0) & (pvals <= 1)).all():

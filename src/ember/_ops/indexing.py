@@ -15,6 +15,7 @@ from .. import _dtype as D
 from .._dispatch import record, check_inplace, shape_str
 from .._tensor import Tensor, make_tensor, strides_of
 from .._backend import as_strided as _as_strided
+from .._memory_format import iteration_order
 from ..autograd.graph import node_class, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
 from .views import slice_dim, make_view
@@ -207,29 +208,7 @@ def _index_output_strides(view, key, result_shape):
         ops.append(per)
     ndim = len(result_shape)
 
-    def should_swap(d0, d1):
-        for st in ops:
-            s0, s1 = st[d0], st[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 < s1:
-                return -1
-            if s0 > s1:
-                return 1
-            if result_shape[d0] > result_shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
+    perm = iteration_order(result_shape, ops)[::-1]   # innermost first
     out = [0] * ndim
     acc = 1
     for d in perm:
