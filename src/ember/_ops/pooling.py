@@ -1,0 +1,747 @@
+"""Pooling: max, average, adaptive, Lp, fractional max and max unpooling, 1-3 spatial dims.
+
+Every kernel works on arrays shaped (..., *spatial) and loops only over the offsets of the
+pooling window: each offset is one strided slice (or one gather) of the whole input, so the
+batch, channels and output positions are vectorised. Max pooling follows PyTorch's scan rule
+(a value wins when it is strictly greater, or NaN: the last NaN of a window wins) and reports
+flat per-plane indices. The 1-d forms run the 2-d ones on an unsqueezed input, as PyTorch does
+(their grad_fn is SqueezeBackward1).
+"""
+import itertools
+
+import numpy as np
+
+from .. import _dtype as D
+from .._dispatch import needs_grad, record
+from .spatial_common import (FLOATS, HALF, LinearPair, check_tensor, check_dtype, compute_array,
+                             result, new_node, take_axis, take_axis_adjoint)
+
+_SIGNED_INTS = (D.int8, D.int16, D.int32, D.int64)
+_MAX_DTYPES = FLOATS + _SIGNED_INTS + (D.uint8,)
+_LETTERS = {1: ("W",), 2: ("H", "W"), 3: ("T", "H", "W")}
+_WORDS = {1: "one", 2: "two", 3: "three"}
+
+
+def _shape_str(shape):
+    return "[" + ", ".join(str(s) for s in shape) + "]"
+
+
+# ---------------------------------------------------------------------------- arguments
+def _int_tuple(value, fname, argname, pos):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be tuple "
+                                f"of ints, but found element of type {type(v).__name__} at pos "
+                                "0")
+        return tuple(int(v) for v in value)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be tuple of ints, "
+                        f"not {type(value).__name__}")
+    return (int(value),)
+
+
+def _expand(value, nd, fname, what, single_ok_msg):
+    if len(value) == 1:
+        return value * nd
+    if len(value) != nd:
+        raise RuntimeError(f"{fname}: {what} must {single_ok_msg}")
+    return value
+
+
+def pool_args(fname, nd, kernel_size, stride, padding, dilation):
+    """kernel, stride, padding, dilation as nd-tuples with PyTorch's messages."""
+    k = _int_tuple(kernel_size, fname, "kernel_size", 2)
+    s = _int_tuple(stride, fname, "stride", 3) if stride is not None else ()
+    p = _int_tuple(padding, fname, "padding", 4)
+    d = _int_tuple(dilation, fname, "dilation", 5)
+    w = _WORDS[nd]
+    either = "either be a single int, or a tuple of " + w + " ints"
+    if fname == "avg_pool3d":
+        either = "be a single int, or a tuple of three ints"
+    k = _expand(k, nd, fname, "kernel_size", either)
+    s = k if len(s) == 0 else _expand(s, nd, fname, "stride",
+                                      "either be omitted, a single int, or a tuple of " + w
+                                      + " ints")
+    p = _expand(p, nd, fname, "padding", "either be a single int, or a tuple of " + w + " ints")
+    d = _expand(d, nd, fname, "dilation", "either be a single int, or a tuple of " + w + " ints")
+    return k, s, p, d
+
+
+def pooled_size(n, k, s, p, d, ceil_mode):
+    """PyTorch's pooling_output_shape."""
+    out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _check_pool(x, nd, k, s, p, d, out, kind):
+    """pool{2,3}d_shape_check's messages, in PyTorch's order."""
+    letters = _LETTERS[nd]
+    shape = x._array.shape
+    if any(v == 0 for v in s):
+        raise RuntimeError("stride should not be zero")
+    if any(v < 0 for v in p):
+        raise RuntimeError(f"pad must be non-negative, but got pad: {p[0]}")
+    for kk, pp, dd in zip(k, p, d):
+        if dd > 0 and pp > ((kk - 1) * dd + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    if any(v <= 0 for v in k):
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           + " ".join(f"k{c}: {v}" for c, v in zip(letters, k)))
+    if any(v <= 0 for v in d):
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + " ".join(f"dilation{c}: {v}" for c, v in zip(letters, d)))
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
+                           "input")
+    lead = 1 if len(shape) == nd + 2 else 0
+    if any(v == 0 for v in shape[lead:]):
+        if nd == 2:
+            raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
+                               f"size for input, but got:{_shape_str(shape)}")
+        dim = next(i for i, v in enumerate(shape[lead:]) if v == 0)
+        where = "max_pool3d_with_indices_out_cpu_template()" if kind == "max" else "avg_pool3d()"
+        raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {_shape_str(shape)} and non-batch "
+                           f"dimension {dim} has length zero!")
+    if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        if nd == 2:
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but "
+                               f"got padW = {p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"kT: {k[0]} kW: {k[2]} kH: {k[1]} padT: {p[0]} padW: {p[2]} "
+                           f"padH: {p[1]}")
+    if any(o < 1 for o in out):
+        if nd == 3 and kind == "avg":
+            raise RuntimeError(f"input image (T: {shape[-3]} H: {shape[-2]} W: {shape[-1]}) "
+                               f"smaller than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+        c = shape[-nd - 1]
+        raise RuntimeError(f"Given input size: ({'x'.join(str(v) for v in (c,) + shape[-nd:])}). "
+                           f"Calculated output size: "
+                           f"({'x'.join(str(v) for v in (c,) + tuple(out))}). Output size is too "
+                           "small")
+
+
+def _plane_strides(spatial):
+    st, acc = [], 1
+    for n in reversed(spatial):
+        st.append(acc)
+        acc *= n
+    return tuple(reversed(st))
+
+
+def _bcast(v, i, nd):
+    """A 1-d array along output axis i of nd (for broadcasting over the output grid)."""
+    shape = [1] * nd
+    shape[i] = -1
+    return v.reshape(shape)
+
+
+# ---------------------------------------------------------------------------- gather / scatter
+def _gather_flat(a, idx, nd):
+    lead = a.shape[:a.ndim - nd]
+    flat = a.reshape(lead + (-1,))
+    i = idx.reshape(lead + (-1,))
+    return np.take_along_axis(flat, i, axis=-1).reshape(idx.shape)
+
+
+def _scatter_flat(g, idx, nd, in_spatial):
+    lead = g.shape[:g.ndim - nd]
+    rows = int(np.prod(lead, dtype=np.int64))
+    plane = int(np.prod(in_spatial, dtype=np.int64))
+    i = idx.reshape(rows, -1).astype(np.int64) + (np.arange(rows, dtype=np.int64) * plane)[:, None]
+    acc = np.bincount(i.ravel(), weights=g.reshape(rows, -1).ravel().astype(np.float64),
+                      minlength=rows * plane)
+    return acc.astype(g.dtype).reshape(lead + tuple(in_spatial))
+
+
+def _index_pair(name):
+    """Max-pool style ops: output = input gathered at saved indices; the backward scatters."""
+    return LinearPair(
+        name + "BackwardBackward0", name + "Backward0",
+        lambda g, idx, nd, in_spatial: _scatter_flat(g, idx, nd, in_spatial),
+        lambda a, idx, nd, in_spatial: _gather_flat(a, idx, nd))
+
+
+_INDEX_PAIRS = {}
+
+
+def _indexed_output(x, idx, nd, name, values):
+    """The pooled values as a tensor whose grad_fn scatters into the input at ``idx``."""
+    pair = _INDEX_PAIRS.get(name)
+    if pair is None:
+        pair = _INDEX_PAIRS[name] = _index_pair(name)
+    params = {"idx": idx, "nd": nd, "in_spatial": x._array.shape[-nd:]}
+    out = result(values, x._dtype, like=x)
+    if needs_grad(x):
+        record(pair.bwd_node, (x,), out, {"p": params})
+    return out
+
+
+# ---------------------------------------------------------------------------- max pooling
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _running_max(candidates, init_index, out_shape, dtype):
+    """Scan window candidates ``(values, flat_index, valid)`` in PyTorch's order."""
+    best = np.full(out_shape, _lowest(dtype), dtype=dtype)
+    idx = np.broadcast_to(init_index, out_shape).astype(np.int64)
+    isfloat = dtype.kind == "f"
+    for v, flat, valid in candidates:
+        upd = v > best
+        if isfloat:
+            upd |= np.isnan(v)
+        if valid is not None:
+            upd &= valid
+        best = np.where(upd, v, best)
+        idx = np.where(upd, flat, idx)
+    return best, idx
+
+
+def _max_pool_arrays(a, nd, k, s, p, d, out):
+    spatial = a.shape[-nd:]
+    lead = a.shape[:-nd]
+    # pad with the lowest value so that padding never wins a window
+    need = [(o - 1) * ss + (kk - 1) * dd + 1 for o, ss, kk, dd in zip(out, s, k, d)]
+    widths = [(0, 0)] * len(lead) + [(pp, max(0, nn - pp - n)) for pp, nn, n in
+                                     zip(p, need, spatial)]
+    ap = np.pad(a, widths, constant_values=_lowest(a.dtype)) if any(
+        sum(w) for w in widths) else a
+    pst = _plane_strides(spatial)
+    starts = [np.arange(o, dtype=np.int64) * ss - pp for o, ss, pp in zip(out, s, p)]
+    # a window's first in-bounds position (PyTorch's initial index)
+    first = [np.where(st < 0, st + ((-st + dd - 1) // dd) * dd, st) for st, dd in zip(starts, d)]
+    init = sum(_bcast(f * ps, i, nd) for i, (f, ps) in enumerate(zip(first, pst)))
+
+    def candidates():
+        for offs in itertools.product(*(range(kk) for kk in k)):
+            sl = tuple(slice(t * dd, t * dd + (o - 1) * ss + 1, ss)
+                       for t, dd, o, ss in zip(offs, d, out, s))
+            v = ap[(Ellipsis,) + sl]
+            pos = [st + t * dd for st, t, dd in zip(starts, offs, d)]
+            flat = sum(_bcast(q * ps, i, nd) for i, (q, ps) in enumerate(zip(pos, pst)))
+            yield v, flat, None
+    return _running_max(candidates(), init, lead + tuple(out), a.dtype)
+
+
+def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                 return_indices):
+    x = check_tensor(input, fname)
+    k, s, p, d = pool_args(fname, nd, kernel_size, stride, padding, dilation)
+    shape = x._array.shape
+    out = [pooled_size(n, kk, ss, pp, dd, ceil_mode) if ss != 0 else 0
+           for n, kk, ss, pp, dd in zip(shape[-nd:], k, s, p, d)]
+    _check_pool(x, nd, k, s, p, d, out, "max")
+    check_dtype(x, fname, _MAX_DTYPES)
+    a = compute_array(x)
+    values, idx = _max_pool_arrays(a, nd, k, s, p, d, out)
+    res = _indexed_output(x, idx, nd, f"MaxPool{nd}DWithIndices", values)
+    if return_indices:
+        return res, result(idx, D.int64, like=x)
+    return res
+
+
+def _max_pool1d_checks(x, k, s, p, d):
+    shape = x._array.shape
+    if len(shape) not in (2, 3) or any(v == 0 for v in shape[-2:] if len(shape) == 3) or (
+            len(shape) == 2 and 0 in shape):
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got:{_shape_str(shape)}")
+    if k[0] <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k[0]}")
+    if s[0] <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s[0]}")
+    if p[0] < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p[0]}")
+    if p[0] > k[0] // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                           f"padding={p[0]} and kernel_size={k[0]}")
+    if d[0] <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d[0]}")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over sliding windows of the last dimension of (N, C, L) or (C, L) input.
+
+    >>> ember.nn.functional.max_pool1d(ember.tensor([[1., 3., 2., 0.]]), 2)
+    tensor([[3., 2.]])
+    """
+    x = check_tensor(input, "max_pool1d")
+    k, s, p, d = pool_args("max_pool1d", 1, kernel_size, stride, padding, dilation)
+    _max_pool1d_checks(x, k, s, p, d)
+    out = pooled_size(x._array.shape[-1], k[0], s[0], p[0], d[0], ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+    if not return_indices and not needs_grad(x):
+        check_dtype(x, "max_pool1d_impl")
+    res = _max_pool_nd("max_pool2d", 2, x.unsqueeze(-2), (1, k[0]), (1, s[0]), (0, p[0]),
+                       (1, d[0]), ceil_mode, return_indices)
+    if return_indices:
+        return res[0].squeeze(-2), res[1].squeeze(-2)
+    return res.squeeze(-2)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over sliding windows of the last two dimensions.
+
+    >>> ember.nn.functional.max_pool2d(ember.arange(16.).reshape(1, 4, 4), 2)
+    tensor([[[ 5.,  7.],
+             [13., 15.]]])
+    """
+    return _max_pool_nd("max_pool2d", 2, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over sliding windows of the last three dimensions.
+
+    >>> ember.nn.functional.max_pool3d(ember.ones(1, 2, 2, 2), 2).shape
+    ember.Size([1, 1, 1, 1])
+    """
+    return _max_pool_nd("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return max_pool1d(*args, **kwargs)
+
+
+def max_pool2d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return max_pool2d(*args, **kwargs)
+
+
+def max_pool3d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return max_pool3d(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------- average pooling
+def _avg_divisors(n, k, s, p, o, count_include_pad):
+    start = np.arange(o, dtype=np.int64) * s - p
+    end = np.minimum(start + k, n + p)
+    size = end - start
+    if count_include_pad:
+        return size
+    return np.minimum(end, n) - np.maximum(start, 0)
+
+
+def _avg_geometry(spatial, k, s, p, out):
+    need = [(o - 1) * ss + kk for o, ss, kk in zip(out, s, k)]
+    right = [max(0, nn - pp - n) for nn, pp, n in zip(need, p, spatial)]
+    return right
+
+
+def _avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override):
+    if divisor_override:
+        return float(divisor_override)
+    nd = len(spatial)
+    div = 1
+    for i, (n, kk, ss, pp, o) in enumerate(zip(spatial, k, s, p, out)):
+        div = div * _bcast(_avg_divisors(n, kk, ss, pp, o, count_include_pad), i, nd)
+    return div
+
+
+def _avg_pool_forward(a, nd, k, s, p, out, count_include_pad, divisor_override):
+    spatial = a.shape[-nd:]
+    right = _avg_geometry(spatial, k, s, p, out)
+    lead = a.ndim - nd
+    ap = np.pad(a, [(0, 0)] * lead + list(zip(p, right)))
+    isint = a.dtype.kind in "iu"
+    acc = np.zeros(a.shape[:lead] + tuple(out), dtype=np.int64 if isint else a.dtype)
+    for offs in itertools.product(*(range(kk) for kk in k)):
+        sl = tuple(slice(t, t + (o - 1) * ss + 1, ss) for t, o, ss in zip(offs, out, s))
+        acc += ap[(Ellipsis,) + sl]
+    div = _avg_divisor(spatial, k, s, p, out, count_include_pad, divisor_override)
+    if isint:
+        div = np.asarray(div, dtype=np.int64)
+        q = np.abs(acc) // div
+        return (np.sign(acc) * q).astype(a.dtype)
+    return (acc / np.asarray(div, dtype=a.dtype)).astype(a.dtype, copy=False)
+
+
+def _avg_pool_adjoint(g, nd, k, s, p, out, count_include_pad, divisor_override, in_spatial):
+    right = _avg_geometry(in_spatial, k, s, p, out)
+    div = _avg_divisor(in_spatial, k, s, p, out, count_include_pad, divisor_override)
+    gs = g / np.asarray(div, dtype=g.dtype)
+    lead = g.ndim - nd
+    full = [n + pp + r for n, pp, r in zip(in_spatial, p, right)]
+    gp = np.zeros(g.shape[:lead] + tuple(full), dtype=g.dtype)
+    for offs in itertools.product(*(range(kk) for kk in k)):
+        sl = tuple(slice(t, t + (o - 1) * ss + 1, ss) for t, o, ss in zip(offs, out, s))
+        gp[(Ellipsis,) + sl] += gs
+    crop = tuple(slice(pp, pp + n) for pp, n in zip(p, in_spatial))
+    return gp[(Ellipsis,) + crop]
+
+
+_AVG_PAIRS = {
+    nd: LinearPair(f"AvgPool{nd}DBackward0", f"AvgPool{nd}DBackwardBackward0",
+                   lambda a, **q: _avg_pool_forward(a, **{k: v for k, v in q.items()
+                                                         if k != "in_spatial"}),
+                   lambda g, **q: _avg_pool_adjoint(g, **q))
+    for nd in (2, 3)}
+
+
+def _avg_pool_nd(fname, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override):
+    x = check_tensor(input, fname)
+    k, s, p, _ = pool_args(fname, nd, kernel_size, stride, padding, 1)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    shape = x._array.shape
+    out = [pooled_size(n, kk, ss, pp, 1, ceil_mode) if ss != 0 else 0
+           for n, kk, ss, pp in zip(shape[-nd:], k, s, p)]
+    _check_pool(x, nd, k, s, p, (1,) * nd, out, "avg")
+    if nd == 2:
+        check_dtype(x, "avg_pool2d", FLOATS + _SIGNED_INTS)
+    else:
+        check_dtype(x, "avg_pool3d_out_frame", (D.float32, D.float64) + _SIGNED_INTS)
+    params = {"nd": nd, "k": k, "s": s, "p": p, "out": tuple(out),
+              "count_include_pad": bool(count_include_pad),
+              "divisor_override": divisor_override, "in_spatial": shape[-nd:]}
+    return _AVG_PAIRS[nd].run_forward(x, params, layout_like=x)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over sliding windows of the last dimension.
+
+    >>> ember.nn.functional.avg_pool1d(ember.tensor([[1., 3., 2., 0.]]), 2)
+    tensor([[2., 1.]])
+    """
+    x = check_tensor(input, "avg_pool1d")
+    if x._array.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x._array.ndim}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "avg_pool1d)")
+    k, s, p, _ = pool_args("avg_pool1d", 1, kernel_size, stride, padding, 1)
+    res = _avg_pool_nd("avg_pool2d", 2, x.unsqueeze(-2), (1, k[0]), (1, s[0]), (0, p[0]),
+                       ceil_mode, count_include_pad, None)
+    return res.squeeze(-2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over sliding windows of the last two dimensions.
+
+    >>> ember.nn.functional.avg_pool2d(ember.arange(16.).reshape(1, 4, 4), 2)
+    tensor([[[ 2.5000,  4.5000],
+             [10.5000, 12.5000]]])
+    """
+    return _avg_pool_nd("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over sliding windows of the last three dimensions.
+
+    >>> ember.nn.functional.avg_pool3d(ember.ones(1, 2, 2, 2), 2)
+    tensor([[[[1.]]]])
+    """
+    return _avg_pool_nd("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
+
+
+# ---------------------------------------------------------------------------- Lp pooling
+def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    from .pointwise_math import relu
+    k = kernel_size if isinstance(kernel_size, (list, tuple)) else (kernel_size,) * nd
+    avg = (None, avg_pool1d, avg_pool2d, avg_pool3d)[nd]
+    if stride is not None:
+        out = avg(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    # sign * relu(abs): the window power mean, with a zero (not NaN) gradient at zero
+    return (out.sign() * relu(out.abs())).mul(int(np.prod(k))).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """``(sum over window of x**p) ** (1/p)`` over the last dimension.
+
+    >>> ember.nn.functional.lp_pool1d(ember.tensor([[3., 4.]]), 2, 2)
+    tensor([[5.]])
+    """
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last two dimensions.
+
+    >>> ember.nn.functional.lp_pool2d(ember.ones(1, 2, 2), 1, 2)
+    tensor([[[4.]]])
+    """
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over the last three dimensions.
+
+    >>> ember.nn.functional.lp_pool3d(ember.ones(1, 2, 2, 2), 1, 2)
+    tensor([[[[8.]]]])
+    """
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# ---------------------------------------------------------------------------- adaptive pooling
+def adaptive_windows(n, o):
+    """Start indices and lengths of the ``o`` windows adaptive pooling puts over ``n``."""
+    i = np.arange(o, dtype=np.int64)
+    start = (i * n) // o
+    end = ((i + 1) * n + o - 1) // o
+    return start, end - start
+
+
+def _adaptive_avg_forward(a, out):
+    nd = len(out)
+    for j in range(nd):
+        axis = a.ndim - nd + j
+        n = a.shape[axis]
+        start, length = adaptive_windows(n, out[j])
+        acc = 0
+        for t in range(int(length.max()) if out[j] else 0):
+            v = take_axis(a, np.minimum(start + t, n - 1), axis)
+            acc = acc + np.where(_along(t < length, axis, a.ndim), v, 0)
+        if not out[j]:
+            shape = list(a.shape)
+            shape[axis] = 0
+            a = np.zeros(shape, a.dtype)
+            continue
+        a = (acc / _along(length, axis, a.ndim)).astype(a.dtype, copy=False)
+    return a
+
+
+def _adaptive_avg_adjoint(g, out, in_spatial):
+    nd = len(out)
+    for j in reversed(range(nd)):
+        axis = g.ndim - nd + j
+        n = in_spatial[j]
+        start, length = adaptive_windows(n, out[j])
+        gs = g / _along(length, axis, g.ndim).astype(g.dtype)
+        acc = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=g.dtype)
+        for t in range(int(length.max()) if out[j] else 0):
+            w = np.where(_along(t < length, axis, g.ndim), gs, 0).astype(g.dtype)
+            acc += take_axis_adjoint(w, np.minimum(start + t, n - 1), n, axis)
+        g = acc
+    return g
+
+
+def _along(v, axis, ndim):
+    shape = [1] * ndim
+    shape[axis] = -1
+    return np.asarray(v).reshape(shape)
+
+
+_ADAPTIVE_AVG_PAIRS = {
+    nd: LinearPair(f"AdaptiveAvgPool{nd}DBackward0", f"AdaptiveAvgPool{nd}DBackwardBackward0",
+                   lambda a, out, in_spatial: _adaptive_avg_forward(a, out),
+                   lambda g, out, in_spatial: _adaptive_avg_adjoint(g, out, in_spatial))
+    for nd in (2, 3)}
+
+
+def _output_size(fname, nd, output_size, shape):
+    if isinstance(output_size, (list, tuple)):
+        size = tuple(output_size)
+    else:
+        size = (output_size,) * nd
+    if len(size) == 1 and nd > 1:
+        size = size * nd
+    return tuple(shape[-nd + i] if v is None else v for i, v in enumerate(size))
+
+
+def _check_adaptive(fname, nd, x, out, kind):
+    shape = x._array.shape
+    if len(out) != nd:
+        if kind == "avg":
+            raise RuntimeError(f"{fname}: output_size must be {nd}")
+        raise RuntimeError(f"{fname}(): internal error: output_size.size() must be {nd}")
+    if len(shape) not in (nd + 1, nd + 2):
+        colon = ":" if kind == "max" else ""
+        raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got{colon} "
+                           f"{_shape_str(shape)}")
+    for i in range(len(shape) - nd - 1 if len(shape) == nd + 2 else 0, len(shape)):
+        if len(shape) == nd + 2 and i == 0:
+            continue
+        if shape[i] == 0:
+            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape_str(shape)} with "
+                               f"dimension {i} being empty")
+    if kind == "avg" and any(o < 0 for o in out):
+        raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal to "
+                           f"0 but received {{{', '.join(str(o) for o in out)}}}")
+
+
+def _adaptive_avg_nd(fname, nd, input, output_size):
+    x = check_tensor(input, fname)
+    out = _output_size(fname, nd, output_size, x._array.shape)
+    _check_adaptive(fname, nd, x, out, "avg")
+    check_dtype(x, "adaptive_avg_pool2d" if nd == 2 else "adaptive_avg_pool3d_cpu")
+    if all(o == 1 for o in out) and x._array.ndim == nd + 2 and not (
+            x._array.ndim == 4 and _is_cl(x)):
+        # PyTorch reduces to a mean for a 1x1 output (MeanBackward1)
+        return x.mean(tuple(range(-nd, 0)), keepdim=True)
+    params = {"out": out, "in_spatial": x._array.shape[-nd:]}
+    return _ADAPTIVE_AVG_PAIRS[nd].run_forward(x, params, layout_like=x)
+
+
+def _is_cl(x):
+    from .spatial_common import is_channels_last
+    return is_channels_last(x)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling to a fixed output length.
+
+    >>> ember.nn.functional.adaptive_avg_pool1d(ember.tensor([[1., 2., 3., 4.]]), 2)
+    tensor([[1.5000, 3.5000]])
+    """
+    x = check_tensor(input, "adaptive_avg_pool1d")
+    if x._array.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x._array.ndim}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "adaptive_avg_pool1d)")
+    o = _one_int("adaptive_avg_pool1d", output_size)
+    return _adaptive_avg_nd("adaptive_avg_pool2d", 2, x.unsqueeze(-2), (1, o)).squeeze(-2)
+
+
+def _one_int(fname, output_size):
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != 1:
+            raise RuntimeError(f"{fname}() argument 'output_size' should contain one int (got "
+                               f"{len(output_size)})")
+        return output_size[0]
+    return output_size
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed (H, W) output size (None keeps the input's size).
+
+    >>> ember.nn.functional.adaptive_avg_pool2d(ember.ones(1, 4, 4), 2).shape
+    ember.Size([1, 2, 2])
+    """
+    return _adaptive_avg_nd("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Average pooling to a fixed (D, H, W) output size.
+
+    >>> ember.nn.functional.adaptive_avg_pool3d(ember.ones(1, 4, 4, 4), 2).shape
+    ember.Size([1, 2, 2, 2])
+    """
+    return _adaptive_avg_nd("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def _table_max(a, tables):
+    """Max over windows given per dimension as (positions[..., o, T], valid[..., o, T]) with
+    leading plane dimensions broadcastable to ``a``'s; returns values and flat indices."""
+    nd = len(tables)
+    lead = a.shape[:-nd]
+    spatial = a.shape[-nd:]
+    pst = _plane_strides(spatial)
+    rows = int(np.prod(lead, dtype=np.int64))
+    flat_a = a.reshape(rows, -1)
+    out = tuple(t[0].shape[-2] for t in tables)
+
+    def grid(i, col, tbl):
+        v = tbl[..., col]                       # (planes or 1, o_i)
+        v = v.reshape(v.shape[0] if v.ndim > 1 else 1, *(
+            [1] * i + [out[i]] + [1] * (nd - 1 - i)))
+        return v
+    init = sum(grid(i, 0, pos) * pst[i] for i, (pos, _) in enumerate(tables))
+    rix = np.arange(rows, dtype=np.int64).reshape((rows,) + (1,) * nd)
+
+    def candidates():
+        for offs in itertools.product(*(range(pos.shape[-1]) for pos, _ in tables)):
+            flat = sum(grid(i, t, pos) * pst[i] for i, ((pos, _), t) in
+                       enumerate(zip(tables, offs)))
+            valid = None
+            for i, ((_, ok), t) in enumerate(zip(tables, offs)):
+                g = grid(i, t, ok)
+                valid = g if valid is None else valid & g
+            fl = np.broadcast_to(flat, (rows,) + out)
+            yield flat_a[rix, fl], fl, valid
+    best, idx = _running_max(candidates(), init, (rows,) + out, a.dtype)
+    return best.reshape(lead + out), idx.reshape(lead + out)
+
+
+def _adaptive_tables(spatial, out):
+    tables = []
+    for n, o in zip(spatial, out):
+        start, length = adaptive_windows(n, o)
+        t = np.arange(int(length.max()) if o else 1, dtype=np.int64)
+        pos = np.minimum(start[:, None] + t, n - 1)[None]
+        tables.append((pos, (t < length[:, None])[None]))
+    return tables
+
+
+def _adaptive_max_nd(fname, nd, input, output_size, return_indices):
+    x = check_tensor(input, fname)
+    out = _output_size(fname, nd, output_size, x._array.shape)
+    _check_adaptive(fname, nd, x, out, "max")
+    check_dtype(x, fname if nd == 2 else "adaptive_max_pool3d_cpu")
+    a = compute_array(x)
+    if any(o == 0 for o in out) or a.size == 0:
+        shape = a.shape[:-nd] + tuple(out)
+        values, idx = np.zeros(shape, a.dtype), np.zeros(shape, np.int64)
+    else:
+        values, idx = _table_max(a, _adaptive_tables(a.shape[-nd:], out))
+    res = _indexed_output(x, idx, nd, f"AdaptiveMaxPool{nd}D", values)
+    if return_indices:
+        return res, result(idx, D.int64, like=x)
+    return res
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output length.
+
+    >>> ember.nn.functional.adaptive_max_pool1d(ember.tensor([[1., 2., 3., 4.]]), 2)
+    tensor([[2., 4.]])
+    """
+    x = check_tensor(input, "adaptive_max_pool1d")
+    if x._array.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {x._array.ndim}-dimensional "
+                           "tensor for argument #1 'self' (while checking arguments for "
+                           "adaptive_max_pool1d)")
+    o = _one_int("adaptive_max_pool1d", output_size)
+    res = _adaptive_max_nd("adaptive_max_pool2d", 2, x.unsqueeze(-2), (1, o), return_indices)
+    if return_indices:
+        return res[0].squeeze(-2), res[1].squeeze(-2)
+    return res.squeeze(-2)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed (H, W) output size.
+
+    >>> ember.nn.functional.adaptive_max_pool2d(ember.ones(1, 4, 4), 2).shape
+    ember.Size([1, 2, 2])
+    """
+    return _adaptive_max_nd("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Max pooling to a fixed (D, H, W) output size.
+
+    >>> ember.nn.functional.adaptive_max_pool3d(ember.ones(1, 4, 4, 4), 2).shape
+    ember.Size([1, 2, 2, 2])
+    """
+    return _adaptive_max_nd("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    return adaptive_max_pool3d(input, output_size, True)
