@@ -651,10 +651,9 @@ def _table_max(a, tables):
     out = tuple(t[0].shape[-2] for t in tables)
 
     def grid(i, col, tbl):
-        v = tbl[..., col]                       # (planes or 1, o_i)
-        v = v.reshape(v.shape[0] if v.ndim > 1 else 1, *(
-            [1] * i + [out[i]] + [1] * (nd - 1 - i)))
-        return v
+        v = tbl[..., col]                       # (planes or 1, o_i or 1)
+        v = np.broadcast_to(v, (v.shape[0], out[i]))
+        return v.reshape((v.shape[0],) + (1,) * i + (out[i],) + (1,) * (nd - 1 - i))
     init = sum(grid(i, 0, pos) * pst[i] for i, (pos, _) in enumerate(tables))
     rix = np.arange(rows, dtype=np.int64).reshape((rows,) + (1,) * nd)
 
@@ -745,3 +744,223 @@ def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True):
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
     return adaptive_max_pool3d(input, output_size, True)
+
+
+# ---------------------------------------------------------------------------- fractional max
+def fractional_starts(sample, n, o, k, dtype):
+    """Window starts of fractional max pooling for one dimension, per plane (PyTorch's
+    generate_intervals, in the input's floating type)."""
+    sample = sample.astype(dtype)[:, None]
+    starts = np.empty((sample.shape[0], o), dtype=np.int64)
+    if o > 1:
+        alpha = dtype.type(n - k) / dtype.type(o - 1)
+        i = np.arange(o - 1).astype(dtype)
+        starts[:, :-1] = (((i + sample) * alpha).astype(np.int64)
+                          - (sample * alpha).astype(np.int64))
+    if o > 0:
+        starts[:, -1] = n - k
+    return starts
+
+
+def _fractional_nd(nd, input, kernel_size, output_size, output_ratio, return_indices,
+                   _random_samples):
+    fname = f"fractional_max_pool{nd}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{fname} requires specifying either an output_size or an output_ratio")
+    x = check_tensor(input, fname)
+    if output_size is None:
+        if nd == 2 and len(output_ratio) > 2:
+            raise ValueError("fractional_max_pool2d requires output_ratio to either be a single "
+                             "Int or tuple of Ints.")
+        ratio = output_ratio if isinstance(output_ratio, (list, tuple)) else (output_ratio,) * nd
+        if len(ratio) == 1:
+            ratio = tuple(ratio) * nd
+        output_size = [int(x.size(-nd + i) * ratio[i]) for i in range(nd)]
+    if _random_samples is None:
+        from ..random import rand
+        n_batch = 1 if x.dim() == nd + 1 else x.size(0)
+        _random_samples = rand(n_batch, x.size(-nd - 1), nd, dtype=x.dtype)
+    k = _int_tuple(kernel_size, fname, "kernel_size", 2)
+    k = k * nd if len(k) == 1 else k
+    out = _int_tuple(output_size, fname, "output_size", 3)
+    out = out * nd if len(out) == 1 else out
+    shape = x._array.shape
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{_shape_str(shape)}")
+    check_dtype(x, f"{fname}_out_frame")
+    samples = _random_samples._array
+    n = shape[0] if len(shape) == nd + 2 else 1
+    c = shape[-nd - 1]
+    if samples.shape[0] < n:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != c:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.shape[2] != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{samples.shape[2]}.")
+    words = ("time", "height", "width")[3 - nd:]
+    where = fname + ("()" if nd == 2 else "_out()")
+    for w, o, kk, size in zip(words, out, k, shape[-nd:]):
+        if o + kk - 1 > size:
+            raise RuntimeError(f"{where}: pool {w} {kk} too large relative to input {w} {size}")
+    a = compute_array(x)
+    dt = a.dtype if a.dtype.kind == "f" else np.dtype(np.float32)
+    planes = samples[:n].reshape(n * c, nd)
+    tables = []
+    for i in range(nd):
+        # NOTE: 2-d: sample 0 drives the width, 1 the height; 3-d: 0, 1, 2 drive T, H, W
+        col = nd - 1 - i if nd == 2 else i
+        st = fractional_starts(planes[:, col], shape[-nd + i], out[i], k[i], dt)
+        pos = st[:, :, None] + np.arange(k[i], dtype=np.int64)
+        tables.append((pos, np.ones((1, 1, k[i]), dtype=bool)))
+    lead = a.shape[:-nd]
+    values, idx = _table_max(a.reshape((n * c,) + a.shape[-nd:]), tables)
+    values = values.reshape(lead + tuple(out))
+    idx = idx.reshape(lead + tuple(out))
+    res = _indexed_output(x, idx, nd, f"FractionalMaxPool{nd}D", values)
+    if return_indices:
+        return res, result(idx, D.int64, like=x)
+    return res
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Max pooling over pseudo-random windows whose starts advance by a fractional stride.
+
+    >>> ember.nn.functional.fractional_max_pool2d(ember.ones(1, 5, 5), 2, output_size=3).shape
+    ember.Size([1, 3, 3])
+    """
+    return _fractional_nd(2, input, kernel_size, output_size, output_ratio, return_indices,
+                          _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """3-d fractional max pooling.
+
+    >>> ember.nn.functional.fractional_max_pool3d(ember.ones(1, 5, 5, 5), 2, output_size=3).shape
+    ember.Size([1, 3, 3, 3])
+    """
+    return _fractional_nd(3, input, kernel_size, output_size, output_ratio, return_indices,
+                          _random_samples)
+
+
+def fractional_max_pool2d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return fractional_max_pool2d(*args, **kwargs)
+
+
+def fractional_max_pool3d_with_indices(*args, **kwargs):
+    kwargs["return_indices"] = True
+    return fractional_max_pool3d(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------- max unpooling
+def unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """The unpooled spatial size: the default inverse of pooling, or a checked request."""
+    nd = len(kernel_size)
+    default = [(input.size(-nd + d) - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+               for d in range(nd)]
+    if output_size is None:
+        return default
+    if len(output_size) == nd + 2:
+        output_size = output_size[2:]
+    if len(output_size) != nd:
+        raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                         f"elements, but it has a length of '{len(output_size)}'")
+    for d in range(nd):
+        lo, hi = default[d] - stride[d], default[d] + stride[d]
+        if not lo < output_size[d] < hi:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} '
+                             f"and {hi})")
+    return list(output_size)
+
+
+def _max_unpool_backward(ctx, grad):
+    idx = ctx.saved["indices"]
+    nd = ctx.saved["nd"]
+    flat_g = grad.flatten(-nd)
+    flat_i = idx.flatten(-nd)
+    return flat_g.gather(-1, flat_i).view(idx.shape)
+
+
+_UNPOOL_NODES = {nd: new_node(f"MaxUnpool{nd}DBackward0", _max_unpool_backward)
+                 for nd in (2, 3)}
+
+
+def _max_unpool_nd(nd, input, indices, out_spatial):
+    x = check_tensor(input, f"max_unpool{nd}d")
+    shape = x._array.shape
+    if len(shape) not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d "
+                           f"Tensor, but got a tensor with {len(shape)} dimensions.")
+    if indices._dtype is not D.int64:
+        raise RuntimeError("elements in indices should be type int64 but got: "
+                           f"{indices._dtype.scalar_name}")
+    if tuple(indices._array.shape) != tuple(shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({_shape_str(shape)}) but got indices tensor with shape: "
+                           f"{_shape_str(indices._array.shape)}")
+    check_dtype(x, f"max_unpool{nd}d")
+    out_spatial = tuple(int(v) for v in out_spatial)
+    plane = int(np.prod(out_spatial, dtype=np.int64))
+    idx = indices._array
+    bad = (idx < 0) | (idx >= plane)
+    if bad.any():
+        raise RuntimeError(f"Found an invalid max index: {idx[bad].flat[0]} (output volumes are "
+                           f"of size {'x'.join(str(v) for v in out_spatial)})")
+    lead = shape[:-nd]
+    out = np.zeros(lead + (plane,), dtype=x._dtype.np)
+    np.put_along_axis(out, idx.reshape(lead + (-1,)), x._array.reshape(lead + (-1,)), axis=-1)
+    res = result(out.reshape(lead + out_spatial), x._dtype)
+    if needs_grad(x):
+        record(_UNPOOL_NODES[nd], (x,), res, {"indices": indices, "nd": nd})
+    return res
+
+
+def _unpool_args(nd, kernel_size, stride, padding):
+    k = expand_nd(kernel_size, nd)
+    s = expand_nd(stride, nd) if stride is not None else k
+    return k, s, expand_nd(padding, nd)
+
+
+def expand_nd(v, nd):
+    if isinstance(v, (list, tuple)):
+        return tuple(v) * nd if len(v) == 1 else tuple(v)
+    return (v,) * nd
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool1d: values return to their indices, zeros elsewhere.
+
+    >>> y, i = ember.nn.functional.max_pool1d(ember.tensor([[1., 3.]]), 2, return_indices=True)
+    >>> ember.nn.functional.max_unpool1d(y, i, 2)
+    tensor([[0., 3.]])
+    """
+    k, s, p = _unpool_args(1, kernel_size, stride, padding)
+    size = unpool_output_size(input, k, s, p, output_size)
+    size = list(size) + [1]
+    return _max_unpool_nd(2, input.unsqueeze(-1), indices.unsqueeze(-1), size).squeeze(-1)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d.
+
+    >>> y, i = ember.nn.functional.max_pool2d(ember.ones(1, 2, 2), 2, return_indices=True)
+    >>> ember.nn.functional.max_unpool2d(y, i, 2).shape
+    ember.Size([1, 2, 2])
+    """
+    k, s, p = _unpool_args(2, kernel_size, stride, padding)
+    return _max_unpool_nd(2, input, indices, unpool_output_size(input, k, s, p, output_size))
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d.
+
+    >>> y, i = ember.nn.functional.max_pool3d(ember.ones(1, 2, 2, 2), 2, return_indices=True)
+    >>> ember.nn.functional.max_unpool3d(y, i, 2).shape
+    ember.Size([1, 2, 2, 2])
+    """
+    k, s, p = _unpool_args(3, kernel_size, stride, padding)
+    return _max_unpool_nd(3, input, indices, unpool_output_size(input, k, s, p, output_size))
