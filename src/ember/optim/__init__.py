@@ -21,6 +21,7 @@ from .rprop import Rprop  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .sparse_adam import SparseAdam  # noqa: F401
 from . import optimizer  # noqa: F401
+from . import lr_scheduler  # noqa: F401
 
 __all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "SparseAdam", "Adamax", "ASGD", "SGD",
            "RAdam", "Rprop", "RMSprop", "Optimizer", "NAdam", "LBFGS"]
