@@ -494,11 +494,34 @@ def _exp(x):
     return _map(math.exp, x, _exp_special)
 
 
+def _numpy_trig_is_libm():
+    """Whether NumPy's float64 sin/cos are the libm functions (NumPy >= 1.25 calls libm for
+    them; a SIMD build would differ in last bits): then they replace the per-element ``math``."""
+    xs = np.concatenate([np.linspace(0.0, _TWO_PI_D, 997),
+                         np.random.default_rng(7).random(1003) * _TWO_PI_D, [1e-300, 1e6, 3e9]])
+    lst = xs.tolist()
+    return (np.array_equal(np.sin(xs), np.array([math.sin(v) for v in lst]))
+            and np.array_equal(np.cos(xs), np.array([math.cos(v) for v in lst])))
+
+
+_TRIG_IS_LIBM = None
+
+
 def _cos(x):
+    global _TRIG_IS_LIBM
+    if _TRIG_IS_LIBM is None:
+        _TRIG_IS_LIBM = _numpy_trig_is_libm()
+    if _TRIG_IS_LIBM:
+        return np.cos(x)
     return _map(math.cos, x, _nan_special)
 
 
 def _sin(x):
+    global _TRIG_IS_LIBM
+    if _TRIG_IS_LIBM is None:
+        _TRIG_IS_LIBM = _numpy_trig_is_libm()
+    if _TRIG_IS_LIBM:
+        return np.sin(x)
     return _map(math.sin, x, _nan_special)
 
 
@@ -697,67 +720,125 @@ _ONE = np.float32(1.0)
 _HALF = np.float32(0.5)
 
 
-def _log_ps(x):
-    """The AVX2 build's single-precision log (cephes), for x in [2**-24, 1]."""
-    # NOTE: the kernel's max(x, 2**-126) and sign handling are no-ops on these inputs
-    ix = x.view(np.uint32)
-    e = (ix >> np.uint32(23)).astype(np.float32) - np.float32(126)
-    m = ((ix & np.uint32(0x007FFFFF)) | np.uint32(0x3F000000)).view(np.float32)
-    small = m < _SQRTHF
-    e = e - small.astype(np.float32)
-    m = (m + np.float32(-1.0)) + np.where(small, m, np.float32(0))
-    z = m * m
-    y = _fma32(_LOG_P[0], m, _LOG_P[1], tiny=False)
-    for p in _LOG_P[2:]:
-        y = _fma32(y, m, p, tiny=False)
-    y = m * y
-    y = _fma32(y, z, e * _LOG_Q1, tiny=False)
-    y = y - z * _HALF                    # fma(-z, 0.5, y): z/2 is exact
-    r = m + y
-    return r + e * _LOG_Q2               # fma(e, Q2, r): e*Q2 is exact
+class _F32Rounder:
+    """Scratch space for float32 arithmetic carried out on float64 arrays.
+
+    The kernels below hold float32 values in float64 arrays: a product of two float32 values is
+    then exact, and ``fma(a, b, c)`` is the float64 ``a*b + c`` rounded to float32. That double
+    rounding is wrong only when the float64 sum lands on a float32 midpoint; for the LOG and
+    SINCOS steps below it never does: checked exhaustively against the exact emulation
+    (``_fma32``) on all 2**24 possible inputs of each kernel.
+    """
+
+    def __init__(self, n):
+        self.t32 = np.empty(n, dtype=np.float32)
+        self.t64 = np.empty(n, dtype=np.float64)
+
+    def round(self, x):
+        """Round float64 ``x`` to float32 in place."""
+        np.copyto(self.t32, x, casting="unsafe")
+        np.copyto(x, self.t32)
+        return x
+
+    def fma(self, a, b, c, out):
+        """``out = fl32(a*b + c)`` (all float64 arrays or scalars holding float32 values)."""
+        np.multiply(a, b, out=self.t64)
+        np.add(self.t64, c, out=out)
+        return self.round(out)
 
 
-_SC_K0 = np.array([_COS_C[0], _SIN_S[0]], dtype=np.float32).reshape(2, 1, 1)
-_SC_K1 = np.array([_COS_C[1], _SIN_S[1]], dtype=np.float32).reshape(2, 1, 1)
-_SC_K2 = np.array([_COS_C[2], _SIN_S[2]], dtype=np.float32).reshape(2, 1, 1)
+_LOG_P64 = [np.float64(p) for p in _LOG_P]
+_Q1_64, _Q2_64 = np.float64(_LOG_Q1), np.float64(_LOG_Q2)
+_DP64 = (np.float64(_DP1), np.float64(_DP2), np.float64(_DP3))
+_COS64 = tuple(np.float64(c) for c in _COS_C)
+_SIN64 = tuple(np.float64(s) for s in _SIN_S)
+_SIGN32 = np.uint32(0x80000000)
 
 
-def _sincos_ps(theta):
-    """The AVX2 build's single-precision sincos (cephes), for theta in [0, 2*pi)."""
-    x = theta                            # theta >= 0: |theta| and the input sign are no-ops
-    j = (x * _FOPI).astype(np.int32)
-    j = (j + 1) & ~1
-    y = j.astype(np.float32)
-    sin_flip = (j & 4) != 0
-    poly = (j & 2) == 0
-    cos_flip = ((j - 2) & 4) == 0
-    x = _fma32(y, _DP1, x, tiny=False)
-    x = _fma32(_DP2, y, x, tiny=False)
-    x = _fma32(y, _DP3, x, tiny=False)
-    z = x * x
-    h = z * _HALF
-    # the cos and sin polynomials share their first steps: run them stacked
-    k = _fma32(np.broadcast_to(_SC_K0, (2,) + z.shape), z, _SC_K1, tiny=False)
-    k = _fma32(k, z, _SC_K2, tiny=False)
-    k = z * k
-    c = _fma32(z, k[0], -h, tiny=False) + _ONE
-    s = _fma32(x, k[1], x, tiny=False)
-    sin = np.where(poly, s, c)
-    cos = np.where(poly, c, s)
-    sin = np.where(sin_flip, -sin, sin)
-    cos = np.where(cos_flip, -cos, cos)
-    return sin, cos
+def _log_ps(u, r):
+    """The AVX2 build's single-precision log (cephes) of float64 ``u`` in [2**-24, 1], as float64
+    holding float32 values; ``r`` is an ``_F32Rounder``."""
+    # NOTE: frexp gives the kernel's exponent/mantissa split exactly (m in [0.5, 1)); the
+    # kernel's max(x, 2**-126) and sign handling are no-ops on these inputs
+    m, e = np.frexp(u)
+    e = e.astype(np.float64)
+    small = m < np.float64(_SQRTHF)
+    e -= small
+    m *= small + 1.0                     # 2m - 1 below sqrt(1/2), else m - 1: both exact
+    m -= 1.0
+    z = r.round(m * m)
+    y = np.empty_like(m)
+    r.fma(_LOG_P64[0], m, _LOG_P64[1], y)
+    for p in _LOG_P64[2:]:
+        r.fma(y, m, p, y)
+    y *= m
+    r.round(y)
+    q = r.round(e * _Q1_64)
+    r.fma(y, z, q, y)
+    z *= 0.5
+    y -= z                               # fma(-z, 0.5, y): z/2 is exact
+    r.round(y)
+    y += m
+    r.round(y)
+    e *= _Q2_64                          # fma(e, Q2, r): e*Q2 is exact
+    y += e
+    return r.round(y)
+
+
+def _sincos_ps(theta, r):
+    """The AVX2 build's single-precision sincos (cephes) of float64 ``theta`` in [0, 2*pi):
+    (sin, cos) as float32 arrays."""
+    j = r.round(theta * np.float64(_FOPI)).astype(np.int32)
+    j += 1
+    j &= ~1
+    y = j.astype(np.float64)
+    x = np.empty_like(theta)
+    r.fma(y, _DP64[0], theta, x)
+    r.fma(y, _DP64[1], x, x)
+    r.fma(y, _DP64[2], x, x)
+    z = r.round(x * x)
+    c = np.empty_like(z)
+    s = np.empty_like(z)
+    r.fma(z, _COS64[0], _COS64[1], c)
+    r.fma(c, z, _COS64[2], c)
+    c *= z
+    r.round(c)
+    c *= z
+    c -= r.round(z * 0.5)                # fma(z, c, -h)
+    r.round(c)
+    c += 1.0
+    r.fma(z, _SIN64[0], _SIN64[1], s)
+    r.fma(s, z, _SIN64[2], s)
+    s *= z
+    r.round(s)
+    r.fma(x, s, x, s)
+    c32 = c.astype(np.float32)            # (the last sum of c rounds here)
+    s32 = s.astype(np.float32)
+    # select by bit masks (np.where is slow on random masks) and flip signs by XOR
+    cb, sb = c32.view(np.uint32), s32.view(np.uint32)
+    swap = (j & 2).astype(np.uint32)
+    swap = (np.uint32(0) - (swap >> np.uint32(1)))      # all ones where the polynomials swap
+    diff = (cb ^ sb) & swap
+    sin_b = sb ^ diff
+    cos_b = cb ^ diff
+    sin_b ^= (j & 4).astype(np.uint32) << np.uint32(29)
+    cos_b ^= ((~(j - 2)) & 4).astype(np.uint32) << np.uint32(29)
+    return sin_b.view(np.float32), cos_b.view(np.float32)
 
 
 def _block32(d, mean32, std32):
     """Transform (B, 16) float32 uniforms into normals (the AVX2 kernel)."""
-    u1 = _ONE - d[:, :8]
-    radius = np.sqrt(np.float32(-2.0) * _log_ps(u1))
-    theta = _TWO_PI_F * d[:, 8:]
-    s, c = _sincos_ps(theta)
+    half = d.shape[0] * 8
+    r = _F32Rounder(half)
+    u1 = np.subtract(1.0, d[:, :8], dtype=np.float64).reshape(-1)     # exact
+    lg = _log_ps(u1, r)
+    lg *= -2.0
+    radius = np.sqrt(lg.astype(np.float32))
+    theta = np.multiply(d[:, 8:], _TWO_PI_F, dtype=np.float64).reshape(-1)
+    s, c = _sincos_ps(r.round(theta), r)
     out = np.empty(d.shape, dtype=np.float32)
-    np.multiply(radius, c, out=out[:, :8])
-    np.multiply(radius, s, out=out[:, 8:])
+    np.multiply(radius.reshape(-1, 8), c.reshape(-1, 8), out=out[:, :8])
+    np.multiply(radius.reshape(-1, 8), s.reshape(-1, 8), out=out[:, 8:])
     if std32 == 1 and mean32 == 0:
         out += np.float32(0)                 # fma(x, 1, 0): only -0 changes (to +0)
         return out
