@@ -15,3 +15,14 @@ from .loss import (L1Loss, MSELoss, NLLLoss, NLLLoss2d, CrossEntropyLoss, Poisso
                    MultiLabelMarginLoss, SmoothL1Loss, HuberLoss, SoftMarginLoss,
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss,
                    MultiMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss)
+from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d,  # noqa: F401
+                      MaxUnpool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AdaptiveMaxPool3d, LPPool1d, LPPool2d, LPPool3d, FractionalMaxPool2d,
+                      FractionalMaxPool3d)
+from .padding import (ZeroPad1d, ZeroPad2d, ZeroPad3d, ConstantPad1d, ConstantPad2d,  # noqa: F401
+                      ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, CircularPad1d,
+                      CircularPad2d, CircularPad3d)
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d  # noqa: F401
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: F401
