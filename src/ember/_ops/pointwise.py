@@ -866,7 +866,18 @@ def sgn(a):
 
 @sgn.derivative
 def _(ctx, grad):
-    return grad * 0
+    (x,) = ctx.inputs
+    if not x._dtype.is_complex:
+        return grad * 0
+    # sgn(z) = z / |z| is not holomorphic: with s = sgn(z), the conjugate-Wirtinger
+    # gradient is (g - s^2 conj(g)) / (2 |z|), and 0 where z = 0 (PyTorch's choice)
+    s = ctx.saved["result"]
+    mag = x.abs()
+    return ((grad - s * s * grad.conj()) / (2 * mag)).masked_fill(mag == 0, 0)
+
+
+# (a complex sgn's derivative reads its input, though a real one's does not)
+sgn.op.node_cls.saves_inputs = True
 
 
 def _sign_check(x, inplace):
