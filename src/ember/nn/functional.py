@@ -49,3 +49,7 @@ from .._ops.pooling import (  # noqa: E402,F401
     fractional_max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d)
 from .._ops.upsampling import (interpolate, upsample, upsample_nearest,  # noqa: E402,F401
                                upsample_bilinear, pixel_shuffle, pixel_unshuffle)
+
+from .._ops.convolution import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: E402,F401
+                                conv_transpose2d, conv_transpose3d)
+from .._ops.fold import unfold, fold  # noqa: E402,F401

@@ -1,0 +1,226 @@
+"""Convolution kernels on arrays (N-d, grouped, strided, dilated): the forward correlation and
+its two adjoints, each one BLAS matmul around an im2col copy.
+
+Every convolution ember computes is one of three bilinear maps of an input ``x`` of shape
+(N, C, *S), a weight ``w`` of shape (O, C/groups, *K) and an output ``y`` of shape (N, O, *L):
+
+* ``correlate(x, w)``       y[n, o, l] = sum_{c, k} x[n, c, l*stride + k*dilation - pad] w[o, c, k]
+* ``correlate_input_adjoint(y, w)``   the adjoint in ``x`` (conv's input gradient, and the
+  transposed convolution's forward)
+* ``correlate_weight_adjoint(x, y)``  the adjoint in ``w`` (the weight gradient)
+
+Layouts (see ../shared/bench/README.md): few channels or strided/dilated windows use a
+sliding-window im2col, (N, C*K, L) columns and one batched matmul that writes the output in NCHW
+order directly. Stride-1, ungrouped convolutions with many channels use the "tap-shift" layout
+instead: the padded input stored channel-major and flattened, so each kernel tap is one
+contiguous column shift (k*k memcpy-speed slices) and the matmul has N*H*W columns.
+"""
+import itertools
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+# Tap-shift pays off once the per-tap copies are long rows (many channels).
+_TAP_SHIFT_MIN_CHANNELS = 16
+
+
+def _prod(xs):
+    p = 1
+    for v in xs:
+        p *= v
+    return p
+
+
+def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
+    """Output length of one spatial dimension of a correlation."""
+    return (size + pad_lo + pad_hi - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def pad_zeros(x, pads):
+    """``x`` (N, C, *S) with ``pads[i] = (lo, hi)`` zeros around spatial dim i (no copy when
+    there is nothing to pad)."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    xp = np.zeros(shape, x.dtype)
+    xp[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in
+                                           zip(x.shape[2:], pads))] = x
+    return xp
+
+
+def windows(xp, kernel, stride, dilation, out):
+    """A read-only (N, C, *K, *L) view of the padded input: element [n, c, k, l] is
+    ``xp[n, c, l*stride + k*dilation]``."""
+    st = xp.strides
+    nd = len(kernel)
+    shape = xp.shape[:2] + tuple(kernel) + tuple(out)
+    strides = (st[:2] + tuple(st[2 + i] * dilation[i] for i in range(nd))
+               + tuple(st[2 + i] * stride[i] for i in range(nd)))
+    return as_strided(xp, shape, strides, writeable=False)
+
+
+def im2col(x, kernel, stride, padding, dilation, out):
+    """Contiguous columns (N, C, *K, *L) of ``x``; ``padding`` is one (lo, hi) pair per dim."""
+    v = windows(pad_zeros(x, padding), kernel, stride, dilation, out)
+    cols = np.empty(v.shape, x.dtype)
+    np.copyto(cols, v)
+    return cols
+
+
+def col2im(cols, size, kernel, stride, padding, dilation):
+    """The adjoint of ``im2col``: sums columns (N, C, *K, *L) back into an (N, C, *size)
+    array, one strided add per kernel tap."""
+    N, C = cols.shape[:2]
+    nd = len(kernel)
+    out = cols.shape[2 + nd:]
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
+    acc = np.zeros((N, C) + padded, cols.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        where = tuple(slice(t * d, t * d + s * (n - 1) + 1, s)
+                      for t, d, s, n in zip(tap, dilation, stride, out))
+        acc[(slice(None), slice(None)) + where] += cols[(slice(None), slice(None)) + tap]
+    if acc.shape[2:] == tuple(size):
+        return acc
+    return np.ascontiguousarray(acc[(slice(None), slice(None)) + tuple(
+        slice(lo, lo + n) for n, (lo, _) in zip(size, padding))])
+
+
+def _use_tap_shift(C, groups, stride):
+    return groups == 1 and C >= _TAP_SHIFT_MIN_CHANNELS and all(s == 1 for s in stride)
+
+
+def _tap_shift_columns(x, kernel, padding, dilation):
+    """Columns (K*C, N*P) for a stride-1 correlation, P the padded spatial size: the input is
+    laid out (C, N*P + margin), so tap k reads one contiguous slice shifted by its offset. The
+    columns of output position l sit at l's padded-grid position (the grid's tail is garbage
+    the caller crops)."""
+    N, C = x.shape[:2]
+    nd = len(kernel)
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    P = _prod(padded)
+    grid_strides = [_prod(padded[i + 1:]) for i in range(nd)]
+    margin = sum((k - 1) * d * g for k, d, g in zip(kernel, dilation, grid_strides))
+    buf = np.zeros((C, N * P + margin), x.dtype)
+    view = buf[:, :N * P].reshape((C, N) + padded)
+    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
+    view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
+    taps = _prod(kernel)
+    cols = np.empty((taps, C, N * P), x.dtype)
+    for i, tap in enumerate(itertools.product(*(range(k) for k in kernel))):
+        shift = sum(t * d * g for t, d, g in zip(tap, dilation, grid_strides))
+        cols[i] = buf[:, shift:shift + N * P]
+    return cols.reshape(taps * C, N * P), padded
+
+
+def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=False,
+              channels_last=False):
+    """The forward correlation ``y`` (N, O, *out); with ``keep_columns`` also the im2col
+    columns for a later weight gradient (None when the layout used keeps none)."""
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    kernel = w.shape[2:]
+    L = _prod(out)
+    if _use_tap_shift(C, groups, stride) and N * L > 0:
+        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
+        # weight as (O, K*C) to match the columns' tap-major rows
+        wm = np.moveaxis(w, 1, -1).reshape(O, -1)
+        full = (wm @ cols).reshape((O, N) + padded)
+        valid = full[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)]
+        if channels_last:
+            y = np.empty((N,) + tuple(out) + (O,), x.dtype)
+            np.copyto(y, np.moveaxis(valid, 0, -1))
+            y = np.moveaxis(y, -1, 1)
+        else:
+            y = np.ascontiguousarray(valid.swapaxes(0, 1))
+        return (y, None) if keep_columns else y
+    cols = im2col(x, kernel, stride, padding, dilation, out)
+    g = groups
+    Cg, Og = C // g, O // g
+    K = _prod(kernel)
+    if channels_last and g == 1:
+        # y[n, l, o] = cols[n, :, l] . w[o, :]: the GEMM writes the channels-last layout
+        y = np.matmul(cols.reshape(N, C * K, L).swapaxes(1, 2), w.reshape(O, C * K).T)
+        y = np.moveaxis(y.reshape((N,) + tuple(out) + (O,)), -1, 1)
+    elif g == 1:
+        y = np.matmul(w.reshape(O, C * K), cols.reshape(N, C * K, L))
+        y = y.reshape((N, O) + tuple(out))
+    else:
+        y = np.matmul(w.reshape(g, Og, Cg * K), cols.reshape(N, g, Cg * K, L))
+        y = y.reshape((N, O) + tuple(out))
+        if channels_last:
+            y = to_channels_last(y)
+    if keep_columns:
+        return y, cols
+    return y
+
+
+def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
+    """The gradient of ``correlate`` with respect to its input: an (N, C, *size) array from
+    ``y`` (N, O, *L). It is also the transposed convolution's forward."""
+    N, O = y.shape[:2]
+    kernel = w.shape[2:]
+    out = y.shape[2:]
+    g = groups
+    Cg, Og = w.shape[1], O // g
+    C = Cg * g
+    K = _prod(kernel)
+    L = _prod(out)
+    if N * L == 0 or C == 0:
+        return np.zeros((N, C) + tuple(size), y.dtype)
+    if _use_tap_shift(O, g, stride):
+        # a stride-1 input gradient is a full correlation of y with the flipped kernel
+        flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
+        flipped = flipped.swapaxes(0, 1)
+        pads = tuple(((k - 1) * d - lo, n - o + lo)
+                     for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
+        if all(a >= 0 and b >= 0 for a, b in pads):
+            return correlate(y, np.ascontiguousarray(flipped), (1,) * len(kernel), pads,
+                             dilation, 1, tuple(size))
+    cols = np.matmul(w.reshape(g, Og, Cg * K).swapaxes(1, 2), y.reshape(N, g, Og, L))
+    cols = cols.reshape((N, C) + tuple(kernel) + tuple(out))
+    return col2im(cols, size, kernel, stride, padding, dilation)
+
+
+def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, columns=None):
+    """The gradient of ``correlate`` with respect to its weight: an (O, C/groups, *kernel)
+    array from the input ``x`` and the output gradient ``y``. ``columns``: the forward's
+    im2col columns of ``x``, when it kept them."""
+    N, C = x.shape[:2]
+    O = y.shape[1]
+    out = y.shape[2:]
+    g = groups
+    Cg, Og = C // g, O // g
+    K = _prod(kernel)
+    L = _prod(out)
+    if N * L == 0:
+        return np.zeros((O, Cg) + tuple(kernel), y.dtype)
+    if columns is None and _use_tap_shift(C, g, stride):
+        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
+        # y placed on the padded grid (zeros where the columns are garbage)
+        yg = np.zeros((O, N) + padded, y.dtype)
+        yg[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
+        gw = yg.reshape(O, -1) @ cols.T          # (O, K*C)
+        gw = gw.reshape((O,) + tuple(kernel) + (C,))
+        return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
+    if columns is None:
+        columns = im2col(x, kernel, stride, padding, dilation, out)
+    if g == 1:
+        y2 = y.reshape(N, O, L)
+        c2 = columns.reshape(N, C * K, L)
+        if N == 1:
+            gw = y2[0] @ c2[0].T
+        else:
+            # (O, N*L) @ (N*L, C*K): one GEMM over batch and positions together
+            gw = np.tensordot(y2, c2, axes=([0, 2], [0, 2]))
+        return gw.reshape((O, Cg) + tuple(kernel))
+    y4 = y.reshape(N, g, Og, L)
+    c4 = columns.reshape(N, g, Cg * K, L)
+    gw = np.einsum("ngol,ngkl->gok", y4, c4, optimize=True)
+    return gw.reshape((O, Cg) + tuple(kernel))
+
+
+def to_channels_last(a):
+    """A copy of (N, C, *S) array ``a`` stored channels-last (C innermost), viewed as NC*S."""
+    out = np.empty((a.shape[0],) + a.shape[2:] + (a.shape[1],), a.dtype)
+    np.copyto(out, np.moveaxis(a, 1, -1))
+    return np.moveaxis(out, -1, 1)
