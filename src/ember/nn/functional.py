@@ -53,3 +53,7 @@ from .._ops.upsampling import (interpolate, upsample, upsample_nearest,  # noqa:
 from .._ops.convolution import (conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: E402,F401
                                 conv_transpose2d, conv_transpose3d)
 from .._ops.fold import unfold, fold  # noqa: E402,F401
+
+from .._ops.normalization import (  # noqa: E402,F401
+    batch_norm, layer_norm, group_norm, instance_norm, rms_norm, local_response_norm,
+    channel_shuffle, native_channel_shuffle)

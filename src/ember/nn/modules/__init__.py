@@ -30,3 +30,10 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,  # 
                    ConvTranspose3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
                    LazyConvTranspose2d, LazyConvTranspose3d)
 from .fold import Fold, Unfold  # noqa: F401
+from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d,  # noqa: F401
+                        LazyBatchNorm2d, LazyBatchNorm3d, SyncBatchNorm)
+from .instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # noqa: F401
+                           LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
+from .normalization import (LocalResponseNorm, CrossMapLRN2d, LayerNorm, GroupNorm,  # noqa: F401
+                            RMSNorm)
+from .channelshuffle import ChannelShuffle  # noqa: F401
