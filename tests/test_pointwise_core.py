@@ -503,18 +503,11 @@ LAYOUT_UNARY = {
 }
 
 
-# KNOWN: the same-dtype fast path of the Python operators returns NumPy's layout; NumPy and
-# PyTorch differ when the two inputs disagree (PyTorch follows the first input, NumPy falls back
-# to row-major). The functional forms (test_binary_layouts_functions) follow PyTorch's rule.
-_FAST_MIXED = {"+", "-", "*", "/", "==", "<"}
-
-
 @pytest.mark.parametrize("layout", [n for n, _ in LAYOUT_INPUTS])
 @pytest.mark.parametrize("op", sorted(LAYOUT_BINARY))
-def test_binary_layouts(layout, op, request):
-    """Non-contiguous, 0-dim and empty inputs: values, shapes and PyTorch's output strides."""
-    if layout == "transposed" and op in _FAST_MIXED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="fast-path output layout"))
+def test_binary_layouts(layout, op):
+    """Non-contiguous, 0-dim and empty inputs: values, shapes and PyTorch's output strides
+    (the operators' same-dtype fast path included)."""
     make = dict(LAYOUT_INPUTS)[layout]
     # self with itself, and with a contiguous tensor of the same shape
     check_same(lambda m, a: LAYOUT_BINARY[op](m, a, a), make())

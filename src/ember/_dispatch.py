@@ -21,7 +21,8 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Tensor, make_tensor, _new
+from ._tensor import Tensor, make_tensor, _new, strides_of
+from ._memory_format import elementwise_strides, preserve_strides
 from ._backend import empty_strided, contiguous_strides
 from .autograd.grad_mode import STATE as _GRAD
 from .autograd import graph as _graph
@@ -264,93 +265,36 @@ def cast_error(compute, out_dt):
                         f"type {out_dt.scalar_name}")
 
 
-def output_strides(shape, arrays):
-    """Element strides PyTorch gives the output of an elementwise op over ``arrays`` (None:
-    row-major). Its rule: order the output's dimensions like the first input whose strides tell
-    them apart (broadcast dimensions say nothing; equal strides put the smaller size inner),
-    by an insertion sort that starts from row-major order."""
-    ndim = len(shape)
-    if ndim < 2:
-        return None
-    rows = []
-    for a in arrays:
-        pad = ndim - a.ndim
-        item = a.itemsize
-        row = [0] * pad
-        for i, (n, st) in enumerate(zip(a.shape, a.strides)):
-            row.append(0 if n == 1 and shape[pad + i] != 1 else st // item)
-        rows.append(row)
-
-    def order(d0, d1):
-        # > 0: d1 belongs inside d0 (swap); < 0: keep; 0: undecided
-        for row in rows:
-            s0, s1 = row[d0], row[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return 1 if s0 > s1 else -1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(ndim - 1, -1, -1))  # innermost first
-    for i in range(1, ndim):
-        j = i
-        for k in range(i - 1, -1, -1):
-            c = order(perm[k], perm[j])
-            if c > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif c < 0:
-                break
-    if perm == list(range(ndim - 1, -1, -1)):
-        return None
-    strides = [0] * ndim
-    size = 1
-    for d in perm:
-        strides[d] = size
-        size *= shape[d]
-    return strides
-
-
-def _row_major(a):
-    """Row-major strides, size-1 dimensions included (PyTorch's layout rule sees those)."""
-    if not a.flags.c_contiguous:
-        return False
-    if 1 not in a.shape:
-        return True
-    return a.strides == tuple(s * a.itemsize for s in contiguous_strides(a.shape))
-
-
-def match_layout(res, operands):
-    """``res`` laid out as PyTorch lays out an elementwise result over ``operands`` (Tensors
-    and scalars); copies only when some input is not row-major and NumPy chose otherwise."""
+def match_layout(res, operands, compute=None):
+    """``res`` laid out as PyTorch's TensorIterator lays out an elementwise result over
+    ``operands`` (Tensors and Python scalars; ``compute``: the dtype inputs are converted to
+    first, which makes non-dense inputs of another dtype dense). Copies only when NumPy chose
+    another layout."""
     if type(res) is not _ndarray or res.ndim < 2:
         return res
-    arrays = []
-    simple = True  # every input row-major without size-1 dimensions (the common case)
+    simple = True  # every input row-major without size-1 dimensions: row-major, as NumPy's
     for x in operands:
         if isinstance(x, Tensor):
             a = x._array
-            arrays.append(a)
-            if simple and (1 in a.shape or not a.flags.c_contiguous):
+            if 1 in a.shape or not a.flags.c_contiguous:
                 simple = False
-    if simple:
+                break
+    if simple and res.flags.c_contiguous:
         return res
-    shape = res.shape
-    if all(_row_major(a) for a in arrays) or len(arrays) == len(operands) and all(
-            a.shape == shape and a.flags.c_contiguous for a in arrays):
-        # row-major inputs give a row-major result, as NumPy's is; so do contiguous tensors
-        # of the result's shape whatever their size-1 dimensions' strides, unless a scalar
-        # (a broadcast operand to PyTorch) takes part
+    inputs = []
+    has_scalars = False
+    for x in operands:
+        if isinstance(x, Tensor):
+            a = x._array
+            st = strides_of(a)
+            if compute is not None and x._dtype is not compute and a.ndim:
+                st = preserve_strides(a.shape, st)
+            inputs.append((a.shape, st))
+        elif x is not None:
+            has_scalars = True
+    want = elementwise_strides(res.shape, inputs, has_scalars)
+    if strides_of(res) == want:
         return res
-    want = output_strides(res.shape, arrays)
-    if want is None:
-        return res if res.flags.c_contiguous else np.ascontiguousarray(res)
-    item = res.itemsize
-    if all(st == w * item for st, w in zip(res.strides, want)):
-        return res
-    # (size-1 dimensions too: PyTorch reports their strides)
     out = empty_strided(res.shape, want, res.dtype)
     np.copyto(out, res)
     return out
@@ -573,7 +517,7 @@ class BinaryOp:
                                    "automatic differentiation, but one of the arguments requires "
                                    "grad.")
             return write_out(out, _asarray(res), name)
-        result = wrap_result(match_layout(res, (a, b)), result_dt)
+        result = wrap_result(match_layout(res, (a, b), compute), result_dt)
         if _GRAD.enabled and self.node_cls is not None and result_dt.category >= 2 and (
                 (a_is_t and a._requires_grad) or (b_is_t and b._requires_grad)):
             record(self.node_cls, (a, b), result, extra)
@@ -599,6 +543,9 @@ class BinaryOp:
         def _finish_grad(r, d, a, b):
             if type(r) is not _ndarray:
                 r = _asarray(r)
+            elif r.ndim > 1 and not (a._array.flags.c_contiguous and 1 not in r.shape and (
+                    type(b) is not Tensor or b._array.flags.c_contiguous)):
+                r = match_layout(r, (a, b))
             t = _new(Tensor)
             t._array = r
             if kind_bool:
@@ -618,13 +565,20 @@ class BinaryOp:
                     if (d is other._dtype and d in fast and not (
                             state.enabled and (self._requires_grad or other._requires_grad))
                             and not state.inference):
+                        sa = self._array
+                        oa = other._array
                         try:
-                            r = fwd(self._array, other._array)
+                            r = fwd(sa, oa)
                         except ValueError:
                             pass  # a shape mismatch: the full path raises PyTorch's error
                         else:
                             if type(r) is not _ndarray:
                                 r = _asarray(r)
+                            elif r.ndim > 1 and not (sa.flags.c_contiguous and oa.flags.c_contiguous
+                                                     and 1 not in r.shape):
+                                # (row-major inputs give NumPy's row-major result; the rest
+                                # take PyTorch's layout rule)
+                                r = match_layout(r, (self, other))
                             t = _new(Tensor)
                             t._array = r
                             t._dtype = bool_dt if kind_bool else d
@@ -904,7 +858,7 @@ class UnaryOp:
             return x
         if out is not None:
             return write_out(out, _asarray(res), self.name)
-        result = wrap_result(match_layout(res, (x,)), res_dt)
+        result = wrap_result(match_layout(res, (x,), compute), res_dt)
         if self.node_cls is not None and _GRAD.enabled and x._requires_grad and res_dt.category >= 2:
             record(self.node_cls, (x,), result, {"result": result})
         return result

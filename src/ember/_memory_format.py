@@ -233,3 +233,46 @@ def iteration_order(shape, strides_list):
             elif c < 0:
                 break
     return perm[::-1]
+
+
+def elementwise_strides(shape, inputs, has_scalars=False):
+    """Element strides of the output PyTorch's TensorIterator allocates for an elementwise op.
+
+    ``inputs``: (shape, element strides) of each tensor operand, as the op sees it (PyTorch first
+    converts inputs of another dtype with ``.to``, which keeps dense strides and makes the rest
+    dense); ``has_scalars``: a Python number (a wrapped 0-dim operand) takes part.
+
+    Two regimes, as in TensorIterator::build:
+    - fast setup, when every operand has the output's shape: all row-major -> row-major; all
+      channels-last -> channels-last; all dense with identical strides -> those strides;
+    - otherwise the dimensions are ordered by ``iteration_order`` (broadcast dims say nothing)
+      and the output is dense in that order, its strides the plain products of the inner sizes.
+    """
+    nd = len(shape)
+    same_shape = not has_scalars and all(tuple(s) == shape for s, _ in inputs)
+    if same_shape and inputs:
+        if all(is_contiguous(s, st) for s, st in inputs):
+            return contiguous_strides(shape)
+        if nd in (4, 5):
+            fmt = channels_last if nd == 4 else channels_last_3d
+            if all(is_contiguous(s, st, fmt) for s, st in inputs):
+                return channels_last_strides(shape)
+        first = tuple(inputs[0][1])
+        if all(is_non_overlapping_and_dense(s, st) and tuple(st) == first for s, st in inputs):
+            return first
+    rows = []
+    for s, st in inputs:
+        pad = nd - len(s)
+        rows.append([0] * pad + [0 if n == 1 and shape[pad + i] != 1 else st[i]
+                                 for i, n in enumerate(s)])
+    if nd < 2:
+        return contiguous_strides(shape)
+    order = iteration_order(shape, rows)
+    if order == list(range(nd)):
+        return contiguous_strides(shape)
+    out = [0] * nd
+    acc = 1
+    for d in reversed(order):
+        out[d] = acc
+        acc *= shape[d]
+    return tuple(out)

@@ -20,7 +20,7 @@ from .._dispatch import (FUNCTIONS, INT_TO_FLOAT, DEFAULT, ALWAYS_BOOL, COMPLEX_
                          BinaryOp, pointwise_binary, alias_binary, make_binder, as_operand,
                          type_name, array_as, scalar_as, wrap_result, write_out, check_inplace,
                          needs_grad, record, missing_kernel, cast_error, broadcast_shapes2,
-                         shape_str, invalid_arguments)
+                         shape_str, invalid_arguments, match_layout)
 from .._tensor import Tensor, make_tensor
 from .._backend import root_array, data_ptr
 from ..autograd import graph as _graph
@@ -102,7 +102,8 @@ def _finish(name, res, res_dt, out, inputs, node_cls, saved, inplace_self=None):
         return x
     if out is not None:
         return write_out(out, np.asarray(res), name)
-    result = wrap_result(res, res_dt)
+    # (number arguments are kernel attributes here, not TensorIterator operands)
+    result = wrap_result(match_layout(res, [x for x in inputs if isinstance(x, Tensor)]), res_dt)
     if node_cls is not None and res_dt.category >= 2 and needs_grad(*inputs):
         if saved is not None and "result" in saved:
             saved = dict(saved, result=result)
@@ -201,6 +202,9 @@ class _Unary:
                 if extra:
                     saved = dict(saved or (), **extra)
                 record(node_cls, (x,), result, saved)
+            elif res.ndim > 1 and not self.contiguous and not (
+                    x._array.flags.c_contiguous and 1 not in res.shape):
+                res = match_layout(res, (x,), compute)
             return result
         saved = {"result": None} if self.save_result else None
         if extra:

@@ -244,12 +244,18 @@ def _cat_fast(tensors, dim):
             d = wrap_dim(dim, nd)
         except (IndexError, TypeError):
             return None
+    shape = list(a0.shape)
+    total = 0
+    for a in arrays:
+        total += a.shape[d]
+    shape[d] = total
+    # NOTE: into a fresh row-major array: NumPy's own result copies its inputs' layout, and
+    # its C-contiguous flag ignores the strides of size-1 dims, which PyTorch reports
+    res = np.empty(shape, dt.np)
     try:
-        res = np.concatenate(arrays, axis=d)
+        np.concatenate(arrays, axis=d, out=res)
     except ValueError:
         return None  # a size mismatch: the general path raises PyTorch's error
-    if not res.flags.c_contiguous:
-        res = np.array(res, order="C")
     out = make_tensor(res, dt)
     if dt.category >= 2 and _GRAD.enabled:
         for t in tensors:
@@ -319,7 +325,8 @@ def cat(tensors, dim=0, *, out=None, axis=None):
             total += s[d]
         shape = rshape[:d] + (total,) + rshape[d + 1:]
         arrays = [_arr(t, dt) for t in kept]
-        fmt = _cat_layout(kept, shape) if n in (4, 5) else contiguous_format
+        # (every input votes on the memory format, skipped 1-d empty ones too)
+        fmt = _cat_layout(ts, shape) if n in (4, 5) else contiguous_format
         if fmt is contiguous_format:
             res_arr = np.empty(shape, dt.np)
         else:
