@@ -135,7 +135,8 @@ def to_numpy_any(t):
         t = t.detach()
         if t.dtype == torch.bfloat16 or t.dtype == torch.float16:
             return t.to(torch.float64).numpy()
-        return t.numpy().copy()
+        # (a lazily conjugated result, such as ifft's of a real input, has its conj bit set)
+        return t.resolve_conj().numpy().copy()
     t = t.detach()
     if t.dtype in (ember.bfloat16, ember.float16):
         return t.to(ember.float64).numpy()
