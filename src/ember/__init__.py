@@ -41,7 +41,6 @@ from . import backends  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
 from . import linalg  # noqa: F401
 from . import fft  # noqa: F401
-from . import special  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
