@@ -10,6 +10,7 @@ tensor([0.8000], requires_grad=True)
 """
 import numpy as np
 
+from .. import _dtype as D
 from .._tensor import Tensor
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_lr, directed_grad,
                         new_step, real_view, run_closure, scalar, state_like)
@@ -81,8 +82,11 @@ class ASGD(Optimizer):
                     ax += diff
                 else:
                     ax[...] = pr
-                eta_a[...] = lr / ((1 + lambd * lr * step) ** alpha)
-                mu_a[...] = 1 / max(1, step - t0)
+                # NOTE: the new values pass through a default-dtype tensor (float32) before
+                # landing in eta and mu, whatever their own dtype, as in PyTorch
+                rounding = D.get_default_dtype().np.type
+                eta_a[...] = rounding(lr / ((1 + lambd * lr * step) ** alpha))
+                mu_a[...] = rounding(1 / max(1, step - t0))
                 state["eta"]._bump_version()
                 state["mu"]._bump_version()
                 p._bump_version()

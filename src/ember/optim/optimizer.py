@@ -70,13 +70,14 @@ def register_optimizer_step_post_hook(hook):
 
 def _hooked_step(func):
     """Wrap a subclass's ``step`` so the step hooks run around it (PyTorch patches the class the
-    same way, once)."""
+    same way, once). Hooks see ``args`` with the optimizer first, as in PyTorch."""
 
     @functools.wraps(func)
-    def step(self, *args, **kwargs):
+    def step(*args, **kwargs):
+        self = args[0]
         if not (_global_optimizer_pre_hooks or self._optimizer_step_pre_hooks
                 or self._optimizer_step_post_hooks or _global_optimizer_post_hooks):
-            return func(self, *args, **kwargs)
+            return func(*args, **kwargs)
         for pre_hook in chain(_global_optimizer_pre_hooks.values(),
                               self._optimizer_step_pre_hooks.values()):
             result = pre_hook(self, args, kwargs)
@@ -86,7 +87,7 @@ def _hooked_step(func):
                 else:
                     raise RuntimeError(f"{func} must return None or a tuple of (new_args, "
                                        f"new_kwargs), but got {result}.")
-        out = func(self, *args, **kwargs)
+        out = func(*args, **kwargs)
         for post_hook in chain(self._optimizer_step_post_hooks.values(),
                                _global_optimizer_post_hooks.values()):
             post_hook(self, args, kwargs)
