@@ -102,7 +102,8 @@ def _check_pool(x, nd, k, s, p, d, out, kind):
         if nd == 2:
             raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch "
                                f"size for input, but got:{_shape_str(shape)}")
-        dim = next(i for i, v in enumerate(shape[lead:]) if v == 0)
+        # NOTE: PyTorch always names non-batch dimension 0 here
+        dim = 0
         where = "max_pool3d_with_indices_out_cpu_template()" if kind == "max" else "avg_pool3d()"
         raise RuntimeError(f"{where}: Expected input's non-batch dimensions to have positive "
                            f"length, but input has a shape of {_shape_str(shape)} and non-batch "
@@ -401,9 +402,9 @@ def _avg_pool_nd(fname, nd, input, kernel_size, stride, padding, ceil_mode, coun
            for n, kk, ss, pp in zip(shape[-nd:], k, s, p)]
     _check_pool(x, nd, k, s, p, (1,) * nd, out, "avg")
     if nd == 2:
-        check_dtype(x, "avg_pool2d", FLOATS + _SIGNED_INTS)
+        check_dtype(x, "avg_pool2d", FLOATS + (D.int64,))
     else:
-        check_dtype(x, "avg_pool3d_out_frame", (D.float32, D.float64) + _SIGNED_INTS)
+        check_dtype(x, "avg_pool3d_out_frame", (D.float32, D.float64, D.int64))
     params = {"nd": nd, "k": k, "s": s, "p": p, "out": tuple(out),
               "count_include_pad": bool(count_include_pad),
               "divisor_override": divisor_override, "in_spatial": shape[-nd:]}
@@ -583,13 +584,34 @@ def _adaptive_avg_nd(fname, nd, input, output_size):
     x = check_tensor(input, fname)
     out = _output_size(fname, nd, output_size, x._array.shape)
     _check_adaptive(fname, nd, x, out, "avg")
+    if all(o == 1 for o in out):
+        # PyTorch reduces to a mean for a 1x1 output (MeanBackward1), restrided when the input
+        # is channels-last (PyTorch restrides in place: AsStridedBackward1, here a view)
+        res = x.mean(tuple(range(-nd, 0)), keepdim=True)
+        if _is_cl(x):
+            res = _restride_channels_last(res)
+        return res
     check_dtype(x, "adaptive_avg_pool2d" if nd == 2 else "adaptive_avg_pool3d_cpu")
-    if all(o == 1 for o in out) and x._array.ndim == nd + 2 and not (
-            x._array.ndim == 4 and _is_cl(x)):
-        # PyTorch reduces to a mean for a 1x1 output (MeanBackward1)
-        return x.mean(tuple(range(-nd, 0)), keepdim=True)
     params = {"out": out, "in_spatial": x._array.shape[-nd:]}
     return _ADAPTIVE_AVG_PAIRS[nd].run_forward(x, params, layout_like=x)
+
+
+_RESTRIDE_NODE = new_node("AsStridedBackward1", lambda ctx, g: g.contiguous(),
+                          saves_inputs=False)
+
+
+def _restride_channels_last(t):
+    """(N, C, 1, ...) with channels-last strides (c, 1, c, ...): only size-1 dims change."""
+    a = np.ascontiguousarray(t._array)
+    c = a.shape[1]
+    item = a.itemsize
+    view = np.lib.stride_tricks.as_strided(a, a.shape, (c * item, item) + (c * item,) * (
+        a.ndim - 2))
+    out = result(view.copy(), t._dtype)
+    out._array = np.lib.stride_tricks.as_strided(out._array, a.shape, view.strides)
+    if needs_grad(t):
+        record(_RESTRIDE_NODE, (t,), out)
+    return out
 
 
 def _is_cl(x):
@@ -788,6 +810,8 @@ def _fractional_nd(nd, input, kernel_size, output_size, output_ratio, return_ind
     if len(shape) not in (nd + 1, nd + 2):
         raise RuntimeError(f"{fname}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
                            f"{_shape_str(shape)}")
+    if _random_samples._dtype is not x._dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
     check_dtype(x, f"{fname}_out_frame")
     samples = _random_samples._array
     n = shape[0] if len(shape) == nd + 2 else 1
@@ -908,7 +932,10 @@ def _max_unpool_nd(nd, input, indices, out_spatial):
     idx = indices._array
     bad = (idx < 0) | (idx >= plane)
     if bad.any():
-        raise RuntimeError(f"Found an invalid max index: {idx[bad].flat[0]} (output volumes are "
+        # (PyTorch's single-threaded scan reports the last bad index; with several threads
+        # which one it reports varies)
+        value = idx[bad].flat[-1]
+        raise RuntimeError(f"Found an invalid max index: {value} (output volumes are "
                            f"of size {'x'.join(str(v) for v in out_spatial)})")
     lead = shape[:-nd]
     out = np.zeros(lead + (plane,), dtype=x._dtype.np)

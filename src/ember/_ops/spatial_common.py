@@ -15,6 +15,7 @@ from .._tensor import Tensor, make_tensor, strides_of
 from .._memory_format import suggest_memory_format, channels_last_strides, contiguous_format
 from .._backend import empty_strided
 from ..autograd.graph import node_class
+from ..autograd.grad_mode import STATE as _GRAD
 
 FLOATS = (D.float16, D.bfloat16, D.float32, D.float64)
 HALF = (D.float16, D.bfloat16)
@@ -89,22 +90,26 @@ class LinearPair:
     def __init__(self, fwd_name, bwd_name, forward, adjoint):
         self.forward = forward
         self.adjoint = adjoint
-        self.fwd_node = new_node(fwd_name, lambda ctx, g: self.run_adjoint(g, ctx.saved["p"]))
-        self.bwd_node = new_node(bwd_name, lambda ctx, g: self.run_forward(g, ctx.saved["p"]))
+        # NOTE: inside a create_graph backward PyTorch records the backward op even for a
+        # gradient that does not require grad (the forward input does): so do we
+        self.fwd_node = new_node(fwd_name, lambda ctx, g: self.run_adjoint(
+            g, ctx.saved["p"], in_backward=True))
+        self.bwd_node = new_node(bwd_name, lambda ctx, g: self.run_forward(
+            g, ctx.saved["p"], in_backward=True))
 
-    def _run(self, x, params, kernel, node, layout_like):
+    def _run(self, x, params, kernel, node, layout_like, in_backward):
         dt = x._dtype
         res = kernel(compute_array(x), **params)
         out = result(res, dt, like=layout_like)
-        if needs_grad(x) and dt.is_floating_point:
+        if dt.is_floating_point and (needs_grad(x) or in_backward and _GRAD.enabled):
             record(node, (x,), out, {"p": params})
         return out
 
-    def run_forward(self, x, params, layout_like=None):
-        return self._run(x, params, self.forward, self.fwd_node, layout_like)
+    def run_forward(self, x, params, layout_like=None, in_backward=False):
+        return self._run(x, params, self.forward, self.fwd_node, layout_like, in_backward)
 
-    def run_adjoint(self, g, params):
-        return self._run(g, params, self.adjoint, self.bwd_node, None)
+    def run_adjoint(self, g, params, layout_like=None, in_backward=False):
+        return self._run(g, params, self.adjoint, self.bwd_node, layout_like, in_backward)
 
 
 def take_axis(a, idx, axis):
