@@ -360,3 +360,44 @@ def test_scheduler_classes_and_names():
             [c.__name__ for c in t.__mro__ if c.__name__ not in ("Generic",)
              and not c.__name__.startswith("_")]
     assert issubclass(ember.optim.lr_scheduler._LRScheduler, ember.optim.lr_scheduler.LRScheduler)
+
+
+@pytest.mark.parametrize("kw", [dict(swa_lr=0.05, anneal_epochs=5),
+                                dict(swa_lr=[0.05, 0.01], anneal_epochs=3,
+                                     anneal_strategy="linear"),
+                                dict(swa_lr=0.05, anneal_epochs=0)])
+def test_swalr_matches_torch(kw):
+    def build(lib, opt):
+        return lib.optim.swa_utils.SWALR(opt, **kw)
+    _, es, etrace = run(ember, build, "SGD", epochs=10)
+    _, ts, ttrace = run(torch, build, "SGD", epochs=10)
+    same_value(etrace, ttrace, "trace")
+    same_value(es.state_dict(), ts.state_dict(), "state_dict")
+
+
+def test_swalr_after_cosine_then_state_round_trip():
+    out = []
+    for lib in (ember, torch):
+        opt, _ = make_opt(lib)
+        S, W = lib.optim.lr_scheduler, lib.optim.swa_utils
+        cos = S.CosineAnnealingLR(opt, T_max=10)
+        swa = W.SWALR(opt, swa_lr=0.02, anneal_epochs=4, anneal_strategy="linear")
+        lrs = []
+        for epoch in range(12):
+            opt.step()
+            (cos if epoch < 5 else swa).step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        sd = swa.state_dict()
+        swa2 = W.SWALR(opt, swa_lr=0.5)
+        swa2.load_state_dict(sd)
+        out.append((lrs, swa2.anneal_func(0.25), swa2.anneal_epochs))
+    same_value(out[0], out[1], "run")
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib, o: lib.optim.swa_utils.SWALR(o, swa_lr=0.1, anneal_strategy="exp"),
+    lambda lib, o: lib.optim.swa_utils.SWALR(o, swa_lr=0.1, anneal_epochs=-1),
+    lambda lib, o: lib.optim.swa_utils.SWALR(o, swa_lr=[0.1]),
+])
+def test_swalr_errors(make):
+    errors(lambda lib: make(lib, make_opt(lib)[0]))
