@@ -71,3 +71,6 @@ from .._ops.pooling import (  # noqa: E402,F401
 from .._ops.upsampling import (interpolate, upsample, upsample_nearest,  # noqa: E402,F401
                                upsample_bilinear, pixel_shuffle, pixel_unshuffle)
 from .._ops.grid_sampling import grid_sample, affine_grid  # noqa: E402,F401
+
+from .._ops.embedding import (functional_embedding as embedding,  # noqa: E402,F401
+                              embedding_bag)

@@ -37,3 +37,4 @@ from .instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # no
 from .normalization import (LocalResponseNorm, CrossMapLRN2d, LayerNorm, GroupNorm,  # noqa: F401
                             RMSNorm)
 from .channelshuffle import ChannelShuffle  # noqa: F401
+from .sparse import Embedding, EmbeddingBag  # noqa: F401
