@@ -28,6 +28,7 @@ from ._ops import conversion as _conversion, indexing as _indexing, reduction as
 from ._ops import shape as _shape, sorting as _sorting, indexing_ops as _indexing_ops  # noqa: F401
 from ._ops import softmax as _softmax  # noqa: F401
 from ._ops import blas as _blas  # noqa: F401
+from ._ops import windows as _windows, stft as _stft  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()

@@ -25,7 +25,7 @@ from ._backend import empty_strided
 from ._ops.spectral import (_fft_c2c, _fft_c2r, _fft_r2c, NORM_NONE, NORM_BY_ROOT_N,
                             NORM_BY_N)
 from ._ops.creation import check_device, finish, _dtype_arg
-from .autograd.graph import node_class
+from .autograd.graph import OpNode
 
 __all__ = ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fft2", "ifft2", "rfft2", "irfft2",
            "hfft2", "ihfft2", "fftn", "ifftn", "rfftn", "irfftn", "hfftn", "ihfftn", "fftfreq",
@@ -125,9 +125,10 @@ def _resize(x, dims, sizes):
     return x
 
 
-_CONJ = node_class("ConjBackward0")
-_CONJ.saves_inputs = False
-_CONJ.backward_fn = staticmethod(lambda ctx, grad: grad.conj())
+# (a class of its own, shown as PyTorch's name, so no other family's ConjBackward0 clashes)
+_CONJ = type("ConjBackward0", (OpNode,), {
+    "__module__": "builtins", "saves_inputs": False,
+    "backward_fn": staticmethod(lambda ctx, grad: grad.conj())})
 
 
 def _conj(x):

@@ -28,7 +28,7 @@ import numpy as np
 from .._dispatch import FUNCTIONS, needs_grad, record
 from .._tensor import make_tensor, wrap_dim
 from .._backend import empty_strided
-from ..autograd.graph import node_class
+from ..autograd.graph import OpNode
 
 # PyTorch's fft_norm_mode
 NORM_NONE, NORM_BY_ROOT_N, NORM_BY_N = 0, 1, 2
@@ -36,11 +36,15 @@ NORM_NONE, NORM_BY_ROOT_N, NORM_BY_N = 0, 1, 2
 _NP_NORM_FORWARD = {NORM_NONE: "backward", NORM_BY_ROOT_N: "ortho", NORM_BY_N: "forward"}
 _NP_NORM_BACKWARD = {NORM_NONE: "forward", NORM_BY_ROOT_N: "ortho", NORM_BY_N: "backward"}
 
-_C2C = node_class("FftC2CBackward0")
-_R2C = node_class("FftR2CBackward0")
-_C2R = node_class("FftC2RBackward0")
-for _cls in (_C2C, _R2C, _C2R):
-    _cls.saves_inputs = False   # the derivatives need only the saved arguments
+
+def _node(name):
+    # a class of its own shown as PyTorch's name; the derivatives read only saved arguments
+    return type(name, (OpNode,), {"__module__": "builtins", "saves_inputs": False})
+
+
+_C2C = _node("FftC2CBackward0")
+_R2C = _node("FftR2CBackward0")
+_C2R = _node("FftC2RBackward0")
 
 
 def _dims(dim, ndim):
