@@ -21,8 +21,10 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
+from ._fperr import ignore_fp_errors, restore_fp_errors
 from ._tensor import Tensor, make_tensor, _new, strides_of
 from ._memory_format import elementwise_strides, preserve_strides
+from ._bf16_nan import set_nan_bits, SCALAR, VECTORISED, ARITHMETIC
 from ._backend import empty_strided, contiguous_strides
 from .autograd.grad_mode import STATE as _GRAD
 from .autograd import graph as _graph
@@ -41,6 +43,7 @@ WIDE_UNSIGNED = frozenset((D.uint16, D.uint32, D.uint64))
 COMPLEX = frozenset((D.complex32, D.complex64, D.complex128))
 FLOATS = frozenset((D.float16, D.bfloat16, D.float32, D.float64))
 HALF_FLOATS = frozenset((D.float16, D.bfloat16))
+_BF16 = D.bfloat16
 
 
 def bind(name, fn, *, method=True, function=True):
@@ -306,6 +309,9 @@ def wrap_result(arr, dt):
         arr = _asarray(arr)
     if arr.dtype != dt.np:
         arr = arr.astype(dt.np)
+    if dt is _BF16:
+        # (PyTorch's scalar loops write NaN as 0x7FC0; NumPy keeps x86's negative NaN)
+        set_nan_bits(arr, SCALAR)
     return make_tensor(arr, dt)
 
 
@@ -518,6 +524,11 @@ class BinaryOp:
                                    "grad.")
             return write_out(out, _asarray(res), name)
         result = wrap_result(match_layout(res, (a, b), compute), result_dt)
+        if result_dt is _BF16 and compute is _BF16:
+            # PyTorch's vectorised loop (contiguous operands of the result's shape or scalars)
+            set_nan_bits(result._array, ARITHMETIC, all(
+                x._array.flags.c_contiguous and x._array.shape in (shape, ())
+                for x in (a, b) if isinstance(x, Tensor)))
         if _GRAD.enabled and self.node_cls is not None and result_dt.category >= 2 and (
                 (a_is_t and a._requires_grad) or (b_is_t and b._requires_grad)):
             record(self.node_cls, (a, b), result, extra)
@@ -527,7 +538,8 @@ class BinaryOp:
     def make_operator(self, reflected=False, commutative=False):
         """``Tensor.__op__`` (or ``__rop__``) with the same-dtype, no-grad fast path."""
         fwd = self.forward
-        fast = self.fast_dtypes
+        # (bfloat16 takes the full path, which writes NaNs with PyTorch's bits)
+        fast = self.fast_dtypes - {_BF16}
         run = self.__call__
         state = _GRAD
         kind_bool = self.kind == ALWAYS_BOOL
@@ -799,11 +811,37 @@ class UnaryOp:
         self.missing = frozenset(missing)
         self.precheck = precheck
         self.node_cls = _graph.node_class(grad_fn) if grad_fn else None
+        # float32/float64 inputs whose result keeps their dtype need none of the checks
+        self.fast = (kind != ALWAYS_BOOL
+                     and not (frozenset((D.float32, D.float64)) & self.missing))
 
     def derivative(self, fn):
         if self.node_cls is not None:
             self.node_cls.backward_fn = staticmethod(fn)
         return fn
+
+    def call_float(self, x, dt):
+        """The hot path: a float32/float64 tensor ``x`` (outside inference mode), no out=,
+        not in place."""
+        if self.precheck is not None:
+            self.precheck(x, False)
+        tok = ignore_fp_errors()
+        try:
+            res = self.forward(x._array)
+        finally:
+            restore_fp_errors(tok)
+        if type(res) is not _ndarray:
+            res = _asarray(res)
+        elif res.ndim > 1:
+            res = match_layout(res, (x,))
+        if res.dtype is not dt.np:
+            res = res.astype(dt.np)
+        result = _new(Tensor)
+        result._array = res
+        result._dtype = dt
+        if x._requires_grad and _GRAD.enabled and self.node_cls is not None:
+            _graph.record_unary(self.node_cls, x, result, True, None)
+        return result
 
     def result_dtype(self, dt):
         kind = self.kind
@@ -832,6 +870,11 @@ class UnaryOp:
             raise RuntimeError(f"Found dtype {out_dt.scalar_name} but expected {dt.scalar_name}")
 
     def __call__(self, x, out=None, inplace=False):
+        if type(x) is Tensor and self.fast and out is None and not inplace and \
+                not _GRAD.inference:
+            dt = x._dtype
+            if dt is D.float32 or dt is D.float64:
+                return self.call_float(x, dt)
         if not isinstance(x, Tensor):
             raise TypeError(f"{self.name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type_name(x)}")
@@ -859,6 +902,13 @@ class UnaryOp:
         if out is not None:
             return write_out(out, _asarray(res), self.name)
         result = wrap_result(match_layout(res, (x,), compute), res_dt)
+        if res_dt is _BF16:
+            # PyTorch's float kernels (exp, log) convert vectorised throughout; the others
+            # (neg, abs) run 32-element vector blocks with a scalar tail
+            if self.kind == INT_TO_FLOAT:
+                set_nan_bits(result._array, VECTORISED)
+            else:
+                set_nan_bits(result._array, ARITHMETIC, x._array.flags.c_contiguous)
         if self.node_cls is not None and _GRAD.enabled and x._requires_grad and res_dt.category >= 2:
             record(self.node_cls, (x,), result, {"result": result})
         return result
@@ -874,8 +924,16 @@ def pointwise_unary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None
     def deco(forward):
         op = UnaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                      precheck=precheck)
+        # NOTE: the float32/float64 hot path is entered here, one call shallower than op()
+        call_float = op.call_float
+        fast = op.fast
+        f32, f64 = D.float32, D.float64
 
         def fn(input, *, out=None):
+            if out is None and fast and type(input) is Tensor and not _GRAD.inference:
+                dt = input._dtype
+                if dt is f32 or dt is f64:
+                    return call_float(input, dt)
             return op(input, out=out)
         fn.__name__ = fn.__qualname__ = name
         fn.__doc__ = forward.__doc__
@@ -885,6 +943,10 @@ def pointwise_unary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None
             FUNCTIONS[name] = fn
         if method:
             def meth(self):
+                if fast and type(self) is Tensor and not _GRAD.inference:
+                    dt = self._dtype
+                    if dt is f32 or dt is f64:
+                        return call_float(self, dt)
                 return op(self)
             meth.__name__ = name
             setattr(Tensor, name, meth)

@@ -235,13 +235,11 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        from .autograd._leaf import set_requires_grad
-        set_requires_grad(self, value, attribute=True)
+        _leaf.set_requires_grad(self, value, attribute=True)
 
     def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (leaves only) and return self."""
-        from .autograd._leaf import set_requires_grad
-        set_requires_grad(self, requires_grad, attribute=False)
+        _leaf.set_requires_grad(self, requires_grad, attribute=False)
         return self
 
     @property
@@ -256,13 +254,14 @@ class Tensor:
 
     @property
     def grad(self):
-        from .autograd._leaf import get_grad
-        return get_grad(self)
+        return _leaf.get_grad(self)
 
     @grad.setter
     def grad(self, value):
-        from .autograd._leaf import set_grad
-        set_grad(self, value)
+        if value is None:
+            self._grad = None
+        else:
+            _leaf.set_grad(self, value)
 
     @grad.deleter
     def grad(self):
@@ -554,6 +553,7 @@ class Tensor:
 
 
 from .autograd import graph as _graph  # noqa: E402
+from .autograd import _leaf  # noqa: E402
 _graph.Tensor = Tensor
 
 

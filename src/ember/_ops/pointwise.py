@@ -13,6 +13,7 @@ from .._dispatch import (pointwise_binary, pointwise_unary, INT_TO_FLOAT, ALWAYS
                          FUNCTIONS, BinaryOp, as_operand, type_name, NUMBER_FIRST, TENSORS,
                          alias_binary, invalid_arguments, make_binder)
 from .._tensor import Tensor
+from ..autograd.graph import array_derivative, saved_array
 
 _B = D.bool_
 _NO_INT_DIV = frozenset((D.bool_, D.uint16, D.uint32, D.uint64, D.complex32, D.complex64,
@@ -118,6 +119,12 @@ def _(ctx, grad):
     return grad, (grad if alpha is None else grad * alpha)
 
 
+@array_derivative("AddBackward0")
+def _(ctx, g):
+    alpha = _alpha_of(ctx)
+    return g, (g if alpha is None else g * alpha)
+
+
 @pointwise_binary("_sub_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="SubBackward0",
                   precheck=_sub_precheck, method=False, inplace=False, function=False,
                   operators=("__sub__", "__isub__"))
@@ -133,6 +140,12 @@ _sub_plain.op.name = "sub"
 def _(ctx, grad):
     alpha = _alpha_of(ctx)
     return grad, (-grad if alpha is None else grad * -alpha)
+
+
+@array_derivative("SubBackward0")
+def _(ctx, g):
+    alpha = _alpha_of(ctx)
+    return g, (-g if alpha is None else g * -alpha)
 
 
 def _with_alpha(op, input, other, alpha, out=None, inplace=False):
@@ -254,8 +267,26 @@ def _(ctx, grad):
     return ga, gb
 
 
+@array_derivative("MulBackward0")
+def _(ctx, g):
+    a, b = ctx.inputs
+    av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
+    if av is None or bv is None:
+        return NotImplemented
+    return (g * bv if _needs(a) else None), (g * av if _needs(b) else None)
+
+
 def _needs(x):
     return isinstance(x, Tensor) and x._requires_grad
+
+
+def _same_dtype_operand(x, g):
+    """An operand for an array derivative: a tensor's array when it has the gradient's dtype,
+    a real Python number as is; None when the ember-op derivative must run (its promotion)."""
+    if isinstance(x, Tensor):
+        a = x._array
+        return a if a.dtype is g.dtype else None
+    return None if isinstance(x, complex) else x
 
 
 mul.op.opmath_scalar = True
@@ -286,6 +317,15 @@ def _(ctx, grad):
     ga = grad / _conj(b) if _needs(a) else None
     gb = -grad * _conj(a) / (_conj(b) * _conj(b)) if _needs(b) else None
     return ga, gb
+
+
+@array_derivative("DivBackward0")
+def _(ctx, g):
+    a, b = ctx.inputs
+    av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
+    if av is None or bv is None:
+        return NotImplemented
+    return (g / bv if _needs(a) else None), (-g * av / (bv * bv) if _needs(b) else None)
 
 
 def _floor_div_kernel(a, b):
@@ -790,6 +830,11 @@ def _(ctx, grad):
     return -grad
 
 
+@array_derivative("NegBackward0")
+def _(ctx, g):
+    return (-g,)
+
+
 FUNCTIONS["negative"] = neg
 FUNCTIONS["negative_"] = Tensor.neg_
 Tensor.negative, Tensor.negative_ = Tensor.neg, Tensor.neg_
@@ -923,6 +968,11 @@ def _(ctx, grad):
     return grad / x.conj()
 
 
+@array_derivative("LogBackward0")
+def _(ctx, g):
+    return (g / ctx.inputs[0]._array,)
+
+
 @pointwise_unary("exp", kind=INT_TO_FLOAT, grad_fn="ExpBackward0", missing=(D.complex32,),
                  inplace_function=True)
 def exp(a):
@@ -932,6 +982,11 @@ def exp(a):
 @exp.derivative
 def _(ctx, grad):
     return grad * ctx.result.conj()
+
+
+@array_derivative("ExpBackward0")
+def _(ctx, g):
+    return (g * saved_array(ctx, "result"),)
 
 
 @pointwise_unary("conj_physical", grad_fn="ConjPhysicalBackward0", inplace_function=True)

@@ -21,39 +21,24 @@ from .._dispatch import (FUNCTIONS, INT_TO_FLOAT, DEFAULT, ALWAYS_BOOL, COMPLEX_
                          type_name, array_as, scalar_as, wrap_result, write_out, check_inplace,
                          needs_grad, record, missing_kernel, cast_error, broadcast_shapes2,
                          shape_str, invalid_arguments, match_layout)
-from .._tensor import Tensor, make_tensor
+from .._bf16_nan import set_nan_bits, VECTORISED
+from .._tensor import Tensor, make_tensor, _new
+from .._fperr import ignore_fp_errors, restore_fp_errors
 from .._backend import root_array, data_ptr
 from ..autograd import graph as _graph
+from ..autograd.graph import array_derivative, saved_array
 from ..autograd.grad_mode import STATE as _GRAD
 from . import special_kernels as S
 from .pointwise import where
 
 _B = D.bool_
+_BF16 = D.bfloat16
+_F32, _F64 = D.float32, D.float64
 _HALF_NP = (np.dtype(np.float16), D.bfloat16.np)
 INTEGRAL = frozenset(d for d in D.ALL_DTYPES if d.category <= 1)
 NON_FLOAT = INTEGRAL | COMPLEX          # kernels that exist for the four float dtypes only
 _C32 = frozenset((D.complex32,))
 _ERRS = dict(all="ignore")
-
-
-# Floating-point warnings are silenced around kernels, as PyTorch never warns. NOTE: setting
-# NumPy's error-state context variable directly costs ~0.1 us where ``np.errstate`` costs
-# several; fall back to errstate if NumPy's internals move.
-try:
-    from numpy._core import _ufunc_config as _ufunc_config
-    _ERR_CV = _ufunc_config._extobj_contextvar
-    _ERR_IGNORE = _ufunc_config._make_extobj(all="ignore")
-    _ERR_SET, _ERR_RESET = _ERR_CV.set, _ERR_CV.reset
-except (ImportError, AttributeError):  # pragma: no cover
-    _ERR_IGNORE = None
-
-    def _ERR_SET(_):
-        st = np.errstate(all="ignore")
-        st.__enter__()
-        return st
-
-    def _ERR_RESET(st):
-        st.__exit__(None, None, None)
 
 
 def _up(a):
@@ -116,6 +101,9 @@ class _Unary:
     """An elementwise unary op: result kind, pre-checks, kernel coverage, out= and in-place
     rules, extra scalar arguments passed to the forward and saved for the derivative."""
 
+    # how PyTorch's kernel writes a NaN into a bfloat16 result (most are vectorised)
+    bf16_nan = VECTORISED
+
     def __init__(self, name, forward, kind=INT_TO_FLOAT, kernel=None, missing=(), grad_fn=None,
                  precheck=None, bool_out_only=None, opmath=True, saves_nothing=False,
                  inplace_grad_fn=None, contiguous=False, check=None):
@@ -134,6 +122,9 @@ class _Unary:
         self.save_result = not saves_nothing
         if saves_nothing and self.node_cls is not None:
             self.node_cls.saves_inputs = False
+        # float32/float64 inputs whose result keeps their dtype need none of the checks below
+        self.fast = (check is None and kind is not ALWAYS_BOOL
+                     and not (frozenset((_F32, _F64)) & self.missing))
 
     def derivative(self, fn):
         self.node_cls.backward_fn = staticmethod(fn)
@@ -151,6 +142,11 @@ class _Unary:
         return dt, dt
 
     def __call__(self, x, out=None, inplace=False, extra=None, name=None):
+        if (type(x) is Tensor and self.fast and out is None and not inplace
+                and not _GRAD.inference):
+            dt = x._dtype
+            if dt is _F32 or dt is _F64:
+                return self.call_float(x, dt, extra)
         name = name or self.name
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
@@ -181,19 +177,24 @@ class _Unary:
         a = x._array if compute is dt else x._array.astype(compute.np)
         if self.opmath and a.dtype in _HALF_NP:
             a = a.astype(np.float32)
-        tok = _ERR_SET(_ERR_IGNORE)
+        tok = ignore_fp_errors()
         try:
             res = self.forward(a, **extra) if extra else self.forward(a)
         finally:
-            _ERR_RESET(tok)
+            restore_fp_errors(tok)
         if self.contiguous and not inplace and np.ndim(res):
             res = np.ascontiguousarray(res)
         if out is None and not inplace:
             # the common case, inlined
             if type(res) is not np.ndarray:
                 res = np.asarray(res)
+            elif res.ndim > 1 and not self.contiguous and not (
+                    x._array.flags.c_contiguous and 1 not in res.shape):
+                res = match_layout(res, (x,), compute)
             if res.dtype != res_dt.np:
                 res = res.astype(res_dt.np)
+                if res_dt is _BF16:
+                    set_nan_bits(res, self.bf16_nan)
             result = make_tensor(res, res_dt)
             node_cls = self.node_cls
             if node_cls is not None and x._requires_grad and _GRAD.enabled and \
@@ -202,9 +203,6 @@ class _Unary:
                 if extra:
                     saved = dict(saved or (), **extra)
                 record(node_cls, (x,), result, saved)
-            elif res.ndim > 1 and not self.contiguous and not (
-                    x._array.flags.c_contiguous and 1 not in res.shape):
-                res = match_layout(res, (x,), compute)
             return result
         saved = {"result": None} if self.save_result else None
         if extra:
@@ -215,17 +213,55 @@ class _Unary:
         return _finish(name, res, res_dt, out, (x,), node_cls, saved, x if inplace else None)
 
 
+    def call_float(self, x, dt, extra):
+        """The hot path: a float32/float64 tensor ``x`` (outside inference mode), no out=,
+        not in place."""
+        if self.precheck is not None:
+            self.precheck(x, False, None)
+        tok = ignore_fp_errors()
+        try:
+            res = self.forward(x._array, **extra) if extra else self.forward(x._array)
+        finally:
+            restore_fp_errors(tok)
+        if type(res) is not np.ndarray:
+            res = np.asarray(res)
+        elif self.contiguous and res.ndim:
+            res = np.ascontiguousarray(res)
+        elif res.ndim > 1 and not (x._array.flags.c_contiguous and 1 not in res.shape):
+            res = match_layout(res, (x,))   # (PyTorch's TensorIterator layout)
+        if res.dtype is not dt.np:
+            res = res.astype(dt.np)
+        result = _new(Tensor)
+        result._array = res
+        result._dtype = dt
+        if x._requires_grad and _GRAD.enabled and self.node_cls is not None:
+            _graph.record_unary(self.node_cls, x, result, self.save_result, extra)
+        return result
+
+
 def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torch_inplace=False,
                 takes_out=True):
     """``ember.name``, ``Tensor.name``, ``Tensor.name_`` and ``ember.name_`` for a plain unary op
     (errors name ``name``, so aliases name themselves)."""
     name = name or op.name
 
+    # NOTE: the float32/float64 hot path is entered here, one call shallower than op()
+    call_float = op.call_float
+    fast = op.fast
+
     if takes_out:
         def fn(input, *, out=None):
+            if out is None and fast and type(input) is Tensor and not _GRAD.inference:
+                dt = input._dtype
+                if dt is _F32 or dt is _F64:
+                    return call_float(input, dt, None)
             return op(input, out=out, name=name)
     else:
         def fn(input):
+            if fast and type(input) is Tensor and not _GRAD.inference:
+                dt = input._dtype
+                if dt is _F32 or dt is _F64:
+                    return call_float(input, dt, None)
             return op(input, name=name)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = op.forward.__doc__
@@ -235,6 +271,10 @@ def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torc
         FUNCTIONS[name] = fn
     if method:
         def meth(self):
+            if fast and type(self) is Tensor and not _GRAD.inference:
+                dt = self._dtype
+                if dt is _F32 or dt is _F64:
+                    return call_float(self, dt, None)
             return op(self, name=name)
         meth.__name__ = name
         setattr(Tensor, name, meth)
@@ -281,6 +321,11 @@ def sqrt(a):
 @sqrt.derivative
 def _(ctx, grad):
     return grad / (2 * ctx.result.conj())
+
+
+@array_derivative("SqrtBackward0")
+def _(ctx, g):
+    return (g / (2 * saved_array(ctx, "result")),)
 
 
 @unary("rsqrt", grad_fn="RsqrtBackward0")
@@ -361,6 +406,11 @@ def _(ctx, grad):
     return grad * x.cos().conj()
 
 
+@array_derivative("SinBackward0")
+def _(ctx, g):
+    return (g * np.cos(ctx.inputs[0]._array),)
+
+
 @unary("cos", grad_fn="CosBackward0")
 def cos(a):
     return np.cos(a)
@@ -370,6 +420,11 @@ def cos(a):
 def _(ctx, grad):
     (x,) = ctx.inputs
     return grad * -x.sin().conj()
+
+
+@array_derivative("CosBackward0")
+def _(ctx, g):
+    return (g * -np.sin(ctx.inputs[0]._array),)
 
 
 @unary("tan", grad_fn="TanBackward0")
@@ -450,6 +505,12 @@ def _(ctx, grad):
     return grad * (1 - r * r).conj()
 
 
+@array_derivative("TanhBackward0")
+def _(ctx, g):
+    r = saved_array(ctx, "result")
+    return (g * (1 - r * r),)
+
+
 @unary("asinh", grad_fn="AsinhBackward0", aliases=("arcsinh",))
 def asinh(a):
     return np.arcsinh(a)
@@ -502,10 +563,19 @@ def sigmoid(a):
     return _sigmoid_kernel(a)
 
 
+sigmoid.op.bf16_nan = 64   # (64-element vector blocks, a scalar tail writing 0x7FC0)
+
+
 @sigmoid.derivative
 def _(ctx, grad):
     r = ctx.result
     return grad * (r * (1 - r)).conj()
+
+
+@array_derivative("SigmoidBackward0")
+def _(ctx, g):
+    r = saved_array(ctx, "result")
+    return (g * (r * (1 - r)),)
 
 
 _logit_op = _Unary("logit", None, kernel="logit_cpu", missing=COMPLEX, grad_fn="LogitBackward0")
@@ -2119,13 +2189,18 @@ def _relu_check(x, inplace, out):
 @unary("relu", kind=DEFAULT, kernel="clamp_min_scalar_cpu", missing=WIDE_UNSIGNED,
        grad_fn="ReluBackward0", precheck=_relu_check, takes_out=False)
 def relu(a):
-    return np.maximum(a, a.dtype.type(0))
+    return np.maximum(a, 0)
 
 
 @relu.derivative
 def _(ctx, grad):
     r = ctx.result
     return where(r <= 0, 0.0, grad)
+
+
+@array_derivative("ReluBackward0")
+def _(ctx, g):
+    return (np.where(saved_array(ctx, "result") <= 0, 0.0, g),)
 
 
 def _inplace_or(op, input, inplace, extra=None, name=None):
@@ -2162,8 +2237,19 @@ def _hardtanh(input, min_val, max_val, inplace, name="hardtanh"):
         raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     checked_scalar(float(min_val), dt)          # the limits must fit the input's type
     checked_scalar(float(max_val), dt)
-    return _inplace_or(_hardtanh_op, input, inplace,
-                       {"min_val": float(min_val), "max_val": float(max_val)}, name)
+    res = _inplace_or(_hardtanh_op, input, inplace,
+                      {"min_val": float(min_val), "max_val": float(max_val)}, name)
+    if not inplace:
+        # NOTE: PyTorch's hardtanh writes into empty_like(input): the input's own strides
+        # when it is dense (size-1 dims' odd strides included), not TensorIterator's layout
+        from .._memory_format import preserve_strides
+        from .._backend import copy_with_strides
+        from .._tensor import strides_of
+        a = res._array
+        want = preserve_strides(a.shape, strides_of(input._array))
+        if a.ndim > 1 and strides_of(a) != want:
+            res._array = copy_with_strides(a, want)
+    return res
 
 
 @_hardtanh_op.derivative

@@ -24,7 +24,7 @@ from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, write_out, missing_kernel, cast_error,
                          WIDE_UNSIGNED, check_inplace)
 from .._tensor import Tensor, make_tensor, wrap_dim
-from ..autograd.graph import node_class, record_node, rebase_inplace
+from ..autograd.graph import node_class, record_node, rebase_inplace, array_derivative
 from ..autograd.grad_mode import STATE as _GRAD
 from ..return_types import return_type as _return_type
 
@@ -138,6 +138,27 @@ def _restore(g, shape, dims, keepdim):
 
 def _expand_back(g, shape, dims, keepdim):
     return _restore(g, shape, dims, keepdim).expand(shape)
+
+
+def _expand_back_array(g, shape, dims, keepdim):
+    """``_expand_back`` on an array gradient: a read-only broadcast view of ``g``."""
+    n = len(shape)
+    if type(g) is not np.ndarray or g.flags.c_contiguous:
+        # NOTE: built with the ndarray constructor (np.broadcast_to costs several times more):
+        # g is row-major over the kept dimensions, the reduced ones get stride 0
+        strides = [0] * n
+        step = g.itemsize
+        for i in range(n - 1, -1, -1):
+            if dims is not None and i not in dims:
+                strides[i] = step
+                step *= shape[i]
+        try:
+            return np.ndarray(shape, g.dtype, g, 0, tuple(strides))
+        except (TypeError, ValueError):
+            pass
+    if not keepdim and shape:
+        g = np.reshape(g, _reduced_shape(shape, dims, True))
+    return np.broadcast_to(g, shape)
 
 
 def _as_dtype(g, dt):
@@ -361,6 +382,14 @@ def sum(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
         r = _fast_reduce(input, dim, keepdim, _add_reduce)
         if r is not None:
             return r
+        if dim is _NO and keepdim is _NO and input._requires_grad and _GRAD.enabled and \
+                not _GRAD.inference and (input._dtype is D.float32 or input._dtype is D.float64):
+            # the loss.sum() of a training step: all elements, recorded
+            a = input._array
+            t = make_tensor(np.asarray(_add_reduce(a, axis=None)), input._dtype)
+            _record("SumBackward0", (input,), t, {"self_sym_sizes": a.shape, "dim": None,
+                                                  "keepdim": False, "self_dtype": input._dtype})
+            return t
     return _sum_impl(input, dim, keepdim, dtype, out, "sum", False)
 
 
@@ -407,6 +436,14 @@ def _sum_grad(ctx, grad):
     s = ctx.saved
     g = _expand_back(grad, s["self_sym_sizes"], s["dim"], s["keepdim"])
     return _as_dtype(g, s["self_dtype"])
+
+
+@array_derivative("SumBackward0", "SumBackward1")
+def _sum_grad_array(ctx, g):
+    s = ctx.saved
+    if s["self_dtype"].np is not g.dtype:
+        return NotImplemented
+    return (_expand_back_array(g, s["self_sym_sizes"], s["dim"], s["keepdim"]),)
 
 
 @_backward("NansumBackward0")
@@ -484,6 +521,14 @@ def _mean_grad(ctx, grad):
     s = ctx.saved
     g = _expand_back(grad, s["self_sym_sizes"], s["dim"], s["keepdim"]) / s["n"]
     return _as_dtype(g, s["self_dtype"])
+
+
+@array_derivative("MeanBackward0", "MeanBackward1")
+def _mean_grad_array(ctx, g):
+    s = ctx.saved
+    if s["self_dtype"].np is not g.dtype:
+        return NotImplemented
+    return (_expand_back_array(g, s["self_sym_sizes"], s["dim"], s["keepdim"]) / s["n"],)
 
 
 @_get_np_kwargs

@@ -2,8 +2,11 @@
 import warnings
 from collections import OrderedDict
 
+import numpy as np
+
 from .. import _dtype as D
 from .grad_mode import STATE
+from .. import _tensor as _tensor_mod   # (a module reference: ember._tensor imports this file)
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -74,31 +77,42 @@ def set_grad(t, value):
 
 def accumulate_grad(t, g):
     """Add gradient ``g`` into leaf ``t``'s ``.grad`` following PyTorch's layout rules."""
-    from .._tensor import make_tensor
-    import numpy as np
     if g._dtype is not t._dtype:
         g = g.to(t._dtype)
-    old = t._grad
-    if old is None:
-        if STATE.enabled:
+    if STATE.enabled:
+        old = t._grad
+        if old is None:
             # create_graph: .grad is a differentiable copy (CopyBackwards when g has history)
             t._grad = g.clone() if not g._requires_grad else _copy_with_history(g)
         else:
-            arr = np.empty_like(t._array) if _dense(t) else np.empty(t._array.shape, t._dtype.np)
-            np.copyto(arr, g._array)
-            t._grad = make_tensor(arr, t._dtype)
-    elif STATE.enabled:
-        t._grad = old + g
-    else:
-        if old._grad_fn is None and old._array.flags.writeable:
-            np.add(old._array, g._array, out=old._array, casting="unsafe")
-            old._bump_version()
-        else:
             t._grad = old + g
+    else:
+        _add_into_grad(t, g._array)
     if t._post_acc_hooks:
         for hook in list(t._post_acc_hooks.values()):
             if hook(t) is not None:
                 raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def accumulate_array(t, g):
+    """``accumulate_grad`` for a raw array ``g`` of ``t``'s dtype, outside grad mode, for a leaf
+    without hooks (the backward engine's fast path)."""
+    _add_into_grad(t, g)
+
+
+def _add_into_grad(t, g):
+    # a new .grad is a copy laid out like t when t is dense (PyTorch's rule); later gradients
+    # are added in place unless .grad has history or is read-only
+    old = t._grad
+    if old is None:
+        arr = np.empty_like(t._array) if _dense(t) else np.empty(t._array.shape, t._dtype.np)
+        np.copyto(arr, g, casting="unsafe")
+        t._grad = _tensor_mod.make_tensor(arr, t._dtype)
+    elif old._grad_fn is None and old._array.flags.writeable:
+        np.add(old._array, g, out=old._array, casting="unsafe")
+        old._bump_version()
+    else:
+        t._grad = old + _tensor_mod.make_tensor(np.asarray(g), t._dtype)
 
 
 def _copy_with_history(g):
@@ -116,6 +130,16 @@ def _dense(t):
     return a.flags.c_contiguous or a.flags.f_contiguous or t.is_non_overlapping_and_dense()
 
 
+_ENGINE = []
+
+
+def _engine():
+    if not _ENGINE:
+        from . import engine   # (engine imports this module)
+        _ENGINE.append(engine)
+    return _ENGINE[0]
+
+
 def _install_tensor_methods():
     """Tensor.backward, retain_grad and the hook registrations."""
     from .._tensor import Tensor
@@ -123,7 +147,6 @@ def _install_tensor_methods():
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        from .engine import backward as _backward
         if create_graph:
             warnings.warn(
                 "Using backward() with create_graph=True will create a reference cycle between "
@@ -131,8 +154,8 @@ def _install_tensor_methods():
                 "autograd.grad when creating the graph to avoid this. If you have to use this "
                 "function, make sure to reset the .grad fields of your parameters to None after "
                 "use to break the cycle and avoid the leak.", UserWarning, stacklevel=2)
-        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                  inputs=inputs)
+        _engine().backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                           inputs=inputs)
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward."""

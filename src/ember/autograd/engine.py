@@ -19,6 +19,12 @@ import numpy as np
 
 from .grad_mode import STATE
 from .graph import AccumulateGrad, OpNode, GraphRoot, grad_edge
+from .. import _tensor as _tensor_mod   # (a module reference: ember._tensor imports this file)
+from ._leaf import accumulate_array
+from .. import _dtype as _D
+from .._fperr import ignore_fp_errors, restore_fp_errors
+
+_F32, _F64 = _D.float32, _D.float64
 
 
 class _Ready:
@@ -58,8 +64,6 @@ def _size_text(shape):
 
 def make_root_grads(outputs, grad_outputs, for_grad=False):
     """Seed gradients for ``outputs`` with PyTorch's checks (implicit ones for scalars)."""
-    from .._tensor import Tensor
-    from .._ops.creation import ones_like
     grads = []
     for i, t in enumerate(outputs):
         g = grad_outputs[i] if i < len(grad_outputs) else None
@@ -70,8 +74,10 @@ def make_root_grads(outputs, grad_outputs, for_grad=False):
                 if not t._dtype.is_floating_point:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {t._dtype}")
-            g = ones_like(t) if t._requires_grad else None
-        elif not isinstance(g, Tensor):
+            # (a one-element output: its layout cannot differ from ones_like's)
+            g = _tensor_mod.make_tensor(np.ones(t._array.shape, t._dtype.np), t._dtype) \
+                if t._requires_grad else None
+        elif not isinstance(g, _tensor_mod.Tensor):
             raise TypeError(f"'{type(g).__name__}' object is not iterable")
         elif g._array.shape != t._array.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
@@ -112,11 +118,10 @@ def _run_tensor_hooks(node, grads):
 
 
 def _checked_hook_result(fn, old, new):
-    from .._tensor import Tensor
     if new is None:
         return old
     name = getattr(fn, "__name__", type(fn).__name__)
-    if not isinstance(new, Tensor):
+    if not isinstance(new, _tensor_mod.Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
     if new._array.shape != old._array.shape:
         raise RuntimeError(f"hook '{name}' has changed the size of value")
@@ -162,13 +167,12 @@ def _fill_missing(node, grads):
     """Outputs that got no gradient get zeros (PyTorch materialises them for built-in nodes)."""
     if all(g is not None for g in grads):
         return grads
-    from .._tensor import make_tensor
     metas = node._output_meta
     out = []
     for i, g in enumerate(grads):
         if g is None and i < len(metas) and metas[i] is not None:
             shape, dt = metas[i]
-            g = make_tensor(np.zeros(shape, dt.np), dt)
+            g = _tensor_mod.make_tensor(np.zeros(shape, dt.np), dt)
         out.append(g)
     return tuple(out)
 
@@ -242,79 +246,179 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     prev_mode = STATE.enabled
     STATE.enabled = bool(create_graph)
     check_nan = STATE.anomaly and STATE.anomaly_check_nan
+    # NOTE: without create_graph (and outside anomaly mode) gradients travel as raw arrays and
+    # nodes with an array derivative run on them directly: no tensor is made per step. They
+    # are wrapped into tensors only for nodes that need the general path (hooks, captured
+    # inputs, custom Functions, ops without an array derivative).
+    arrays = not create_graph and not STATE.anomaly
     heappush, heappop = heapq.heappush, heapq.heappop
+    fp_token = ignore_fp_errors()     # array derivatives run on NumPy directly: no FP warnings
     try:
         grad_inputs = root.apply(())
+        if arrays:
+            grad_inputs = _unwrap(grad_inputs)
         node = root
         ready = []
         while True:
-            # hand the node's gradients to its next nodes; push those that became ready
+            # hand the node's gradients to its next nodes; those that became ready join the
+            # heap (a lone ready node with an empty heap runs next without it)
             metas = node._input_meta
+            n_grads = len(grad_inputs)
+            n_metas = len(metas)
+            became_ready = None
             for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
-                g = grad_inputs[i] if i < len(grad_inputs) else None
+                g = grad_inputs[i] if i < n_grads else None
                 if g is not None:
-                    meta = metas[i] if i < len(metas) else None
-                    if meta is not None and (g._array.shape != meta[0] or g._dtype is not meta[1]):
-                        g = _conform(node, i, g, meta)
+                    meta = metas[i] if i < n_metas else None
+                    if meta is not None:
+                        if arrays:
+                            if g.shape != meta[0] or g.dtype is not meta[1].np:
+                                g = _conform_array(node, i, g, meta)
+                        elif g._array.shape != meta[0] or g._dtype is not meta[1]:
+                            g = _conform(node, i, g, meta)
                     nb = buffers.get(nxt)
                     if nb is None:
-                        nb = buffers[nxt] = [None] * max(len(nxt._output_meta), 1)
-                    old = nb[nr]
-                    nb[nr] = g if old is None else old + g
+                        n_out = len(nxt._output_meta)
+                        nb = buffers[nxt] = [g] if n_out <= 1 else [None] * n_out
+                        if n_out > 1:
+                            nb[nr] = g
+                    else:
+                        old = nb[nr]
+                        nb[nr] = g if old is None else old + g
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0:
-                    heappush(ready, (-nxt._seq, _Tie(nxt)))
-            if not ready:
-                break
-            node = heappop(ready)[1].node
-            buf = buffers.pop(node, None)
-            grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
-            is_acc = type(node) is AccumulateGrad
-            if targets is None:
-                runs = True
-                is_target = False
+                    if became_ready is not None:
+                        heappush(ready, (-became_ready._seq, _Tie(became_ready)))
+                    became_ready = nxt
+            if became_ready is not None and not ready:
+                node = became_ready
             else:
-                is_target = node in targets
-                runs = (accumulate and is_target) if is_acc else node in leads
-            # NOTE: PyTorch captures an input's gradient before the tensor hooks when its node
-            # runs afterwards, and after them when the node is not run.
-            if is_target and runs:
-                _capture(targets[node], grad_outputs, captured)
-            if node._tensor_hooks is not None or node._retain_hooks is not None or (
-                    is_acc and node.variable._backward_hooks):
-                grad_outputs = _run_tensor_hooks(node, grad_outputs)
-            if is_target and not runs:
-                _capture(targets[node], grad_outputs, captured)
-            if not runs:
-                grad_inputs = ()
-                continue
-            if node._pre_hooks is not None:
-                grad_outputs = _run_pre_hooks(node, grad_outputs)
-            if is_acc:
-                node.apply(grad_outputs)
-                if node._hooks:
-                    _run_post_hooks(node, (), grad_outputs)
-                grad_inputs = ()
-                continue
-            if all(g is None for g in grad_outputs) and not getattr(node, "_raw_grads", False):
-                # NOTE: custom Function nodes (_raw_grads) run even when no gradient arrived
-                grad_inputs = ()
-                continue
-            if any(g is None for g in grad_outputs):
-                grad_outputs = _fill_missing(node, grad_outputs)
-            grad_inputs = _call_node(node, grad_outputs)
-            if node._hooks is not None:
-                grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
-            if check_nan:
-                _check_nan(node, grad_inputs)
-            if not retain_graph:
-                node.release()
+                if became_ready is not None:
+                    heappush(ready, (-became_ready._seq, _Tie(became_ready)))
+                if not ready:
+                    break
+                node = heappop(ready)[1].node
+            buf = buffers.pop(node, None)
+            if arrays and targets is None and node._tensor_hooks is None and \
+                    node._retain_hooks is None and node._pre_hooks is None and \
+                    node._hooks is None and buf is not None and len(buf) == 1:
+                grad_inputs = _run_array_step(node, buf[0], retain_graph)
+                if grad_inputs is not None:
+                    continue
+            grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
+            if arrays:
+                grad_outputs = _wrap(node, grad_outputs)
+            grad_inputs = _run_step(node, grad_outputs, targets, leads, accumulate, captured,
+                                    retain_graph, check_nan)
+            if arrays:
+                grad_inputs = _unwrap(grad_inputs)
     finally:
+        restore_fp_errors(fp_token)
         STATE.enabled = prev_mode
     return captured
+
+
+def _run_step(node, grad_outputs, targets, leads, accumulate, captured, retain_graph,
+              check_nan):
+    """Run one node the general way (tensor gradients): captures, tensor hooks, pre-hooks,
+    the node, post-hooks. Returns its input gradients."""
+    is_acc = type(node) is AccumulateGrad
+    if targets is None:
+        runs = True
+        is_target = False
+    else:
+        is_target = node in targets
+        runs = (accumulate and is_target) if is_acc else node in leads
+    # NOTE: PyTorch captures an input's gradient before the tensor hooks when its node
+    # runs afterwards, and after them when the node is not run.
+    if is_target and runs:
+        _capture(targets[node], grad_outputs, captured)
+    if node._tensor_hooks is not None or node._retain_hooks is not None or (
+            is_acc and node.variable._backward_hooks):
+        grad_outputs = _run_tensor_hooks(node, grad_outputs)
+    if is_target and not runs:
+        _capture(targets[node], grad_outputs, captured)
+    if not runs:
+        return ()
+    if node._pre_hooks is not None:
+        grad_outputs = _run_pre_hooks(node, grad_outputs)
+    if is_acc:
+        node.apply(grad_outputs)
+        if node._hooks:
+            _run_post_hooks(node, (), grad_outputs)
+        return ()
+    if all(g is None for g in grad_outputs) and not getattr(node, "_raw_grads", False):
+        # NOTE: custom Function nodes (_raw_grads) run even when no gradient arrived
+        return ()
+    if any(g is None for g in grad_outputs):
+        grad_outputs = _fill_missing(node, grad_outputs)
+    grad_inputs = _call_node(node, grad_outputs)
+    if node._hooks is not None:
+        grad_inputs = _run_post_hooks(node, grad_inputs, grad_outputs)
+    if check_nan:
+        _check_nan(node, grad_inputs)
+    if not retain_graph:
+        node.release()
+    return grad_inputs
+
+
+def _run_array_step(node, g, retain_graph):
+    """Run a hook-free single-output node on a raw array gradient ``g``; None when the node
+    needs the general path."""
+    if type(node) is AccumulateGrad:
+        t = node.variable
+        if t._backward_hooks or t._post_acc_hooks:
+            return None
+        if g is not None:
+            accumulate_array(t, g)
+        return ()
+    fn = node.array_backward
+    if fn is None:
+        return None
+    if g is None:
+        return ()
+    dt = node._output_meta[0][1]
+    if dt is not _F32 and dt is not _F64:
+        return None
+    node.check_saved()
+    out = fn(node, g)
+    if out is NotImplemented:
+        return None
+    if not retain_graph:
+        node.release()
+    return out
+
+
+def _wrap(node, grads):
+    """Array gradients of ``node``'s outputs as tensors of the outputs' dtypes."""
+    metas = node._output_meta
+    out = []
+    for i, g in enumerate(grads):
+        if g is not None:
+            dt = metas[i][1] if i < len(metas) and metas[i] is not None else None
+            g = np.asarray(g)
+            g = _tensor_mod.make_tensor(g, dt if dt is not None and g.dtype is dt.np else
+                            _dtype_of_array(g))
+        out.append(g)
+    return tuple(out)
+
+
+def _unwrap(grads):
+    return tuple(None if g is None else g._array for g in grads)
+
+
+def _dtype_of_array(a):
+    from .._dtype import from_numpy_dtype
+    return from_numpy_dtype(a.dtype)
+
+
+def _conform_array(node, i, g, meta):
+    """``_conform`` for an array gradient."""
+    g = np.asarray(g)
+    return _conform(node, i, _tensor_mod.make_tensor(g, _dtype_of_array(g)), meta)._array
 
 
 def _capture(slots, grads, captured):
@@ -381,10 +485,9 @@ def _nodes_leading_to(order, targets):
 
 # ---------------------------------------------------------------------------- public entry points
 def _as_tuple(x):
-    from .._tensor import Tensor
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, _tensor_mod.Tensor):
         return (x,)
     return tuple(x)
 

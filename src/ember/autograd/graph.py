@@ -13,6 +13,7 @@ from collections import OrderedDict
 from .grad_mode import STATE
 
 _sequence = itertools.count()
+_object_new = object.__new__
 ACCUMULATE_SEQ = 2 ** 64 - 1
 
 FREED_MESSAGE = (
@@ -43,6 +44,11 @@ class Node:
     _retain_hooks = None     # {output_nr: fn}
     _output_meta = ()
     _input_meta = ()
+    # NOTE: an optional derivative on raw NumPy arrays, ``fn(ctx, grad_array) -> tuple of
+    # arrays``, used by the engine when no graph of the backward is wanted (the common
+    # ``loss.backward()``): it skips tensor wrapping and dispatch at every step. It must give
+    # the same numbers as the node's ember-op derivative; it may return NotImplemented.
+    array_backward = None
 
     def __init__(self):
         self._seq = next(_sequence)
@@ -190,16 +196,21 @@ class OpNode(Node):
 
     def release(self):
         """Drop saved tensors (after a backward without retain_graph)."""
-        T = _tensor_cls()
-        had = any(isinstance(x, T) for x in self.inputs)
+        T = Tensor
+        had = False
+        inputs = self.inputs
+        if inputs:
+            for x in inputs:
+                if isinstance(x, T):
+                    had = True
+                    break
+            self.inputs = ()
         saved = self.saved
         if saved:
-            for k in list(saved.keys()):
-                v = dict.__getitem__(saved, k)
+            for k, v in dict.items(saved):
                 if type(v) is SavedOutput or isinstance(v, T):
                     had = True
                     dict.__setitem__(saved, k, _FREED)
-        self.inputs = ()
         if had:
             self._freed = True
 
@@ -207,8 +218,10 @@ class OpNode(Node):
         if self._freed:
             raise RuntimeError(FREED_MESSAGE)
         for t, v in zip(self.inputs, self._versions):
-            if v is not None and t._version != v:
-                raise RuntimeError(version_message(t, v))
+            if v is not None:
+                vc = t._vc
+                if (vc[0] if vc is not None else 0) != v:
+                    raise RuntimeError(version_message(t, v))
 
     def apply(self, grads):
         self.check_saved()
@@ -318,6 +331,31 @@ NO_SAVED_INPUTS = frozenset((
     "AsStridedBackward0", "ConjPhysicalBackward0", "FillBackward2", "ZeroBackward0",
     "SgnBackward0", "SignBackward0",
 ))
+
+
+def array_derivative(*names):
+    """Decorator: ``fn(ctx, grad_array)`` is the derivative on raw arrays of the nodes called
+    ``names`` (see ``Node.array_backward``); it mirrors their ember-op derivative exactly.
+
+    >>> @array_derivative("SinBackward0")
+    ... def _(ctx, g):
+    ...     return (g * np.cos(ctx.inputs[0]._array),)
+    """
+    def deco(fn):
+        for name in names:
+            node_class(name).array_backward = staticmethod(fn)
+        return fn
+    return deco
+
+
+def saved_array(ctx, key):
+    """The array of the value ``key`` saved by ``ctx``, for array derivatives (a saved output
+    modified in place, or freed, raises the error that unpacking it would)."""
+    v = dict.__getitem__(ctx.saved, key)
+    if type(v) is SavedOutput and v.vc[0] == v.version:
+        return v.array
+    v = ctx.saved[key]
+    return v._array if isinstance(v, Tensor) else v
 
 
 def node_class(name):
@@ -449,7 +487,8 @@ def make_node(node_cls, inputs, saved):
 def record_binary(node_cls, a, b, out):
     """``record_node`` specialised for the hot case: two operands (b may be a Python scalar),
     one fresh output, nothing extra saved."""
-    node = node_cls()
+    node = _object_new(node_cls)     # (Node.__init__ inlined: it only numbers the node)
+    node._seq = next(_sequence)
     if a._requires_grad:
         fa = a._grad_fn
         ea = (fa, a._output_nr) if fa is not None and a._base is None else grad_edge(a)
@@ -480,6 +519,39 @@ def record_binary(node_cls, a, b, out):
     if STATE.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-3]
+    return node
+
+
+def record_unary(node_cls, x, out, save_result, extra):
+    """``record_node`` specialised for the hot case: one tensor input ``x`` (which requires
+    grad), one fresh output ``out``, optionally ``out`` itself and scalar ``extra`` arguments
+    saved."""
+    if x._inference:
+        saved = {"result": out} if save_result else None
+        return record_node(node_cls, (x,), out, dict(saved or (), **extra) if extra else saved)
+    # NOTE: Node.__init__ inlined (it only numbers the node): this runs once per recorded op
+    node = _object_new(node_cls)
+    node._seq = next(_sequence)
+    fn = x._grad_fn
+    node.next_functions = ((fn, x._output_nr) if fn is not None and x._base is None
+                           else grad_edge(x),)
+    node._input_meta = ((x._array.shape, x._dtype),)
+    node._output_meta = ((out._array.shape, out._dtype),)
+    if node_cls.saves_inputs:
+        node.inputs = (x,)
+        vc = x._vc
+        node._versions = (vc[0] if vc is not None else 0,)
+    if save_result or extra:
+        sd = SavedDict(extra) if extra else SavedDict()
+        if save_result:
+            dict.__setitem__(sd, "result", SavedOutput(out))
+        sd._node_ref = weakref.ref(node)
+        node.saved = sd
+    out._grad_fn = node
+    out._requires_grad = True
+    if STATE.anomaly:
+        import traceback
+        node.metadata["traceback_"] = traceback.format_stack()[:-1]
     return node
 
 
