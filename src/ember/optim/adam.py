@@ -138,19 +138,19 @@ class Adam(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 m = real_view(arr(state["exp_avg"]))
                 v = real_view(arr(state["exp_avg_sq"]))
-                # m.lerp_(d, 1 - beta1)
+                # m.lerp_(d, 1 - beta1); one scratch array serves every temporary
                 w = 1 - beta1
-                diff = d - m
+                tmp = d - m
                 if abs(w) < 0.5:
-                    diff *= w
-                    m += diff
+                    tmp *= w
+                    m += tmp
                 else:
-                    diff *= 1 - w
-                    np.subtract(d, diff, out=m)
+                    tmp *= 1 - w
+                    np.subtract(d, tmp, out=m)
                 v *= beta2
-                sq = d * (1 - beta2)
-                sq *= d
-                v += sq
+                np.multiply(d, 1 - beta2, out=tmp)
+                tmp *= d
+                v += tmp
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 step_size = lr / bias_correction1
@@ -158,13 +158,13 @@ class Adam(Optimizer):
                 if amsgrad:
                     mx = real_view(arr(state["max_exp_avg_sq"]))
                     np.maximum(mx, v, out=mx)
-                    denom = np.sqrt(mx)
+                    np.sqrt(mx, out=tmp)
                 else:
-                    denom = np.sqrt(v)
-                denom /= bias_correction2_sqrt
-                denom += eps
-                np.divide(m, denom, out=denom)
-                denom *= -step_size
-                pr += denom
+                    np.sqrt(v, out=tmp)
+                tmp /= bias_correction2_sqrt
+                tmp += eps
+                np.divide(m, tmp, out=tmp)
+                tmp *= -step_size
+                pr += tmp
                 p._bump_version()
         return loss

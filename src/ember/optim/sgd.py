@@ -8,8 +8,7 @@
 Parameter containing:
 tensor([0.7100], requires_grad=True)
 """
-from .optimizer import (arr, Optimizer, check_fused_flags, check_lr, directed_grad, run_closure,
-                        scalar)
+from .optimizer import arr, Optimizer, check_fused_flags, check_lr, run_closure, scalar
 
 __all__ = ["SGD"]
 
@@ -62,18 +61,26 @@ class SGD(Optimizer):
                 if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
                     self._check_fused(p)
                     self._need_device_dtype_check_for_fused = False
-                pa = arr(p)
-                d = directed_grad(g, maximize)
+                pa = p._array
+                if not pa.ndim:
+                    pa = pa.reshape(1)
+                d = g._array
+                if not d.ndim:
+                    d = d.reshape(1)
+                if maximize:
+                    d = -d
                 if weight_decay != 0:
                     d = d + pa * weight_decay
                 if momentum != 0:
                     st = state[p]
                     buf = st.get("momentum_buffer")
                     if buf is None:
+                        # the first step's buffer is the (decayed, signed) gradient itself
                         buf = g.detach().clone()
-                        if d is not g._array:
-                            arr(buf)[...] = d
                         st["momentum_buffer"] = buf
+                        ba = arr(buf)
+                        if d is not g._array:
+                            ba[...] = d
                     else:
                         ba = arr(buf)
                         ba *= momentum
@@ -82,10 +89,7 @@ class SGD(Optimizer):
                         else:
                             ba += d * (1 - dampening)
                         buf._bump_version()
-                    if nesterov:
-                        d = d + arr(buf) * momentum
-                    else:
-                        d = arr(buf)
+                    d = d + ba * momentum if nesterov else ba
                 pa -= d * lr
                 p._bump_version()
         return loss
