@@ -193,7 +193,8 @@ def test_autograd_grad_options():
         out = (x * y).sum()
         log.append(m.autograd.grad(out, [x, y], retain_graph=True))
         for kw in ({}, {"allow_unused": True}, {"materialize_grads": True},
-                   {"materialize_grads": True, "allow_unused": False}):
+                   {"materialize_grads": True, "allow_unused": False},
+                   {"materialize_grads": True, "create_graph": True}):
             try:
                 log.append(m.autograd.grad(out, [x, z], retain_graph=True, **kw))
             except Exception as e:  # noqa: BLE001

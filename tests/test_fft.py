@@ -48,8 +48,8 @@ def test_one_dim_values_dtypes_grads(name, norm):
 
 
 @pytest.mark.parametrize("name", ONE_DIM)
-@pytest.mark.parametrize("n", [1, 3, 4, 7, 10])
-@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("n", [1, 4, 7])
+@pytest.mark.parametrize("dim", [0, -1])
 def test_one_dim_n_and_dim(name, n, dim):
     for x in inputs_for(name, real(5, 4), cplx(5, 4), requires_grad=True):
         check_same(lambda m, t: getattr(m.fft, name)(t, n, dim), x, grad=True,

@@ -28,6 +28,7 @@ from ._ops import conversion as _conversion, indexing as _indexing, reduction as
 from ._ops import shape as _shape, sorting as _sorting, indexing_ops as _indexing_ops  # noqa: F401
 from ._ops import softmax as _softmax  # noqa: F401
 from ._ops import blas as _blas  # noqa: F401
+from ._ops import padding as _padding, pooling as _pooling, upsampling as _upsampling  # noqa: F401,E501
 from ._ops import windows as _windows, stft as _stft  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
@@ -42,6 +43,7 @@ from . import backends  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
 from . import linalg  # noqa: F401
 from . import fft  # noqa: F401
+from . import special  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,

@@ -23,10 +23,11 @@ ARITHMETIC = 32         # blocks of 32 vectorised, the tail scalar
 _BF16 = np.dtype(ml_dtypes.bfloat16)
 
 
-def set_nan_bits(arr, block, contiguous=True):
+def set_nan_bits(arr, block, contiguous=True, keep_head=False):
     """Rewrite the NaNs of a bfloat16 array ``arr`` (in place, returned) as PyTorch's kernel
     leaves them: ``block`` is SCALAR, VECTORISED or the vector block length; a non-contiguous
-    loop is scalar throughout."""
+    loop is scalar throughout. ``keep_head``: the vector blocks are sign-bit operations (neg,
+    abs) that leave NaN payloads as NumPy does; only the scalar tail converts."""
     if arr.dtype != _BF16 or not arr.size:
         return arr
     bits = arr.view(np.uint16) if arr.flags.c_contiguous else None
@@ -48,6 +49,7 @@ def set_nan_bits(arr, block, contiguous=True):
     else:
         cut = flat.size // block * block
         head, tail = flat[:cut], flat[cut:]
-        head[mask[:cut]] = 0xFFFF
+        if not keep_head:
+            head[mask[:cut]] = 0xFFFF
         tail[mask[cut:]] = 0x7FC0
     return arr

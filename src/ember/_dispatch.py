@@ -303,15 +303,16 @@ def match_layout(res, operands, compute=None):
     return out
 
 
-def wrap_result(arr, dt):
-    """Wrap a kernel result (array or NumPy scalar) into a Tensor of dtype ``dt``."""
+def wrap_result(arr, dt, bf16_nan=SCALAR):
+    """Wrap a kernel result (array or NumPy scalar) into a Tensor of dtype ``dt``
+    (``bf16_nan``: how a bfloat16 result's NaNs are written, see ``_bf16_nan``; None: as is)."""
     if type(arr) is not _ndarray:
         arr = _asarray(arr)
     if arr.dtype != dt.np:
         arr = arr.astype(dt.np)
-    if dt is _BF16:
+    if dt is _BF16 and bf16_nan is not None:
         # (PyTorch's scalar loops write NaN as 0x7FC0; NumPy keeps x86's negative NaN)
-        set_nan_bits(arr, SCALAR)
+        set_nan_bits(arr, bf16_nan)
     return make_tensor(arr, dt)
 
 
@@ -901,14 +902,15 @@ class UnaryOp:
             return x
         if out is not None:
             return write_out(out, _asarray(res), self.name)
-        result = wrap_result(match_layout(res, (x,), compute), res_dt)
+        result = wrap_result(match_layout(res, (x,), compute), res_dt, None)
         if res_dt is _BF16:
             # PyTorch's float kernels (exp, log) convert vectorised throughout; the others
-            # (neg, abs) run 32-element vector blocks with a scalar tail
+            # (neg, abs: sign-bit operations) run 32-element vector blocks, a scalar tail
             if self.kind == INT_TO_FLOAT:
                 set_nan_bits(result._array, VECTORISED)
             else:
-                set_nan_bits(result._array, ARITHMETIC, x._array.flags.c_contiguous)
+                set_nan_bits(result._array, ARITHMETIC, x._array.flags.c_contiguous,
+                             keep_head=True)
         if self.node_cls is not None and _GRAD.enabled and x._requires_grad and res_dt.category >= 2:
             record(self.node_cls, (x,), result, {"result": result})
         return result

@@ -20,8 +20,10 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-# Tap-shift pays off once the per-tap copies are long rows (many channels).
+# Tap-shift pays off once the per-tap copies are long rows (many channels) and the padded grid
+# it computes on is not much larger than the output (its extra positions are wasted GEMM work).
 _TAP_SHIFT_MIN_CHANNELS = 16
+_TAP_SHIFT_MAX_GRID_RATIO = 1.35
 
 
 def _prod(xs):
@@ -85,8 +87,11 @@ def col2im(cols, size, kernel, stride, padding, dilation):
         slice(lo, lo + n) for n, (lo, _) in zip(size, padding))])
 
 
-def _use_tap_shift(C, groups, stride):
-    return groups == 1 and C >= _TAP_SHIFT_MIN_CHANNELS and all(s == 1 for s in stride)
+def _use_tap_shift(C, groups, stride, size, padding, out):
+    if groups != 1 or C < _TAP_SHIFT_MIN_CHANNELS or any(s != 1 for s in stride):
+        return False
+    grid = _prod(n + lo + hi for n, (lo, hi) in zip(size, padding))
+    return grid <= _TAP_SHIFT_MAX_GRID_RATIO * _prod(out)
 
 
 def _tap_shift_columns(x, kernel, padding, dilation):
@@ -120,7 +125,7 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
     O = w.shape[0]
     kernel = w.shape[2:]
     L = _prod(out)
-    if _use_tap_shift(C, groups, stride) and N * L > 0:
+    if _use_tap_shift(C, groups, stride, x.shape[2:], padding, out) and N * L > 0:
         cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
         # weight as (O, K*C) to match the columns' tap-major rows
         wm = np.moveaxis(w, 1, -1).reshape(O, -1)
@@ -132,7 +137,7 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
             y = np.moveaxis(y, -1, 1)
         else:
             y = np.ascontiguousarray(valid.swapaxes(0, 1))
-        return (y, None) if keep_columns else y
+        return (y, (cols, padded)) if keep_columns else y
     cols = im2col(x, kernel, stride, padding, dilation, out)
     g = groups
     Cg, Og = C // g, O // g
@@ -167,12 +172,12 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
     L = _prod(out)
     if N * L == 0 or C == 0:
         return np.zeros((N, C) + tuple(size), y.dtype)
-    if _use_tap_shift(O, g, stride):
-        # a stride-1 input gradient is a full correlation of y with the flipped kernel
+    # a stride-1 input gradient is a full correlation of y with the flipped kernel
+    pads = tuple(((k - 1) * d - lo, n - o + lo)
+                 for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
+    if _use_tap_shift(O, g, stride, out, pads, size):
         flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
         flipped = flipped.swapaxes(0, 1)
-        pads = tuple(((k - 1) * d - lo, n - o + lo)
-                     for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
         if all(a >= 0 and b >= 0 for a, b in pads):
             return correlate(y, np.ascontiguousarray(flipped), (1,) * len(kernel), pads,
                              dilation, 1, tuple(size))
@@ -183,8 +188,8 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
 
 def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, columns=None):
     """The gradient of ``correlate`` with respect to its weight: an (O, C/groups, *kernel)
-    array from the input ``x`` and the output gradient ``y``. ``columns``: the forward's
-    im2col columns of ``x``, when it kept them."""
+    array from the input ``x`` and the output gradient ``y``. ``columns``: the columns of
+    ``x`` the forward kept (im2col's array, or tap-shift's (columns, padded grid) pair)."""
     N, C = x.shape[:2]
     O = y.shape[1]
     out = y.shape[2:]
@@ -194,8 +199,10 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     L = _prod(out)
     if N * L == 0:
         return np.zeros((O, Cg) + tuple(kernel), y.dtype)
-    if columns is None and _use_tap_shift(C, g, stride):
-        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
+    if columns is None and _use_tap_shift(C, g, stride, x.shape[2:], padding, out):
+        columns = _tap_shift_columns(x, kernel, padding, dilation)
+    if isinstance(columns, tuple):
+        cols, padded = columns
         # y placed on the padded grid (zeros where the columns are garbage)
         yg = np.zeros((O, N) + padded, y.dtype)
         yg[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
@@ -204,18 +211,12 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
         return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
     if columns is None:
         columns = im2col(x, kernel, stride, padding, dilation, out)
-    if g == 1:
-        y2 = y.reshape(N, O, L)
-        c2 = columns.reshape(N, C * K, L)
-        if N == 1:
-            gw = y2[0] @ c2[0].T
-        else:
-            # (O, N*L) @ (N*L, C*K): one GEMM over batch and positions together
-            gw = np.tensordot(y2, c2, axes=([0, 2], [0, 2]))
-        return gw.reshape((O, Cg) + tuple(kernel))
+    # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
+    # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
     y4 = y.reshape(N, g, Og, L)
     c4 = columns.reshape(N, g, Cg * K, L)
-    gw = np.einsum("ngol,ngkl->gok", y4, c4, optimize=True)
+    gw = np.matmul(y4, c4.swapaxes(-1, -2))
+    gw = gw[0] if N == 1 else gw.sum(0)
     return gw.reshape((O, Cg) + tuple(kernel))
 
 

@@ -16,6 +16,11 @@ from .._backend import copy_with_strides, root_array, contiguous_strides
 from .._tensor_type import legacy_type_name
 from ..autograd.graph import node_class, rebase_inplace
 from ..autograd.grad_mode import STATE as _GRAD
+from .._bf16_nan import set_nan_bits, SCALAR, VECTORISED, COPY_FROM_DOUBLE
+
+
+# PyTorch's float -> bfloat16 copy kernels: float32 fully vectorised, float64 in blocks
+_BF16_COPY_BLOCK = {D.float32: VECTORISED, D.float64: COPY_FROM_DOUBLE}
 
 
 def _to_copy(self, dtype, device, memory_format=preserve_format):
@@ -40,6 +45,9 @@ def _to_copy(self, dtype, device, memory_format=preserve_format):
         a = a.astype(np.float32)   # NOTE: PyTorch rounds double to half types through float
     with np.errstate(invalid="ignore", over="ignore"):
         arr = copy_with_strides(a, strides, dt.np)
+    if dt is D.bfloat16 and self._dtype.category == 2:
+        set_nan_bits(arr, _BF16_COPY_BLOCK.get(self._dtype, SCALAR),
+                     self._array.flags.c_contiguous and arr.flags.c_contiguous)
     if dev.type == "cuda":
         from ..cuda import to_device_array
         arr = to_device_array(arr, dev)
@@ -303,6 +311,10 @@ def copy_(self, src, non_blocking=False):
             if self._dtype.category == 2 and self._dtype.itemsize < 4 and s.dtype == np.float64:
                 s = s.astype(np.float32)   # PyTorch rounds double to half types through float
             np.copyto(a, s, casting="unsafe")
+        if self._dtype is D.bfloat16 and src._dtype.category == 2:
+            set_nan_bits(a, _BF16_COPY_BLOCK.get(src._dtype, SCALAR),
+                         src._array.flags.c_contiguous and a.flags.c_contiguous and
+                         src._array.shape == a.shape)
     self._bump_version()
     if grad:
         rebase_inplace(self, node_class("CopyBackwards"), (self, src), {"src_shape": s.shape})

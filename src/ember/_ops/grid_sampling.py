@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import _dtype as D
 from .._dispatch import needs_grad, record
-from .._tensor import Tensor
 from .spatial_common import FLOATS, check_dtype, new_node, result
 from .upsampling import cubic_coefficients
 
@@ -191,7 +190,7 @@ def _grid_backward(ctx, grad):
     s = ctx.saved
     mode, padding, align = s["mode"], s["padding"], s["align_corners"]
     dt = x._dtype
-    ct = np.float64 if dt is D.float64 else np.float32
+    ct = _compute_type(dt)
     gi, gg = _sample_backward(grad._array.astype(ct), x._array.astype(ct),
                               grid._array.astype(ct), mode, padding, align,
                               x._requires_grad, grid._requires_grad)
@@ -203,20 +202,19 @@ def _grid_backward(ctx, grad):
     return res_i, res_g
 
 
+def _compute_type(dt):
+    # NOTE: PyTorch's CPU kernel computes half-precision samples in the half type itself
+    # (every step rounded); NumPy's float16 and ml_dtypes' bfloat16 round the same way
+    return dt.np if dt in (D.float16, D.bfloat16, D.float64) else np.float32
+
+
 for _nd in (2, 3):
     new_node(f"GridSampler{_nd}DBackward0", _grid_backward, saves_inputs=True)
 
 
 def _check_grid(input, grid, mode):
+    """PyTorch's checks, in its order."""
     ish, gsh = input._array.shape, grid._array.shape
-    if input._dtype is not grid._dtype:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
-                           f"input has {input._dtype.scalar_name} and grid has "
-                           f"{grid._dtype.scalar_name}")
-    if len(ish) not in (4, 5) or len(ish) != len(gsh):
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
-                           f"of dimensions, but got input with sizes {_shape_str(ish)} and grid "
-                           f"with sizes {_shape_str(gsh)}")
     if ish[0] != gsh[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but "
                            f"got input with sizes {_shape_str(ish)} and grid with sizes "
@@ -229,8 +227,17 @@ def _check_grid(input, grid, mode):
             raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
                                f"dimensions, but input has sizes {_shape_str(ish)} with dimension "
                                f"{i} being empty")
+    if len(ish) not in (4, 5) or len(ish) != len(gsh):
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+                           f"of dimensions, but got input with sizes {_shape_str(ish)} and grid "
+                           f"with sizes {_shape_str(gsh)}")
     if mode == "bicubic" and len(ish) != 4:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    check_dtype(input, "grid_sampler_2d_cpu_kernel_impl" if len(ish) == 4 else
+                "grid_sampler3d_cpu", FLOATS)
+    if input._dtype is not grid._dtype:
+        raise RuntimeError(f"expected scalar type {input._dtype.scalar_name} but found "
+                           f"{grid._dtype.scalar_name}")
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -252,10 +259,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         align_corners = False
     _check_grid(input, grid, mode)
     nd = input.dim() - 2
-    check_dtype(input, f"grid_sampler_{nd}d_cpu_kernel_impl" if nd == 2 else
-                "grid_sampler_3d_cpu", FLOATS)
     dt = input._dtype
-    ct = np.float64 if dt is D.float64 else np.float32
+    ct = _compute_type(dt)
     out = _sample(input._array.astype(ct), grid._array.astype(ct), mode, padding_mode,
                   bool(align_corners))
     res = result(out, dt)
@@ -312,27 +317,28 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size_text = str(size)   # (PyTorch prints the size as given)
     size = list(size)
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{_torch_size(size)}. Got {theta.shape}.")
+                             f"{size_text}. Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{_torch_size(size)}. Got {theta.shape}.")
+                             f"{size_text}. Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {_torch_size(size)}.")
+                                  f"affine transforms, respectively. Got size {size_text}.")
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids "
                       "when align_corners=True. This is not an issue for standard upsampling, but "
                       "may be an issue for other uses. See the documentation of affine_grid for "
                       "details.", UserWarning, stacklevel=2)
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {_torch_size(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {size_text}")
     dt = theta._dtype
     ct = np.dtype(np.float32) if dt in (D.float16, D.bfloat16) else np.dtype(dt.np)
     base = _base_grid(spatial, bool(align_corners), ct)
@@ -344,11 +350,3 @@ def affine_grid(theta, size, align_corners=None):
         base_t = result(base, dt)
         record(_AFFINE_NODE, (theta,), res, {"base": base_t})
     return res
-
-
-def _torch_size(size):
-    from .._size import Size
-    return Size(size)
-
-
-__all__ = ["grid_sample", "affine_grid", "Tensor"]

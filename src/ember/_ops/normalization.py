@@ -11,6 +11,8 @@ kernels do.
 Instance norm, RMS norm and local response norm are compositions of ember ops in PyTorch's
 order, so their values and ``grad_fn`` chains match.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype as D
@@ -108,8 +110,11 @@ def _colsum(a):
 
 
 def _rowdot(a, b):
-    """Per-row dot products of two 2-D arrays, in one pass."""
-    return np.einsum("ij,ij->i", a, b)
+    """Per-row dot products of two 2-D arrays, in one pass (vecdot: BLAS dots per row)."""
+    return np.vecdot(a, b) if _VECDOT else np.einsum("ij,ij->i", a, b)
+
+
+_VECDOT = hasattr(np, "vecdot")
 
 
 def _coldot(a, b):
@@ -139,10 +144,10 @@ def _check_layer_norm(fname, input, normalized_shape, weight, bias, star="*, "):
     return shape
 
 
-def _layer_norm_arrays(x, shape, w, b, eps):
+def _layer_norm_arrays(x, shape, w, b, eps, keep_xhat=True):
     """(out, mean, rstd, xhat) of a layer norm on arrays, in the work dtype."""
-    N = int(np.prod(shape))
-    M = x.size // N if N else int(np.prod(x.shape[:x.ndim - len(shape)]))
+    N = math.prod(shape)
+    M = x.size // N if N else math.prod(x.shape[:x.ndim - len(shape)])
     x2 = x.reshape(M, N)
     if N == 0:
         nan = np.full(M, np.nan, x.dtype)
@@ -152,7 +157,14 @@ def _layer_norm_arrays(x, shape, w, b, eps):
     var = _rowdot(xhat, xhat) * (1.0 / N)
     rstd = 1.0 / np.sqrt(var + eps)
     xhat *= rstd[:, None]
-    if w is None:
+    if not keep_xhat:
+        # (nothing will differentiate this call: scale and shift in place)
+        out = xhat
+        if w is not None:
+            out *= w.reshape(N)
+        if b is not None:
+            out += b.reshape(N)
+    elif w is None:
         out = xhat.copy() if b is None else xhat + b.reshape(N)
     else:
         out = xhat * w.reshape(N)
@@ -169,8 +181,9 @@ def _layer_norm(input, normalized_shape, weight, bias, eps, fname, outputs):
     dt = input._dtype
     work = _work(dt)
     x = input._array.astype(work, copy=False)
+    grad = needs_grad(input, weight, bias)
     out, mean, rstd, xhat = _layer_norm_arrays(x, shape, _param_array(weight, work),
-                                               _param_array(bias, work), eps)
+                                               _param_array(bias, work), eps, grad)
     res = make_tensor(out.reshape(x.shape).astype(dt.np, copy=False), dt)
     stat_shape = x.shape[:x.ndim - len(shape)] + (1,) * len(shape)
     # (statistics of a half input with float32 parameters stay float32)
@@ -180,7 +193,7 @@ def _layer_norm(input, normalized_shape, weight, bias, eps, fname, outputs):
     if outputs == 3:
         results = (res, make_tensor(mean.reshape(stat_shape).astype(sdt.np), sdt),
                    make_tensor(rstd.reshape(stat_shape).astype(sdt.np), sdt))
-    if needs_grad(input, weight, bias):
+    if grad:
         # (mean and rstd are not differentiable outputs)
         record(_LAYER_NORM, (input, weight, bias), res,
                {"normalized_shape": shape, "eps": eps, "xhat": xhat, "rstd": rstd})
@@ -331,12 +344,14 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
             # running variance tracks the unbiased estimate
             _update_running(running_var, var, momentum, count / (count - 1) if count > 1
                             else float("inf"))
-        xhat = xc * invstd[:, None]
-        out = xhat if w is None else xhat * w[:, None]
-        if b is not None:
-            out = out + b[:, None]
-        elif out is xhat:
-            out = xhat.copy()
+        xhat = xc
+        xhat *= invstd[:, None]
+        if w is not None:
+            out = xhat * w[:, None]
+            if b is not None:
+                out += b[:, None]
+        else:
+            out = xhat.copy() if b is None else xhat + b[:, None]
         save_mean, save_invstd = mean, invstd
     else:
         mean = running_mean._array.astype(work, copy=False)
@@ -565,7 +580,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     shape = tuple(input.shape)
     _verify_batch_size([shape[0] * shape[1] // num_groups, num_groups] + list(shape[2:]))
     _check_group_norm(input, num_groups, weight, bias)
-    hxw = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    hxw = math.prod(shape[2:])
     return _group_norm(input, weight, bias, shape[0], shape[1], hxw, num_groups, eps, 1)[0]
 
 

@@ -7,9 +7,9 @@ the matching scatter-add, so every mode is a linear pair (see spatial_common).
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import needs_grad, record
-from .spatial_common import (LinearPair, check_tensor, compute_array, result, new_node,
-                             take_axis, take_axis_adjoint, is_channels_last)
+from .._dispatch import FUNCTIONS, needs_grad, record
+from .spatial_common import LinearPair, check_tensor, result, new_node, take_axis, \
+    take_axis_adjoint
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -89,6 +89,8 @@ def source_index(n, lo, hi, mode):
         # negative pads crop first; positive ones then wrap around what is left
         start = max(-lo, 0)
         kept = n - start - max(-hi, 0)
+        if kept <= 0:
+            return np.zeros(max(n + lo + hi, 0), dtype=np.int64)
         c = start + np.mod(np.arange(-max(lo, 0), kept + max(hi, 0), dtype=np.int64), kept)
     return c
 
@@ -150,7 +152,7 @@ def _check_index_pad(input, pad, mode):
             lo, hi = pad[2 * i], pad[2 * i + 1]
             if lo > n or hi > n:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            if n + lo + hi <= 0:
+            if n + lo + hi < 0:
                 raise RuntimeError("Negative padding value is resulting in an empty dimension")
         return
     batched = nd == k + 2
@@ -183,9 +185,9 @@ def _check_index_pad(input, pad, mode):
 def _index_pad_tensor(input, pad, mode):
     _check_index_pad(input, pad, mode)
     a = input._array
-    if mode == "replicate" and input._dtype is D.bool_:
-        raise NotImplementedError(
-            f'"replication_pad{len(pad) // 2}d" not implemented for \'Bool\'')
+    if mode != "circular" and input._dtype is D.bool_:
+        kernel = "reflection_pad" if mode == "reflect" else "replication_pad"
+        raise NotImplementedError(f'"{kernel}{len(pad) // 2}d" not implemented for \'Bool\'')
     params = {"pad": tuple(pad), "mode": mode, "in_shape": a.shape}
     # NOTE: circular padding comes out row-major (slice copies into a fresh tensor)
     like = None if mode == "circular" else input
@@ -230,4 +232,4 @@ def pad(input, pad, mode="constant", value=None):
     return _index_pad_tensor(input, pad, mode)
 
 
-__all__ = ["pad", "constant_pad_nd", "source_index", "is_channels_last", "compute_array"]
+FUNCTIONS.update(constant_pad_nd=constant_pad_nd)

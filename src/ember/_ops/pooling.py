@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import needs_grad, record
+from .._dispatch import FUNCTIONS, needs_grad, record
 from .spatial_common import (FLOATS, HALF, LinearPair, check_tensor, check_dtype, compute_array,
                              result, new_node, take_axis, take_axis_adjoint)
 
@@ -991,3 +991,9 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """
     k, s, p = _unpool_args(3, kernel_size, stride, padding)
     return _max_unpool_nd(3, input, indices, unpool_output_size(input, k, s, p, output_size))
+
+
+FUNCTIONS.update(max_pool1d=max_pool1d, max_pool2d=max_pool2d, max_pool3d=max_pool3d,
+                 max_pool1d_with_indices=max_pool1d_with_indices, avg_pool1d=avg_pool1d,
+                 adaptive_avg_pool1d=adaptive_avg_pool1d,
+                 adaptive_max_pool1d=adaptive_max_pool1d_with_indices)

@@ -16,6 +16,7 @@ from .._backend import copy_with_strides
 from .._memory_format import preserve_strides
 from ..autograd.graph import node_class
 from .. import return_types as _rt
+from .topk_order import topk_row
 from .shape import c_array, scatter_zeros, wrap_dim_strict, _int_arg, _set_backward, _differentiable
 
 _WIDE_UNSIGNED = (D.uint16, D.uint32, D.uint64)
@@ -275,6 +276,36 @@ def _largest_first(a, d, k, largest):
     return idx[(slice(None),) * d + (slice(0, k),)]
 
 
+def _topk_indices(a, d, k, largest, sort):
+    """topk's indices in PyTorch's CPU order: the vectorised stable answer, with the rows where
+    PyTorch's unstable selection may order things otherwise (ties; unsorted nth_element
+    output) replayed by ``topk_order``."""
+    n = a.shape[d]
+    if k == 0 or n == 0:
+        return _largest_first(a, d, k, largest)
+    replay_all = not sort and k * 64 > n
+    k1 = k if replay_all else min(k + 1, n)
+    idx = _largest_first(a, d, k1, largest)
+    if not replay_all:
+        # a tie among the winners, or between the last winner and the best loser
+        v = np.moveaxis(take_along(a, idx, d), d, -1)
+        same = v[..., 1:] == v[..., :-1]
+        if v.dtype.kind in "fc":
+            same |= np.isnan(v[..., 1:]) & np.isnan(v[..., :-1])
+        rows = np.nonzero(same.reshape(-1, k1 - 1).any(axis=1))[0] if k1 > 1 else []
+        idx = idx[(slice(None),) * d + (slice(0, k),)]
+        if not len(rows):
+            return idx
+    lead = np.moveaxis(a, d, -1)
+    flat = lead.reshape(-1, n)
+    out = np.array(np.moveaxis(idx, d, -1).reshape(-1, k))
+    for r in (range(flat.shape[0]) if replay_all else rows):
+        uniq, inv = np.unique(flat[r], return_inverse=True)   # (NaNs: one value, ranked last)
+        keys = (len(uniq) - 1 - inv) if largest else inv
+        out[r] = topk_row(keys.tolist(), k, sort)
+    return np.moveaxis(out.reshape(lead.shape[:-1] + (k,)), -1, d)
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices.
 
@@ -299,7 +330,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if a.ndim == 0:
         vals, idx = np.array(a, copy=True), np.zeros((), np.int64)
     else:
-        idx = _largest_first(_sortable(a, dt), d, k, bool(largest))
+        idx = _topk_indices(_sortable(a, dt), d, k, bool(largest), bool(sorted))
         vals = a[idx] if a.ndim == 1 else take_along(a, idx, d)
     if out is not None:
         return _write_pair(out, vals, idx, "topk", _rt.topk_out, (input,))

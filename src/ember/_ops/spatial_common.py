@@ -87,15 +87,16 @@ class LinearPair:
     backward works to any order.
     """
 
-    def __init__(self, fwd_name, bwd_name, forward, adjoint):
+    def __init__(self, fwd_name, bwd_name, forward, adjoint, backward_reads_input=True):
         self.forward = forward
         self.adjoint = adjoint
-        # NOTE: inside a create_graph backward PyTorch records the backward op even for a
-        # gradient that does not require grad (the forward input does): so do we
+        # NOTE: inside a create_graph backward, PyTorch records a backward op that takes the
+        # forward input (avg_pool2d_backward(grad, self, ...)) even for a gradient that does
+        # not require grad; those that take only sizes (upsample_*_backward) are not recorded
         self.fwd_node = new_node(fwd_name, lambda ctx, g: self.run_adjoint(
-            g, ctx.saved["p"], in_backward=True))
+            g, ctx.saved["p"], in_backward=backward_reads_input))
         self.bwd_node = new_node(bwd_name, lambda ctx, g: self.run_forward(
-            g, ctx.saved["p"], in_backward=True))
+            g, ctx.saved["p"], in_backward=backward_reads_input))
 
     def _run(self, x, params, kernel, node, layout_like, in_backward):
         dt = x._dtype

@@ -11,9 +11,9 @@ import math
 import numpy as np
 
 from .. import _dtype as D
-from .._dispatch import type_name
-from .spatial_common import (FLOATS, LinearPair, check_tensor, check_dtype, is_channels_last,
-                             take_axis, take_axis_adjoint)
+from .._dispatch import FUNCTIONS, type_name
+from .spatial_common import (FLOATS, LinearPair, check_tensor, check_dtype, take_axis,
+                             take_axis_adjoint)
 
 _MODES_TEXT = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _CUBIC_A = -0.75
@@ -135,7 +135,8 @@ def _pair(mode, nd):
         p = _PAIRS[(mode, nd)] = LinearPair(
             name + "Backward0", name + "BackwardBackward0",
             lambda a, taps, in_spatial: _apply_taps(a, taps),
-            lambda g, taps, in_spatial: _apply_taps_adjoint(g, taps, in_spatial))
+            lambda g, taps, in_spatial: _apply_taps_adjoint(g, taps, in_spatial),
+            backward_reads_input=False)
     return p
 
 
@@ -157,7 +158,8 @@ def _resample(x, mode, out_size, scales, align_corners):
         raise RuntimeError(f"Non-empty {nd + 2}D data tensor expected but got a tensor with sizes "
                            f"[{', '.join(str(s) for s in shape)}]")
     dt = x._dtype
-    cl = nd == 2 and is_channels_last(x)
+    # NOTE: PyTorch names its channels-last kernels for every 4-d input here
+    cl = nd == 2
     if mode in ("nearest", "nearest-exact"):
         kernel = ("upsample_nearest2d_channels_last" if cl else
                   "compute_indices_weights_nearest")
@@ -312,7 +314,8 @@ def _unshuffle(a, r):
 
 
 _SHUFFLE = LinearPair("PixelShuffleBackward0", "PixelUnshuffleBackward0",
-                      lambda a, r: _shuffle(a, r), lambda g, r: _unshuffle(g, r))
+                      lambda a, r: _shuffle(a, r), lambda g, r: _unshuffle(g, r),
+                      backward_reads_input=False)
 
 
 def _check_factor(fname, argname, r):
@@ -365,3 +368,6 @@ def pixel_unshuffle(input, downscale_factor):
         raise RuntimeError("pixel_unshuffle expects width to be divisible by downscale_factor, "
                            f"but input.size(-1)={shape[-1]} is not divisible by {r}")
     return _SHUFFLE.run_adjoint(x, {"r": r})
+
+
+FUNCTIONS.update(pixel_shuffle=pixel_shuffle, pixel_unshuffle=pixel_unshuffle)

@@ -271,6 +271,7 @@ def _view_grad(ctx, grad):
 
 node_class("ViewBackward0").backward_fn = staticmethod(_view_grad)
 node_class("UnsafeViewBackward0").backward_fn = staticmethod(_view_grad)
+node_class("ReshapeAliasBackward0").backward_fn = staticmethod(_view_grad)
 
 
 @tensor_method()
@@ -291,7 +292,12 @@ def reshape(self, *shape):
     shape = _size(shape, "reshape", "shape")
     arr = _view_shape(self, shape)
     if arr is not None:
-        return make_view(self, arr, "ViewBackward0", {"self_sym_sizes": self._array.shape})
+        # NOTE: PyTorch views a contiguous input (ViewBackward0) and aliases any other viewable
+        # one with _reshape_alias (ReshapeAliasBackward0)
+        a = self._array
+        name = "ViewBackward0" if (a.flags.c_contiguous and 1 not in a.shape) or \
+            _is_contiguous(a.shape, strides_of(a)) else "ReshapeAliasBackward0"
+        return make_view(self, arr, name, {"self_sym_sizes": a.shape})
     shape = infer_size(shape, self._array.size)
     copy = clone(self, memory_format=contiguous_format)
     res = make_tensor(copy._array.reshape(shape), self._dtype)

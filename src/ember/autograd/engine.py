@@ -558,7 +558,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None:
             if materialize_grads:
                 from .._ops.creation import zeros_like
-                g = zeros_like(t)
+                # (PyTorch's zeros require grad under create_graph, as a leaf)
+                g = zeros_like(t, requires_grad=bool(create_graph))
             elif not allow_unused:
                 raise RuntimeError(
                     f"The differentiated Tensor at index {i} appears to not have been used in the "

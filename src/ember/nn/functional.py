@@ -37,6 +37,10 @@ from .._ops.loss import (  # noqa: E402,F401
     triplet_margin_with_distance_loss, ctc_loss, pairwise_distance, cosine_similarity, normalize,
     one_hot)
 
+from .._ops.normalization import (  # noqa: E402,F401
+    batch_norm, layer_norm, group_norm, instance_norm, rms_norm, local_response_norm,
+    channel_shuffle, native_channel_shuffle)
+
 from .._ops.padding import pad  # noqa: E402,F401
 from .._ops.pooling import (  # noqa: E402,F401
     max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices, max_pool2d_with_indices,
@@ -54,23 +58,6 @@ from .._ops.convolution import (conv1d, conv2d, conv3d, conv_transpose1d,  # noq
                                 conv_transpose2d, conv_transpose3d)
 from .._ops.fold import unfold, fold  # noqa: E402,F401
 
-from .._ops.normalization import (  # noqa: E402,F401
-    batch_norm, layer_norm, group_norm, instance_norm, rms_norm, local_response_norm,
-    channel_shuffle, native_channel_shuffle)
-
-from .._ops.padding import pad  # noqa: E402,F401
-from .._ops.pooling import (  # noqa: E402,F401
-    max_pool1d, max_pool2d, max_pool3d, max_pool1d_with_indices, max_pool2d_with_indices,
-    max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d, lp_pool2d, lp_pool3d,
-    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
-    adaptive_max_pool2d, adaptive_max_pool3d, adaptive_max_pool1d_with_indices,
-    adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices)
-from .._ops.pooling import (  # noqa: E402,F401
-    fractional_max_pool2d, fractional_max_pool3d, fractional_max_pool2d_with_indices,
-    fractional_max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d)
-from .._ops.upsampling import (interpolate, upsample, upsample_nearest,  # noqa: E402,F401
-                               upsample_bilinear, pixel_shuffle, pixel_unshuffle)
-from .._ops.grid_sampling import grid_sample, affine_grid  # noqa: E402,F401
-
 from .._ops.embedding import (functional_embedding as embedding,  # noqa: E402,F401
                               embedding_bag)
+from .._ops.grid_sampling import grid_sample, affine_grid  # noqa: E402,F401

@@ -15,6 +15,13 @@ from .loss import (L1Loss, MSELoss, NLLLoss, NLLLoss2d, CrossEntropyLoss, Poisso
                    MultiLabelMarginLoss, SmoothL1Loss, HuberLoss, SoftMarginLoss,
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MarginRankingLoss,
                    MultiMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss)
+from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d,  # noqa: F401
+                        LazyBatchNorm2d, LazyBatchNorm3d, SyncBatchNorm)
+from .instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # noqa: F401
+                           LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
+from .normalization import (LocalResponseNorm, CrossMapLRN2d, LayerNorm, GroupNorm,  # noqa: F401
+                            RMSNorm)
+from .channelshuffle import ChannelShuffle  # noqa: F401
 from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d,  # noqa: F401
                       MaxUnpool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
@@ -30,11 +37,4 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,  # 
                    ConvTranspose3d, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d,
                    LazyConvTranspose2d, LazyConvTranspose3d)
 from .fold import Fold, Unfold  # noqa: F401
-from .batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d,  # noqa: F401
-                        LazyBatchNorm2d, LazyBatchNorm3d, SyncBatchNorm)
-from .instancenorm import (InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,  # noqa: F401
-                           LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d)
-from .normalization import (LocalResponseNorm, CrossMapLRN2d, LayerNorm, GroupNorm,  # noqa: F401
-                            RMSNorm)
-from .channelshuffle import ChannelShuffle  # noqa: F401
 from .sparse import Embedding, EmbeddingBag  # noqa: F401

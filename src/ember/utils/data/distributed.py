@@ -17,8 +17,10 @@ def _process_group_setting(what):
     try:
         from ... import distributed as dist
     except ImportError:
-        dist = None
-    if dist is None or not getattr(dist, "is_available", lambda: False)():
+        # no process group can have been initialised
+        raise ValueError("Default process group has not been initialized, please make sure to "
+                         "call init_process_group.") from None
+    if not dist.is_available():
         raise RuntimeError("Requires distributed package to be available")
     return getattr(dist, what)()
 
