@@ -535,7 +535,7 @@ class CosineAnnealingLR(LRScheduler):
     >>> opt = ember.optim.SGD([ember.nn.Parameter(ember.zeros(1))], lr=1.0)
     >>> s = ember.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
     >>> opt.step(); s.step(); s.get_last_lr()
-    [0.5000000000000001]
+    [0.5]
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -898,7 +898,7 @@ class OneCycleLR(LRScheduler):
     >>> opt = ember.optim.SGD([ember.nn.Parameter(ember.zeros(1))], lr=1.0, momentum=0.9)
     >>> s = ember.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
     >>> s.get_last_lr()
-    [0.04000000000000001]
+    [0.040000000000000036]
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
