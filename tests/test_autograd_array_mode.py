@@ -189,3 +189,37 @@ def test_plain_backward_uses_array_derivatives(monkeypatch):
     assert x.grad is not None
     with pytest.raises(AssertionError, match="ember-op derivative ran"):
         ember.autograd.grad(out, x, create_graph=True)
+
+
+def _mlp_loss(m, params, xa, target, reduction):
+    F = m.nn.functional
+    w1, b1, w2, b2 = params
+    x = m.tensor(xa)
+    h = m.relu(F.linear(x, w1, b1))
+    o = F.linear(h, w2, b2)
+    extra = (m.softmax(o, 1) * 0.5).sum() + F.log_softmax(o.t(), 0).sum() * 0.01
+    extra = extra + (h.view(-1) * 0.1).mean() + (h.transpose(0, 1).mm(h) * 1e-3).sum()
+    ce = F.cross_entropy(o, m.tensor(target), reduction=reduction)
+    return (ce.sum() if reduction == "none" else ce) + extra
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_array_mode_linear_softmax_cross_entropy(dtype, reduction):
+    shapes = [(7, 5), (7,), (3, 7), (3,)]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    xa = rng.standard_normal((6, 5)).astype(dtype)
+    target = rng.integers(0, 3, 6)
+    grads = {}
+    for mode in ("fast", "slow", "torch"):
+        m = torch if mode == "torch" else ember
+        params = [m.tensor(a, requires_grad=True) for a in arrays]
+        loss = _mlp_loss(m, params, xa, target, reduction)
+        if mode == "slow":
+            grads[mode] = ember.autograd.grad(loss, params, create_graph=True)
+        else:
+            loss.backward()
+            grads[mode] = [p.grad for p in params]
+    for f, s, r in zip(grads["fast"], grads["slow"], grads["torch"]):
+        np.testing.assert_array_equal(f.numpy(), s.detach().numpy())
+        assert_same(f, r, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)

@@ -21,7 +21,8 @@ from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, record, write_out, missing_kernel, check_inplace,
                          invalid_arguments, broadcast_shapes2, shape_str, type_name)
 from .._tensor import Tensor, make_tensor, _new, wrap_dim
-from ..autograd.graph import node_class, OpNode, rebase_inplace, record_binary as _record_binary
+from ..autograd.graph import (node_class, OpNode, rebase_inplace, array_derivative,
+                              record_binary as _record_binary)
 from ..autograd.grad_mode import STATE as _GRAD, no_grad
 from .shape import _unsafe_view
 
@@ -204,6 +205,16 @@ def _mm_backward(ctx, grad):
 
 _MmNode = node_class("MmBackward0")
 _MmNode.backward_fn = staticmethod(_mm_backward)
+
+
+@array_derivative("MmBackward0")
+def _mm_backward_array(ctx, g):
+    a, b = ctx.inputs
+    a, b = a._array, b._array
+    if a.dtype is not g.dtype or b.dtype is not g.dtype:
+        return NotImplemented
+    return (_matmul_np(g, b.T) if _wants(ctx, 0) else None,
+            _matmul_np(a.T, g) if _wants(ctx, 1) else None)
 
 
 def bmm(input, mat2, *, out=None):
@@ -752,6 +763,20 @@ def _addmm_backward(ctx, grad):
 
 _AddmmNode = node_class("AddmmBackward0")
 _AddmmNode.backward_fn = staticmethod(_addmm_backward)
+
+
+@array_derivative("AddmmBackward0")
+def _addmm_backward_array(ctx, g):
+    # the Linear layer's case: beta = alpha = 1, operands of the gradient's dtype (the input
+    # gradient is summed down to the bias's shape by the engine, as _sum_to would)
+    s = ctx.saved
+    _, m1, m2 = ctx.inputs
+    m1, m2 = m1._array, m2._array
+    if s["beta"] != 1 or s["alpha"] != 1 or m1.dtype is not g.dtype or m2.dtype is not g.dtype:
+        return NotImplemented
+    return (g if _wants(ctx, 0) else None,
+            _matmul_np(g, m2.T) if _wants(ctx, 1) else None,
+            _matmul_np(m1.T, g) if _wants(ctx, 2) else None)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None, _inplace=False):

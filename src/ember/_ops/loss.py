@@ -576,22 +576,38 @@ def _nll_backward(ctx, grad):
         # NOTE: PyTorch accepts a (1,) target for 1-D input in the forward only; its backward
         # kernel then rejects the pair
         raise RuntimeError(f"size mismatch (got input: {shape_str(x.shape)}, target: [1])")
-    coef = s["coef"]               # -w[t] (0 where ignored), divided by the total weight for mean
-    idx = s["idx"]
-    shape2 = s["shape2"]           # the input viewed as (N, C, *rest)
-    m = np.zeros(shape2, coef.dtype)
-    if m.size and m.ndim == 2:
-        m[np.arange(m.shape[0]), idx] = coef
-    elif m.size:
-        np.put_along_axis(m, idx[:, None], coef[:, None], axis=1)
-    mt = make_tensor(m.reshape(x._array.shape).astype(x._dtype.np, copy=False), x._dtype)
+    mt = make_tensor(_nll_coefficients(x._array, s), x._dtype)
     if s["reduction"] == NONE and x._array.ndim > 1:
         grad = grad.unsqueeze(1)
     return mt * grad
 
 
+def _nll_coefficients(x, s):
+    """d(loss)/d(input) per unit output gradient: -w[t] (0 where ignored, divided by the total
+    weight for mean) at each target position, 0 elsewhere, in the input's shape and dtype."""
+    coef = s["coef"]
+    idx = s["idx"]
+    m = np.zeros(s["shape2"], coef.dtype)     # the input viewed as (N, C, *rest)
+    if m.size and m.ndim == 2:
+        m[np.arange(m.shape[0]), idx] = coef
+    elif m.size:
+        np.put_along_axis(m, idx[:, None], coef[:, None], axis=1)
+    return m.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+def _nll_backward_array(ctx, g):
+    x = ctx.inputs[0]._array
+    s = ctx.saved
+    if s["target_1d"] or x.dtype is not g.dtype:
+        return NotImplemented
+    if s["reduction"] == NONE and x.ndim > 1:
+        g = np.expand_dims(g, 1)
+    return (_nll_coefficients(x, s) * g,)      # (target and weight get no gradient)
+
+
 _NLL = _node("NllLossBackward0", _nll_backward)
 _NLL2D = _node("NllLoss2DBackward0", _nll_backward)
+_NLL.array_backward = _NLL2D.array_backward = staticmethod(_nll_backward_array)
 
 
 def _check_nll_target_dtype(target):

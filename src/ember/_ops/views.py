@@ -15,7 +15,7 @@ from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, contiguous_strides, channels_last_strides,
                               is_contiguous as _is_contiguous, preserve_strides,
                               strides_for_format)
-from ..autograd.graph import node_class, view_stamp as _view_stamp
+from ..autograd.graph import node_class, view_stamp as _view_stamp, array_derivative
 from ..autograd.grad_mode import STATE as _GRAD
 from .creation import (size_arg, int_arg, invalid_combination, _is_int_arg, _int_list,
                        arg_type_name)
@@ -272,6 +272,8 @@ def _view_grad(ctx, grad):
 node_class("ViewBackward0").backward_fn = staticmethod(_view_grad)
 node_class("UnsafeViewBackward0").backward_fn = staticmethod(_view_grad)
 node_class("ReshapeAliasBackward0").backward_fn = staticmethod(_view_grad)
+array_derivative("ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0")(
+    lambda ctx, g: (np.reshape(g, ctx.saved["self_sym_sizes"]),))
 
 
 @tensor_method()
@@ -522,6 +524,9 @@ def t(self):
 
 node_class("TBackward0").backward_fn = staticmethod(lambda ctx, grad: grad.t())
 node_class("AliasBackward0").backward_fn = staticmethod(lambda ctx, grad: grad)
+array_derivative("TBackward0")(lambda ctx, g: (np.transpose(g),))
+array_derivative("TransposeBackward0")(
+    lambda ctx, g: (np.swapaxes(g, ctx.saved["dim0"], ctx.saved["dim1"]) if np.ndim(g) else g,))
 
 
 @tensor_method()

@@ -416,8 +416,20 @@ def _dtype_of_array(a):
 
 
 def _conform_array(node, i, g, meta):
-    """``_conform`` for an array gradient."""
+    """``_conform`` for an array gradient: a broadcast float32/float64 gradient is summed down
+    to the input's shape here (the same NumPy reduction ember's ``sum`` runs); anything else
+    (a bad shape, a dtype change) goes through the tensor version."""
+    shape, dt = meta
     g = np.asarray(g)
+    if g.dtype is dt.np and (dt is _F32 or dt is _F64):
+        gs = g.shape
+        lead = len(gs) - len(shape)
+        if lead >= 0 and all(s == 1 or s == gs[k + lead] for k, s in enumerate(shape)):
+            dims = tuple(range(lead)) + tuple(k + lead for k, s in enumerate(shape)
+                                              if s == 1 and gs[k + lead] != 1)
+            if dims:
+                g = np.sum(g, axis=dims, keepdims=True)
+            return g.reshape(shape) if g.shape != shape else g
     return _conform(node, i, _tensor_mod.make_tensor(g, _dtype_of_array(g)), meta)._array
 
 
