@@ -94,68 +94,126 @@ def _use_tap_shift(C, groups, stride, size, padding, out):
     return grid <= _TAP_SHIFT_MAX_GRID_RATIO * _prod(out)
 
 
+def _grid(size, padding, kernel, dilation, rows):
+    """The padded grid a stride-1 layout computes on: its shape, its flat strides, and the
+    margin past its end that the last taps read."""
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(size, padding))
+    strides = [_prod(padded[i + 1:]) for i in range(len(padded))]
+    first = 1 if rows else 0   # (row layout: the outermost dim's taps stay inside the grid)
+    margin = sum((k - 1) * d * g for k, d, g in zip(kernel[first:], dilation[first:],
+                                                  strides[first:]))
+    return padded, strides, margin
+
+
+def _taps(kernel, dilation, strides):
+    """Each kernel tap's offset on a flat grid."""
+    return [sum(t * d * g for t, d, g in zip(tap, dilation, strides))
+            for tap in itertools.product(*(range(k) for k in kernel))]
+
+
 def _tap_shift_columns(x, kernel, padding, dilation):
-    """Columns (K*C, N*P) for a stride-1 correlation, P the padded spatial size: the input is
-    laid out (C, N*P + margin), so tap k reads one contiguous slice shifted by its offset. The
-    columns of output position l sit at l's padded-grid position (the grid's tail is garbage
-    the caller crops)."""
+    """"taps" layout for a stride-1 correlation over many channels: columns (K*C, N*P), P the
+    padded grid's size. The input is laid out channel-major (C, N*P + margin), so tap k is one
+    contiguous slice shifted by its offset; output position l's column sits at l's grid
+    position (the rest of the grid is garbage the caller crops)."""
     N, C = x.shape[:2]
-    nd = len(kernel)
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], padding))
+    padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, False)
     P = _prod(padded)
-    grid_strides = [_prod(padded[i + 1:]) for i in range(nd)]
-    margin = sum((k - 1) * d * g for k, d, g in zip(kernel, dilation, grid_strides))
     buf = np.zeros((C, N * P + margin), x.dtype)
     view = buf[:, :N * P].reshape((C, N) + padded)
     inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
-    taps = _prod(kernel)
-    cols = np.empty((taps, C, N * P), x.dtype)
-    for i, tap in enumerate(itertools.product(*(range(k) for k in kernel))):
-        shift = sum(t * d * g for t, d, g in zip(tap, dilation, grid_strides))
+    offsets = _taps(kernel, dilation, strides)
+    cols = np.empty((len(offsets), C, N * P), x.dtype)
+    for i, shift in enumerate(offsets):
         cols[i] = buf[:, shift:shift + N * P]
-    return cols.reshape(taps * C, N * P), padded
+    return "taps", cols.reshape(len(offsets) * C, N * P), padded
+
+
+def _row_columns(x, kernel, padding, dilation, out):
+    """"rows" layout for a stride-1 correlation over few channels: columns (N, C, K, L') with
+    L' = out[0] * (the padded grid's inner size). Each (sample, channel) row is flattened, so
+    tap k is one contiguous slice of it; the columns of the grid positions past out[1:] are
+    garbage the caller crops."""
+    N, C = x.shape[:2]
+    padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, True)
+    P = _prod(padded)
+    Lr = out[0] * strides[0]
+    buf = np.zeros((N, C, P + margin), x.dtype)
+    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
+    buf[:, :, :P].reshape((N, C) + padded)[(slice(None), slice(None)) + inner] = x
+    offsets = _taps(kernel, dilation, strides)
+    cols = np.empty((N, C, len(offsets), Lr), x.dtype)
+    for i, shift in enumerate(offsets):
+        cols[:, :, i] = buf[:, :, shift:shift + Lr]
+    return "rows", cols, padded
+
+
+def _on_grid(y, out, padded, rows):
+    """``y`` (N, O, *out) placed on a zero padded grid: (N, O, out[0], *padded[1:]) for the
+    row layout, (O, N, *padded) for the tap layout."""
+    N, O = y.shape[:2]
+    if rows:
+        g = np.zeros((N, O, out[0]) + tuple(padded[1:]), y.dtype)
+        g[(slice(None),) * 3 + tuple(slice(0, n) for n in out[1:])] = y
+    else:
+        g = np.zeros((O, N) + tuple(padded), y.dtype)
+        g[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
+    return g
+
+
+def _crop_output(full, out, channels_last, batch_axis):
+    """The valid (N, O, *out) part of a layout's grid-shaped output, in the wanted layout."""
+    valid = full[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)]
+    if batch_axis == 1:
+        valid = valid.swapaxes(0, 1)
+    if channels_last:
+        return to_channels_last(valid)
+    return np.ascontiguousarray(valid)
 
 
 def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=False,
               channels_last=False):
-    """The forward correlation ``y`` (N, O, *out); with ``keep_columns`` also the im2col
-    columns for a later weight gradient (None when the layout used keeps none)."""
+    """The forward correlation ``y`` (N, O, *out); with ``keep_columns`` also the columns of
+    ``x`` for a later weight gradient (a (layout, array, grid) triple)."""
     N, C = x.shape[:2]
     O = w.shape[0]
     kernel = w.shape[2:]
     L = _prod(out)
-    if _use_tap_shift(C, groups, stride, x.shape[2:], padding, out) and N * L > 0:
-        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
-        # weight as (O, K*C) to match the columns' tap-major rows
-        wm = np.moveaxis(w, 1, -1).reshape(O, -1)
-        full = (wm @ cols).reshape((O, N) + padded)
-        valid = full[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)]
-        if channels_last:
-            y = np.empty((N,) + tuple(out) + (O,), x.dtype)
-            np.copyto(y, np.moveaxis(valid, 0, -1))
-            y = np.moveaxis(y, -1, 1)
-        else:
-            y = np.ascontiguousarray(valid.swapaxes(0, 1))
-        return (y, (cols, padded)) if keep_columns else y
-    cols = im2col(x, kernel, stride, padding, dilation, out)
     g = groups
     Cg, Og = C // g, O // g
     K = _prod(kernel)
-    if channels_last and g == 1:
-        # y[n, l, o] = cols[n, :, l] . w[o, :]: the GEMM writes the channels-last layout
-        y = np.matmul(cols.reshape(N, C * K, L).swapaxes(1, 2), w.reshape(O, C * K).T)
-        y = np.moveaxis(y.reshape((N,) + tuple(out) + (O,)), -1, 1)
-    elif g == 1:
-        y = np.matmul(w.reshape(O, C * K), cols.reshape(N, C * K, L))
-        y = y.reshape((N, O) + tuple(out))
+    stride1 = all(s == 1 for s in stride)
+    if N * L == 0:
+        y = np.zeros((N, O) + tuple(out), x.dtype)
+        columns = ("window", np.zeros((N, C) + tuple(kernel) + tuple(out), x.dtype), None)
+    elif _use_tap_shift(C, g, stride, x.shape[2:], padding, out):
+        columns = _tap_shift_columns(x, kernel, padding, dilation)
+        _, cols, padded = columns
+        # weight as (O, K*C) to match the columns' tap-major rows
+        wm = np.moveaxis(w, 1, -1).reshape(O, -1)
+        y = _crop_output((wm @ cols).reshape((O, N) + padded), out, channels_last, 1)
+    elif stride1 and len(out) > 1:
+        columns = _row_columns(x, kernel, padding, dilation, out)
+        _, cols, padded = columns
+        Lr = cols.shape[-1]
+        full = np.matmul(w.reshape(g, Og, Cg * K), cols.reshape(N, g, Cg * K, Lr))
+        full = full.reshape((N, O, out[0]) + padded[1:])
+        y = _crop_output(full, out, channels_last, 0)
     else:
-        y = np.matmul(w.reshape(g, Og, Cg * K), cols.reshape(N, g, Cg * K, L))
-        y = y.reshape((N, O) + tuple(out))
-        if channels_last:
-            y = to_channels_last(y)
+        cols = im2col(x, kernel, stride, padding, dilation, out)
+        columns = ("window", cols, None)
+        if channels_last and g == 1:
+            # y[n, l, o] = cols[n, :, l] . w[o, :]: the GEMM writes the channels-last layout
+            y = np.matmul(cols.reshape(N, C * K, L).swapaxes(1, 2), w.reshape(O, C * K).T)
+            y = np.moveaxis(y.reshape((N,) + tuple(out) + (O,)), -1, 1)
+        else:
+            y = np.matmul(w.reshape(g, Og, Cg * K), cols.reshape(N, g, Cg * K, L))
+            y = y.reshape((N, O) + tuple(out))
+            if channels_last:
+                y = to_channels_last(y)
     if keep_columns:
-        return y, cols
+        return y, columns
     return y
 
 
@@ -172,16 +230,28 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
     L = _prod(out)
     if N * L == 0 or C == 0:
         return np.zeros((N, C) + tuple(size), y.dtype)
-    # a stride-1 input gradient is a full correlation of y with the flipped kernel
-    pads = tuple(((k - 1) * d - lo, n - o + lo)
-                 for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
-    if _use_tap_shift(O, g, stride, out, pads, size):
-        flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
-        flipped = flipped.swapaxes(0, 1)
-        if all(a >= 0 and b >= 0 for a, b in pads):
-            return correlate(y, np.ascontiguousarray(flipped), (1,) * len(kernel), pads,
+    wt = w.reshape(g, Og, Cg * K).swapaxes(1, 2)
+    if all(s == 1 for s in stride):
+        # a stride-1 input gradient is a full correlation of y with the flipped kernel
+        pads = tuple(((k - 1) * d - lo, n - o + lo)
+                     for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
+        if _use_tap_shift(O, g, stride, out, pads, size) and min(min(p) for p in pads) >= 0:
+            flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
+            return correlate(y, np.ascontiguousarray(flipped.swapaxes(0, 1)), stride, pads,
                              dilation, 1, tuple(size))
-    cols = np.matmul(w.reshape(g, Og, Cg * K).swapaxes(1, 2), y.reshape(N, g, Og, L))
+        if len(out) > 1:
+            # row layout: the columns' adjoint adds each tap's slice into flat padded rows
+            padded, strides, margin = _grid(size, padding, kernel, dilation, True)
+            yg = _on_grid(y, out, padded, True)
+            Lr = yg[0, 0].size
+            cols = np.matmul(wt, yg.reshape(N, g, Og, Lr)).reshape(N, C, K, Lr)
+            acc = np.zeros((N, C, _prod(padded) + margin), y.dtype)
+            for i, shift in enumerate(_taps(kernel, dilation, strides)):
+                acc[:, :, shift:shift + Lr] += cols[:, :, i]
+            full = acc[:, :, :_prod(padded)].reshape((N, C) + padded)
+            return np.ascontiguousarray(full[(slice(None), slice(None)) + tuple(
+                slice(lo, lo + n) for n, (lo, _) in zip(size, padding))])
+    cols = np.matmul(wt, y.reshape(N, g, Og, L))
     cols = cols.reshape((N, C) + tuple(kernel) + tuple(out))
     return col2im(cols, size, kernel, stride, padding, dilation)
 
@@ -189,7 +259,7 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
 def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, columns=None):
     """The gradient of ``correlate`` with respect to its weight: an (O, C/groups, *kernel)
     array from the input ``x`` and the output gradient ``y``. ``columns``: the columns of
-    ``x`` the forward kept (im2col's array, or tap-shift's (columns, padded grid) pair)."""
+    ``x`` the forward kept (``correlate(..., keep_columns=True)``)."""
     N, C = x.shape[:2]
     O = y.shape[1]
     out = y.shape[2:]
@@ -199,25 +269,32 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     L = _prod(out)
     if N * L == 0:
         return np.zeros((O, Cg) + tuple(kernel), y.dtype)
-    if columns is None and _use_tap_shift(C, g, stride, x.shape[2:], padding, out):
-        columns = _tap_shift_columns(x, kernel, padding, dilation)
-    if isinstance(columns, tuple):
-        cols, padded = columns
-        # y placed on the padded grid (zeros where the columns are garbage)
-        yg = np.zeros((O, N) + padded, y.dtype)
-        yg[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
-        gw = yg.reshape(O, -1) @ cols.T          # (O, K*C)
+    if columns is None:
+        columns = _columns_of(x, kernel, stride, padding, dilation, g, out)
+    layout, cols, padded = columns
+    if layout == "taps":
+        gw = _on_grid(y, out, padded, False).reshape(O, -1) @ cols.T      # (O, K*C)
         gw = gw.reshape((O,) + tuple(kernel) + (C,))
         return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
-    if columns is None:
-        columns = im2col(x, kernel, stride, padding, dilation, out)
+    if layout == "rows":
+        y = _on_grid(y, out, padded, True)
+        L = cols.shape[-1]
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
     # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
     y4 = y.reshape(N, g, Og, L)
-    c4 = columns.reshape(N, g, Cg * K, L)
+    c4 = cols.reshape(N, g, Cg * K, L)
     gw = np.matmul(y4, c4.swapaxes(-1, -2))
     gw = gw[0] if N == 1 else gw.sum(0)
     return gw.reshape((O, Cg) + tuple(kernel))
+
+
+def _columns_of(x, kernel, stride, padding, dilation, groups, out):
+    """The columns ``correlate`` would keep for ``x`` (its layout choice, without the GEMM)."""
+    if _use_tap_shift(x.shape[1], groups, stride, x.shape[2:], padding, out):
+        return _tap_shift_columns(x, kernel, padding, dilation)
+    if all(s == 1 for s in stride) and len(out) > 1:
+        return _row_columns(x, kernel, padding, dilation, out)
+    return "window", im2col(x, kernel, stride, padding, dilation, out), None
 
 
 def to_channels_last(a):
