@@ -344,9 +344,11 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
 
 # live multi-process iterators, shut down at interpreter exit (before multiprocessing's own
-# exit handler terminates the daemonic workers) so that no shared-memory file is left behind
+# exit handler terminates the daemonic workers) so that no shared-memory file is left behind.
+# NOTE: re-entrant: a garbage collection inside a locked section may run an iterator's __del__
+_live_lock = threading.RLock()
 _live_iterators = weakref.WeakSet()
-_live_lock = threading.Lock()
+_reapers = []
 _exiting = False
 
 
@@ -356,10 +358,24 @@ def _shutdown_all_at_exit():
         iterators = list(_live_iterators)
     for it in iterators:
         it._shutdown_workers()
+    for t in list(_reapers):
+        t.join(timeout=_JOIN_TIMEOUT)
     _exiting = True
 
 
 atexit.register(_shutdown_all_at_exit)
+
+
+def _reap(workers, file_prefix):
+    """Wait for told-to-exit workers (terminating the ones that do not), then remove the
+    shared-memory files of batches nobody received."""
+    for w in workers:
+        w.join(timeout=_JOIN_TIMEOUT)
+    for w in workers:
+        if w.is_alive():
+            w.terminate()
+            w.join(timeout=_JOIN_TIMEOUT)
+    _shared_memory.remove_files(file_prefix)
 
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
@@ -533,34 +549,37 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._index_queues[worker_id].put(None)
         self._workers_status[worker_id] = False
 
-    def _shutdown_workers(self):
+    def _shutdown_workers(self, wait=True):
+        """Tell the workers to exit and close the queues; then wait for them (``wait``) or
+        leave the waiting to a background thread. NOTE: __del__ must not wait: the garbage
+        collection that runs it may be running on a queue's feeder thread, the very thread
+        that has to deliver the exit messages."""
         if _exiting or self._shutdown:
             return
         self._shutdown = True
+        with _live_lock:
+            _live_iterators.discard(self)
         try:
             if self._workers:
                 self._workers_done_event.set()
             for worker_id, w in enumerate(self._workers):
                 if w.is_alive():
                     self._index_queues[worker_id].put(None)
-            for w in self._workers:
-                w.join(timeout=_JOIN_TIMEOUT)
             for q in self._index_queues:
-                q.cancel_join_thread()
-                q.close()
-        finally:
-            for w in self._workers:
-                if w.is_alive():
-                    w.terminate()
-                    w.join(timeout=_JOIN_TIMEOUT)
+                q.close()  # sends what is buffered, then stops the feeder thread
             if self._worker_result_queue is not None:
                 self._worker_result_queue.cancel_join_thread()
                 self._worker_result_queue.close()
-            # batches the workers made that this process never received
-            _shared_memory.remove_files(self._file_prefix)
-            with _live_lock:
-                _live_iterators.discard(self)
+        finally:
+            if wait:
+                _reap(self._workers, self._file_prefix)
+            else:
+                reaper = threading.Thread(target=_reap, args=(self._workers, self._file_prefix),
+                                          name="ember-dataloader-reaper", daemon=True)
+                with _live_lock:
+                    _reapers[:] = [t for t in _reapers if t.is_alive()] + [reaper]
+                reaper.start()
 
     def __del__(self):
         if hasattr(self, "_shutdown"):
-            self._shutdown_workers()
+            self._shutdown_workers(wait=False)
