@@ -223,3 +223,30 @@ def test_array_mode_linear_softmax_cross_entropy(dtype, reduction):
     for f, s, r in zip(grads["fast"], grads["slow"], grads["torch"]):
         np.testing.assert_array_equal(f.numpy(), s.detach().numpy())
         assert_same(f, r, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_array_mode_view_and_batched_ops(dtype):
+    xa = rng.standard_normal((2, 3, 4)).astype(dtype)
+    wa = rng.standard_normal((2, 4, 5)).astype(dtype)
+    ba = rng.standard_normal((1, 5)).astype(dtype)
+
+    def loss(m, x, w, b):
+        y = x.bmm(w)                                   # BmmBackward0
+        y = y.permute(2, 0, 1).unsqueeze(0)            # Permute, Unsqueeze
+        y = y.squeeze(0).squeeze() * b.expand(5, 5)[:, :1, None]
+        return (y.sum(0) ** 1).sum() + (x.unsqueeze(1).expand(2, 3, 3, 4) * 0.5).sum()
+
+    grads = {}
+    for mode in ("fast", "slow", "torch"):
+        m = torch if mode == "torch" else ember
+        ps = [m.tensor(a, requires_grad=True) for a in (xa, wa, ba)]
+        out = loss(m, *ps)
+        if mode == "slow":
+            grads[mode] = ember.autograd.grad(out, ps, create_graph=True)
+        else:
+            out.backward()
+            grads[mode] = [p.grad for p in ps]
+    for f, s, r in zip(grads["fast"], grads["slow"], grads["torch"]):
+        np.testing.assert_array_equal(f.numpy(), s.detach().numpy())
+        assert_same(f, r, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)

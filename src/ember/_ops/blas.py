@@ -265,6 +265,16 @@ _BmmNode = node_class("BmmBackward0")
 _BmmNode.backward_fn = staticmethod(_bmm_backward)
 
 
+@array_derivative("BmmBackward0")
+def _bmm_backward_array(ctx, g):
+    a, b = ctx.inputs
+    a, b = a._array, b._array
+    if a.dtype is not g.dtype or b.dtype is not g.dtype:
+        return NotImplemented
+    return (_matmul_np(g, b.swapaxes(-1, -2)) if _wants(ctx, 0) else None,
+            _matmul_np(a.swapaxes(-1, -2), g) if _wants(ctx, 1) else None)
+
+
 def _mv_checks(self_dim, a, v, in_dt, self_len=None):
     """addmv's checks (``mv`` is addmv into a fresh vector)."""
     A, x = a._array, v._array

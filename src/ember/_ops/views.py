@@ -563,6 +563,8 @@ def permute_fn(input, dims):
 
 node_class("PermuteBackward0").backward_fn = staticmethod(
     lambda ctx, grad: grad.permute(tuple(np.argsort(ctx.saved["dims"]).tolist())))
+array_derivative("PermuteBackward0")(
+    lambda ctx, g: (np.transpose(g, np.argsort(ctx.saved["dims"])) if ctx.saved["dims"] else g,))
 
 
 @property
@@ -654,6 +656,8 @@ def unsqueeze(self, dim):
 
 node_class("UnsqueezeBackward0").backward_fn = staticmethod(
     lambda ctx, grad: grad.squeeze(ctx.saved["dim"]))
+array_derivative("UnsqueezeBackward0")(
+    lambda ctx, g: (np.squeeze(g, ctx.saved["dim"]),))
 
 
 @tensor_method()
@@ -690,6 +694,8 @@ def squeeze(self, dim=None):
 
 for _n in ("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"):
     node_class(_n).backward_fn = staticmethod(_view_grad)
+array_derivative("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")(
+    lambda ctx, g: (np.reshape(g, ctx.saved["self_sym_sizes"]),))
 
 
 @tensor_method()
@@ -822,6 +828,8 @@ def _expand_grad(ctx, grad):
 
 
 node_class("ExpandBackward0").backward_fn = staticmethod(_expand_grad)
+# (the engine sums an array gradient down to the input's shape, as sum_to does)
+array_derivative("ExpandBackward0")(lambda ctx, g: (g,))
 
 
 @tensor_method()
