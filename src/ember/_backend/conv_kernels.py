@@ -9,11 +9,15 @@ Every convolution ember computes is one of three bilinear maps of an input ``x``
   transposed convolution's forward)
 * ``correlate_weight_adjoint(x, y)``  the adjoint in ``w`` (the weight gradient)
 
-Layouts (see ../shared/bench/README.md): few channels or strided/dilated windows use a
-sliding-window im2col, (N, C*K, L) columns and one batched matmul that writes the output in NCHW
-order directly. Stride-1, ungrouped convolutions with many channels use the "tap-shift" layout
-instead: the padded input stored channel-major and flattened, so each kernel tap is one
-contiguous column shift (k*k memcpy-speed slices) and the matmul has N*H*W columns.
+Layouts (see ../shared/bench/README.md), chosen per shape:
+
+* "window": a sliding-window im2col, (N, C*K, L) columns and one batched matmul that writes the
+  output in NCHW order directly (few channels, strides, groups);
+* "taps": stride-1, ungrouped convolutions with many input and output channels store the
+  padded input channel-major and flattened, so each kernel tap is one contiguous column shift
+  (k*k memcpy-speed slices) and the matmul has N*H*W columns;
+* "rows" (input gradients of stride-1 convolutions with few channels): each tap's columns add
+  into flattened padded rows as one contiguous slice.
 """
 import itertools
 
@@ -130,25 +134,6 @@ def _tap_shift_columns(x, kernel, padding, dilation):
     return "taps", cols.reshape(len(offsets) * C, N * P), padded
 
 
-def _row_columns(x, kernel, padding, dilation, out):
-    """"rows" layout for a stride-1 correlation over few channels: columns (N, C, K, L') with
-    L' = out[0] * (the padded grid's inner size). Each (sample, channel) row is flattened, so
-    tap k is one contiguous slice of it; the columns of the grid positions past out[1:] are
-    garbage the caller crops."""
-    N, C = x.shape[:2]
-    padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, True)
-    P = _prod(padded)
-    Lr = out[0] * strides[0]
-    buf = np.zeros((N, C, P + margin), x.dtype)
-    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
-    buf[:, :, :P].reshape((N, C) + padded)[(slice(None), slice(None)) + inner] = x
-    offsets = _taps(kernel, dilation, strides)
-    cols = np.empty((N, C, len(offsets), Lr), x.dtype)
-    for i, shift in enumerate(offsets):
-        cols[:, :, i] = buf[:, :, shift:shift + Lr]
-    return "rows", cols, padded
-
-
 def _on_grid(y, out, padded, rows):
     """``y`` (N, O, *out) placed on a zero padded grid: (N, O, out[0], *padded[1:]) for the
     row layout, (O, N, *padded) for the tap layout."""
@@ -183,23 +168,15 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
     g = groups
     Cg, Og = C // g, O // g
     K = _prod(kernel)
-    stride1 = all(s == 1 for s in stride)
     if N * L == 0:
         y = np.zeros((N, O) + tuple(out), x.dtype)
         columns = ("window", np.zeros((N, C) + tuple(kernel) + tuple(out), x.dtype), None)
-    elif _use_tap_shift(C, g, stride, x.shape[2:], padding, out):
+    elif _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
         columns = _tap_shift_columns(x, kernel, padding, dilation)
         _, cols, padded = columns
         # weight as (O, K*C) to match the columns' tap-major rows
         wm = np.moveaxis(w, 1, -1).reshape(O, -1)
         y = _crop_output((wm @ cols).reshape((O, N) + padded), out, channels_last, 1)
-    elif stride1 and len(out) > 1:
-        columns = _row_columns(x, kernel, padding, dilation, out)
-        _, cols, padded = columns
-        Lr = cols.shape[-1]
-        full = np.matmul(w.reshape(g, Og, Cg * K), cols.reshape(N, g, Cg * K, Lr))
-        full = full.reshape((N, O, out[0]) + padded[1:])
-        y = _crop_output(full, out, channels_last, 0)
     else:
         cols = im2col(x, kernel, stride, padding, dilation, out)
         columns = ("window", cols, None)
@@ -235,12 +212,14 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
         # a stride-1 input gradient is a full correlation of y with the flipped kernel
         pads = tuple(((k - 1) * d - lo, n - o + lo)
                      for k, d, (lo, _), n, o in zip(kernel, dilation, padding, size, out))
-        if _use_tap_shift(O, g, stride, out, pads, size) and min(min(p) for p in pads) >= 0:
+        if (_use_tap_shift(min(C, O), g, stride, out, pads, size)
+                and min(min(p) for p in pads) >= 0):
             flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * len(kernel)]
             return correlate(y, np.ascontiguousarray(flipped.swapaxes(0, 1)), stride, pads,
                              dilation, 1, tuple(size))
         if len(out) > 1:
-            # row layout: the columns' adjoint adds each tap's slice into flat padded rows
+            # row layout: each tap's columns add into the flat padded rows as one contiguous
+            # slice (a strided add per tap is slower when the output rows are short)
             padded, strides, margin = _grid(size, padding, kernel, dilation, True)
             yg = _on_grid(y, out, padded, True)
             Lr = yg[0, 0].size
@@ -270,15 +249,12 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     if N * L == 0:
         return np.zeros((O, Cg) + tuple(kernel), y.dtype)
     if columns is None:
-        columns = _columns_of(x, kernel, stride, padding, dilation, g, out)
+        columns = _columns_of(x, O, kernel, stride, padding, dilation, g, out)
     layout, cols, padded = columns
     if layout == "taps":
         gw = _on_grid(y, out, padded, False).reshape(O, -1) @ cols.T      # (O, K*C)
         gw = gw.reshape((O,) + tuple(kernel) + (C,))
         return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
-    if layout == "rows":
-        y = _on_grid(y, out, padded, True)
-        L = cols.shape[-1]
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
     # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
     y4 = y.reshape(N, g, Og, L)
@@ -288,12 +264,10 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     return gw.reshape((O, Cg) + tuple(kernel))
 
 
-def _columns_of(x, kernel, stride, padding, dilation, groups, out):
+def _columns_of(x, O, kernel, stride, padding, dilation, groups, out):
     """The columns ``correlate`` would keep for ``x`` (its layout choice, without the GEMM)."""
-    if _use_tap_shift(x.shape[1], groups, stride, x.shape[2:], padding, out):
+    if _use_tap_shift(min(x.shape[1], O), groups, stride, x.shape[2:], padding, out):
         return _tap_shift_columns(x, kernel, padding, dilation)
-    if all(s == 1 for s in stride) and len(out) > 1:
-        return _row_columns(x, kernel, padding, dilation, out)
     return "window", im2col(x, kernel, stride, padding, dilation, out), None
 
 

@@ -157,11 +157,11 @@ def _transposed_size(input, weight, stride, padding, dilation, output_padding):
 def _output_layout_channels_last(input, weight):
     """PyTorch's CPU rule for 2-d convolutions: a channels-last input or weight gives a
     channels-last output (its 3-d kernels always write contiguous outputs)."""
-    if input.dim() != 4:
-        return False
     want = channels_last
     for t in (input, weight):
         a = t._array
+        if a.flags.c_contiguous and 1 not in a.shape:
+            continue   # (row-major without unit dims: never channels-last)
         item = a.itemsize
         if suggest_memory_format(a.shape, tuple(s // item for s in a.strides)) is want:
             return True
@@ -189,36 +189,31 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     ...                   [1], [0], [1], False, [0], 1).shape
     ember.Size([1, 1, 2, 2])
     """
-    if weight.dim() < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    dim = weight.dim() - 2
-    stride = _expand("stride", list(stride), dim)
-    padding = _expand("padding", list(padding), dim)
-    dilation = _expand("dilation", list(dilation), dim)
-    output_padding = _expand("output_padding", list(output_padding), dim)
-    if any(d == 0 for d in dilation):
-        raise RuntimeError(f"dilation should be greater than zero, but got {shape_str(dilation)}")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    _check_forward(input, weight, bias, stride, padding, dilation, transposed, output_padding,
-                   groups)
-    _check_dtypes(input, weight, bias, dim, transposed, dilation)
+    key = (input._array.shape, weight._array.shape, None if bias is None else bias._array.shape,
+           tuple(stride), tuple(padding), tuple(dilation), bool(transposed),
+           tuple(output_padding), groups, input._dtype, weight._dtype,
+           None if bias is None else bias._dtype)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                     groups)
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    dim, stride, padding, dilation, output_padding, size = plan
     dt = input._dtype
     pads = tuple((p, p) for p in padding)
     x, w, b = _compute_arrays(dt, input, weight, bias)
-    last = _output_layout_channels_last(input, weight)
+    last = dim == 2 and _output_layout_channels_last(input, weight)
     grad = needs_grad(input, weight, bias)
     columns = None
     if transposed:
-        size = _transposed_size(input, weight, stride, padding, dilation, output_padding)
         y = K.correlate_input_adjoint(x, w, size, stride, pads, dilation, groups)
         if last:
             y = K.to_channels_last(y)
     else:
-        out = [K.output_size(n, k, s, p, p, d) for n, k, s, p, d in zip(
-            input.shape[2:], weight.shape[2:], stride, padding, dilation)]
         keep = grad and weight._requires_grad
-        y = K.correlate(x, w, stride, pads, dilation, groups, out, keep_columns=keep,
+        y = K.correlate(x, w, stride, pads, dilation, groups, size, keep_columns=keep,
                         channels_last=last)
         if keep:
             y, columns = y
@@ -232,6 +227,35 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
             "groups": groups, "bias_sym_sizes_opt": (0,) if bias is None else tuple(bias.shape),
             "_columns": columns})
     return result
+
+
+# checked argument combinations -> (dim, stride, padding, dilation, output_padding, output size)
+_PLANS = {}
+
+
+def _plan(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """Check a convolution's arguments (PyTorch's checks, in its order) and work out its
+    parameters and output size; the result depends on shapes, dtypes and parameters only."""
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    dim = weight.dim() - 2
+    stride = tuple(_expand("stride", list(stride), dim))
+    padding = tuple(_expand("padding", list(padding), dim))
+    dilation = tuple(_expand("dilation", list(dilation), dim))
+    output_padding = tuple(_expand("output_padding", list(output_padding), dim))
+    if any(d == 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {shape_str(dilation)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    _check_forward(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                   groups)
+    _check_dtypes(input, weight, bias, dim, transposed, dilation)
+    if transposed:
+        size = _transposed_size(input, weight, stride, padding, dilation, output_padding)
+    else:
+        size = [K.output_size(n, k, s, p, p, d) for n, k, s, p, d in zip(
+            input.shape[2:], weight.shape[2:], stride, padding, dilation)]
+    return dim, stride, padding, dilation, output_padding, tuple(size)
 
 
 _FORWARD_NODE = node_class("ConvolutionBackward0")
