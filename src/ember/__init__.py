@@ -51,6 +51,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
 from . import utils  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import nn, optim  # noqa: F401
+from . import func  # noqa: F401
 from .utils import data as _data  # noqa: F401
 
 globals().update(_ALIASES)
