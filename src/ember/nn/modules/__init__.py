@@ -38,3 +38,4 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,  # 
                    LazyConvTranspose2d, LazyConvTranspose3d)
 from .fold import Fold, Unfold  # noqa: F401
 from .sparse import Embedding, EmbeddingBag  # noqa: F401
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401,E402

@@ -14,3 +14,4 @@ from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eva
 from .init import skip_init  # noqa: F401
 from .spectral_norm import spectral_norm, remove_spectral_norm  # noqa: F401
 from .weight_norm import weight_norm, remove_weight_norm  # noqa: F401
+from . import rnn  # noqa: F401,E402
