@@ -780,3 +780,23 @@ def test_worker_spawn_context_unordered():
     got = list(dl)
     assert [b[1].tolist() for b in got] == [[0, 1, 2, 0], [1, 2, 0, 1], [2, 0, 1, 2]]
     assert_tensor_same(got[2][0], torch.arange(24, 36, dtype=torch.float32).reshape(4, 3))
+
+
+class NoSemaphores(type(__import__("multiprocessing").get_context("fork"))):
+    """A start method on a platform without process-shared semaphores."""
+
+    def Queue(self, maxsize=0):
+        raise OSError(38, "Function not implemented")
+
+
+def test_workers_fall_back_to_main_process():
+    def go(lib, **kw):
+        lib.manual_seed(8)
+        dl = data(lib).DataLoader(tensor_dataset(lib), batch_size=4, shuffle=True, num_workers=2,
+                                  persistent_workers=True, **kw)
+        return [list(dl), list(dl)], lib.rand(1)
+    with pytest.warns(UserWarning, match=r"could not be started \(\[Errno 38\] Function not "
+                                         r"implemented\); loading in the main process"):
+        got = go(ember, multiprocessing_context=NoSemaphores())
+    # the same batches and generator draws as PyTorch's real workers
+    same(got, go(torch))

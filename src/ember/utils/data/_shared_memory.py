@@ -85,11 +85,12 @@ def _forget(key):
 
 
 def shared_empty(shape, dtype):
-    """An uninitialised contiguous CPU tensor whose memory is a shared-memory file (an
-    ordinary tensor when no shared memory can be had)."""
+    """An uninitialised contiguous CPU tensor to be sent to another process: its memory is a
+    shared-memory file when it is big enough to be worth one (an ordinary tensor otherwise,
+    or when no shared memory can be had)."""
     import ember
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    made = _create_file(nbytes) if nbytes else None
+    made = _create_file(nbytes) if nbytes >= SHARED_MEMORY_THRESHOLD else None
     if made is None:
         return ember.empty(shape, dtype=dtype)
     path, mm = made
@@ -100,10 +101,12 @@ def shared_empty(shape, dtype):
 
 
 def shared_empty_for_stack(batch):
-    """The ``out=`` for stacking ``batch`` in shared memory, or None where stacking must
-    decide the result itself (mixed dtypes or devices, gradients)."""
+    """The ``out=`` for stacking ``batch`` in shared memory, or None where a file is not worth
+    it or stacking must decide the result itself (mixed dtypes or devices, gradients)."""
     first = batch[0]
     dt, shape = first.dtype, first.shape
+    if len(batch) * first.numel() * dt.itemsize < SHARED_MEMORY_THRESHOLD:
+        return None
     for t in batch:
         if t.dtype is not dt or t.device.type != "cpu" or t.requires_grad:
             return None

@@ -206,7 +206,17 @@ class DataLoader:
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
         self.check_worker_number_rationality()
-        return _MultiProcessingDataLoaderIter(self)
+        generator = self.generator or _ember().default_generator
+        state = generator.get_state()
+        try:
+            return _MultiProcessingDataLoaderIter(self)
+        except OSError as e:
+            # no processes or no process-shared semaphores here (some sandboxes, some
+            # platforms): load in this process rather than not at all, drawing the same seeds
+            warnings.warn(f"DataLoader worker processes could not be started ({e}); loading "
+                          "in the main process instead.", stacklevel=3)
+            generator.set_state(state)
+            return _SingleProcessDataLoaderIter(self)
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
@@ -334,6 +344,12 @@ class _BaseDataLoaderIter:
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
+        self._fetcher = create_fetcher(self._dataset_kind, self._dataset, self._auto_collation,
+                                       self._collate_fn, self._drop_last)
+
+    def _reset(self, loader, first_iter=False):
+        # (a persistent loader that fell back to this process starts each epoch here)
+        super()._reset(loader, first_iter)
         self._fetcher = create_fetcher(self._dataset_kind, self._dataset, self._auto_collation,
                                        self._collate_fn, self._drop_last)
 
