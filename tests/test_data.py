@@ -800,3 +800,23 @@ def test_workers_fall_back_to_main_process():
         got = go(ember, multiprocessing_context=NoSemaphores())
     # the same batches and generator draws as PyTorch's real workers
     same(got, go(torch))
+
+
+def test_private_module_paths_and_zero_prefetch():
+    from ember.utils.data._utils.collate import default_collate_fn_map, collate
+    from ember.utils.data._utils.worker import get_worker_info
+    assert default_collate_fn_map is edata._collate.default_collate_fn_map
+    assert collate is edata._collate.collate and get_worker_info is edata.get_worker_info
+    check(lambda lib: iter(data(lib).DataLoader(squares(lib), num_workers=1,
+                                                prefetch_factor=0)))
+
+
+def test_persistent_workers_restart_after_early_break():
+    def go(lib):
+        lib.manual_seed(3)
+        dl = data(lib).DataLoader(probe_dataset(lib, n=12), batch_size=2, shuffle=True,
+                                  num_workers=2, persistent_workers=True)
+        first = next(iter(dl))  # left early: the workers still hold prefetched batches
+        return first, list(dl)
+    check(go)
+    rng_state_same()

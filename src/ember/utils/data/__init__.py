@@ -13,6 +13,7 @@ from .distributed import DistributedSampler  # noqa: F401
 from ._worker import get_worker_info, WorkerInfo  # noqa: F401
 from ._collate import default_collate, default_convert  # noqa: F401
 from .dataloader import DataLoader, _DatasetKind  # noqa: F401
+from . import _utils  # noqa: F401
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "DistributedSampler", "IterableDataset", "RandomSampler", "Sampler",

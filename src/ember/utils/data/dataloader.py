@@ -399,6 +399,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
+        if self._prefetch_factor <= 0:
+            raise AssertionError("prefetch_factor must be greater than 0 for "
+                                 "MultiProcessingDataLoaderIter")
         context = loader.multiprocessing_context or multiprocessing.get_context()
         self._file_prefix = f"ember_dl_{os.getpid()}_{secrets.token_hex(4)}"
         self._index_queues = []
@@ -457,9 +460,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 q.put(ResumeIteration())
             pending = self._num_workers
             while pending > 0:
-                key, _ = self._get_data()
+                key, stale = self._get_data()
                 if isinstance(key, ResumeIteration):
                     pending -= 1
+                elif isinstance(stale, bytes):
+                    pickle.loads(stale)  # frees the shared memory of a batch nobody took
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
 
