@@ -554,11 +554,12 @@ class BinaryOp:
         record_binary = _graph.record_binary
 
         def _finish_grad(r, d, a, b):
-            if type(r) is not _ndarray:
-                r = _asarray(r)
-            elif r.ndim > 1 and not (a._array.flags.c_contiguous and 1 not in r.shape and (
-                    type(b) is not Tensor or b._array.flags.c_contiguous)):
-                r = match_layout(r, (a, b))
+            if r.ndim != 1:
+                if type(r) is not _ndarray:
+                    r = _asarray(r)
+                elif r.ndim > 1 and not (a._array.flags.c_contiguous and 1 not in r.shape and (
+                        type(b) is not Tensor or b._array.flags.c_contiguous)):
+                    r = match_layout(r, (a, b))
             t = _new(Tensor)
             t._array = r
             if kind_bool:
@@ -578,20 +579,21 @@ class BinaryOp:
                     if (d is other._dtype and d in fast and not (
                             state.enabled and (self._requires_grad or other._requires_grad))
                             and not state.inference):
-                        sa = self._array
-                        oa = other._array
                         try:
-                            r = fwd(sa, oa)
+                            r = fwd(self._array, other._array)
                         except ValueError:
                             pass  # a shape mismatch: the full path raises PyTorch's error
                         else:
-                            if type(r) is not _ndarray:
-                                r = _asarray(r)
-                            elif r.ndim > 1 and not (sa.flags.c_contiguous and oa.flags.c_contiguous
-                                                     and 1 not in r.shape):
-                                # (row-major inputs give NumPy's row-major result; the rest
-                                # take PyTorch's layout rule)
-                                r = match_layout(r, (self, other))
+                            # NOTE: one test keeps the 1-d case as cheap as it was
+                            if r.ndim != 1:
+                                if type(r) is not _ndarray:
+                                    r = _asarray(r)
+                                elif r.ndim > 1 and not (
+                                        self._array.flags.c_contiguous and 1 not in r.shape
+                                        and other._array.flags.c_contiguous):
+                                    # (row-major inputs give NumPy's row-major result; the
+                                    # rest take PyTorch's layout rule)
+                                    r = match_layout(r, (self, other))
                             t = _new(Tensor)
                             t._array = r
                             t._dtype = bool_dt if kind_bool else d
