@@ -142,7 +142,9 @@ class SavedDict(dict):
     attached to this node."""
 
     # NOTE: the node owns this dict, so the back-reference is weak (no node <-> dict cycle,
-    # which would keep every graph alive until the cyclic garbage collector runs)
+    # which would keep every graph alive until the cyclic garbage collector runs). It is bound
+    # when the node's ``saved`` is first read (ember-op derivatives, ``_saved_*``): recording
+    # an op never makes it, as a weak reference per node measurably slows every recorded op.
     __slots__ = ("_node_ref",)
 
     @property
@@ -177,14 +179,30 @@ class OpNode(Node):
     backward_fn = None
     saves_inputs = True      # False for ops whose derivative never reads ctx.inputs
     inputs = ()
-    saved = None
+    _saved = None            # the SavedDict (raw: its node reference may be unbound)
     _versions = ()
     _freed = False
+
+    @property
+    def saved(self):
+        """``ctx.saved``: the values the op kept for its derivative (saved outputs unpack to
+        tensors attached to this node)."""
+        sd = self._saved
+        if sd is not None:
+            try:
+                sd._node_ref
+            except AttributeError:
+                sd._node_ref = weakref.ref(self)
+        return sd
+
+    @saved.setter
+    def saved(self, sd):
+        self._saved = sd
 
     def __getattr__(self, name):
         # ctx.<name> / node._saved_<name> read a saved value (dim, keepdim, result, ...)
         d = self.__dict__
-        saved = d.get("saved")
+        saved = self.saved if d.get("_saved") is not None else None
         key = name[7:] if name.startswith("_saved_") else name
         if saved is not None and key in saved:
             return saved[key]
@@ -205,7 +223,7 @@ class OpNode(Node):
                     had = True
                     break
             self.inputs = ()
-        saved = self.saved
+        saved = self._saved
         if saved:
             for k, v in dict.items(saved):
                 if type(v) is SavedOutput or isinstance(v, T):
@@ -351,8 +369,8 @@ def array_derivative(*names):
 def saved_array(ctx, key):
     """The array of the value ``key`` saved by ``ctx``, for array derivatives (a saved output
     modified in place, or freed, raises the error that unpacking it would)."""
-    v = dict.__getitem__(ctx.saved, key)
-    if type(v) is SavedOutput and v.vc[0] == v.version:
+    v = dict.__getitem__(ctx._saved, key)
+    if type(v) is SavedOutput and v.vc[0] == v.version and not ctx._freed:
         return v.array
     v = ctx.saved[key]
     return v._array if isinstance(v, Tensor) else v
@@ -442,9 +460,7 @@ def make_node(node_cls, inputs, saved):
             vc = x._vc
             node._versions = (vc[0] if vc is not None else 0,)
         if saved is not None:
-            sd = SavedDict(saved)
-            sd._node_ref = weakref.ref(node)
-            node.saved = sd
+            node._saved = SavedDict(saved)
         if STATE.anomaly:
             import traceback
             node.metadata["traceback_"] = traceback.format_stack()[:-3]
@@ -475,9 +491,7 @@ def make_node(node_cls, inputs, saved):
     node._versions = tuple(versions)
     node._input_meta = tuple(metas)
     if saved is not None:
-        sd = SavedDict(saved)
-        sd.node = node
-        node.saved = sd
+        node._saved = SavedDict(saved)
     if STATE.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-3]
@@ -545,8 +559,7 @@ def record_unary(node_cls, x, out, save_result, extra):
         sd = SavedDict(extra) if extra else SavedDict()
         if save_result:
             dict.__setitem__(sd, "result", SavedOutput(out))
-        sd._node_ref = weakref.ref(node)
-        node.saved = sd
+        node._saved = sd
     out._grad_fn = node
     out._requires_grad = True
     if STATE.anomaly:
@@ -577,7 +590,7 @@ def record_node(node_cls, inputs, outputs, saved=None):
                 o._output_nr = i
             metas.append((o._array.shape, o._dtype))
         node._output_meta = tuple(metas)
-    sd = node.saved
+    sd = node._saved
     if sd:
         # an output saved by its own node is stored as data (no node <-> output cycle)
         for k in list(sd.keys()):
@@ -635,9 +648,10 @@ def rebase_inplace(t, node_cls, inputs, saved, old=None):
         for i, v in enumerate(node._versions[1:]))
     node._output_meta = ((t._array.shape, t._dtype),)
     if saved:
-        for k in list(node.saved.keys()):
-            if dict.__getitem__(node.saved, k) is t:
-                dict.__setitem__(node.saved, k, SavedOutput(t))
+        sd = node._saved
+        for k in list(sd.keys()):
+            if dict.__getitem__(sd, k) is t:
+                dict.__setitem__(sd, k, SavedOutput(t))
     if base is None:
         t._grad_fn = node
         t._requires_grad = True
