@@ -173,6 +173,7 @@ def _install_tensor_methods():
         node = self._grad_fn
         if node._retain_hooks is None:
             node._retain_hooks = {}
+            node._hooked = True
         node._retain_hooks[self._output_nr] = keep
 
     def register_hook(self, hook):

@@ -216,20 +216,17 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
 
     # Dependency counts over everything reachable from the root (nodes hash by identity).
     deps = {}
-    order = [root]
     stack = [root]
+    push = stack.append
     while stack:
-        n = stack.pop()
-        for nxt, _ in n.next_functions:
-            if nxt is None:
-                continue
-            c = deps.get(nxt)
-            if c is None:
-                deps[nxt] = 1
-                order.append(nxt)
-                stack.append(nxt)
-            else:
-                deps[nxt] = c + 1
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                c = deps.get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    push(nxt)
+                else:
+                    deps[nxt] = c + 1
 
     targets = None        # node -> list of (input index, slot)
     leads = None          # nodes that lead to a target (must run)
@@ -239,7 +236,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             node, nr = grad_edge(t)
             if node is not None:
                 targets.setdefault(node, []).append((i, nr))
-        leads = _nodes_leading_to(order, targets)
+        leads = _nodes_leading_to([root] + list(deps), targets)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers = {}
@@ -251,6 +248,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     # are wrapped into tensors only for nodes that need the general path (hooks, captured
     # inputs, custom Functions, ops without an array derivative).
     arrays = not create_graph and not STATE.anomaly
+    fast = arrays and targets is None     # array steps allowed (no captured inputs)
     heappush, heappop = heapq.heappush, heapq.heappop
     fp_token = ignore_fp_errors()     # array derivatives run on NumPy directly: no FP warnings
     try:
@@ -302,12 +300,29 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     break
                 node = heappop(ready)[1].node
             buf = buffers.pop(node, None)
-            if arrays and targets is None and node._tensor_hooks is None and \
-                    node._retain_hooks is None and node._pre_hooks is None and \
-                    node._hooks is None and buf is not None and len(buf) == 1:
-                grad_inputs = _run_array_step(node, buf[0], retain_graph)
-                if grad_inputs is not None:
-                    continue
+            if fast and not node._hooked and buf is not None and len(buf) == 1:
+                # the array step of a hook-free single-output node (inlined: it runs per node)
+                fn = node.array_backward
+                if fn is not None:
+                    g = buf[0]
+                    if g is None:
+                        grad_inputs = ()
+                        continue
+                    dt = node._output_meta[0][1]
+                    if dt is _F32 or dt is _F64:
+                        node.check_saved()
+                        grad_inputs = fn(node, g)
+                        if grad_inputs is not NotImplemented:
+                            if not retain_graph:
+                                node.release()
+                            continue
+                elif type(node) is AccumulateGrad:
+                    t = node.variable
+                    if not t._backward_hooks and not t._post_acc_hooks:
+                        if buf[0] is not None:
+                            accumulate_array(t, buf[0])
+                        grad_inputs = ()
+                        continue
             grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
             if arrays:
                 grad_outputs = _wrap(node, grad_outputs)
@@ -363,33 +378,6 @@ def _run_step(node, grad_outputs, targets, leads, accumulate, captured, retain_g
     if not retain_graph:
         node.release()
     return grad_inputs
-
-
-def _run_array_step(node, g, retain_graph):
-    """Run a hook-free single-output node on a raw array gradient ``g``; None when the node
-    needs the general path."""
-    if type(node) is AccumulateGrad:
-        t = node.variable
-        if t._backward_hooks or t._post_acc_hooks:
-            return None
-        if g is not None:
-            accumulate_array(t, g)
-        return ()
-    fn = node.array_backward
-    if fn is None:
-        return None
-    if g is None:
-        return ()
-    dt = node._output_meta[0][1]
-    if dt is not _F32 and dt is not _F64:
-        return None
-    node.check_saved()
-    out = fn(node, g)
-    if out is NotImplemented:
-        return None
-    if not retain_graph:
-        node.release()
-    return out
 
 
 def _wrap(node, grads):

@@ -42,6 +42,7 @@ class Node:
     _hooks = None            # node post-hooks: fn(grad_inputs, grad_outputs)
     _tensor_hooks = None     # {output_nr: {id: fn}} in first-registration order
     _retain_hooks = None     # {output_nr: fn}
+    _hooked = False          # True once any of the hooks above is set (the engine's fast test)
     _output_meta = ()
     _input_meta = ()
     # NOTE: an optional derivative on raw NumPy arrays, ``fn(ctx, grad_array) -> tuple of
@@ -78,6 +79,7 @@ class Node:
         from ..utils.hooks import RemovableHandle
         if self._hooks is None:
             self._hooks = OrderedDict()
+            self._hooked = True
         h = RemovableHandle(self._hooks)
         self._hooks[h.id] = fn
         return h
@@ -87,6 +89,7 @@ class Node:
         from ..utils.hooks import RemovableHandle
         if self._pre_hooks is None:
             self._pre_hooks = OrderedDict()
+            self._hooked = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
         return h
@@ -95,6 +98,7 @@ class Node:
         from ..utils.hooks import RemovableHandle
         if self._tensor_hooks is None:
             self._tensor_hooks = OrderedDict()
+            self._hooked = True
         hooks = self._tensor_hooks.setdefault(nr, OrderedDict())
         h = RemovableHandle(hooks)
         hooks[h.id] = fn
