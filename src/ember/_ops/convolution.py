@@ -68,7 +68,8 @@ def _check_forward(input, weight, bias, stride, padding, dilation, transposed, o
     if any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
     if len(wshape) != k:
-        raise RuntimeError(f"Expected {len(wshape)}-dimensional input for {len(wshape)}-dimensional "
+        n = len(wshape)
+        raise RuntimeError(f"Expected {n}-dimensional input for {n}-dimensional "
                            f"weight {shape_str(wshape)}, but got {k}-dimensional input of size "
                            f"{shape_str(input.shape)} instead")
     if wshape[0] < groups:
@@ -512,7 +513,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      dilation=1):
     """The adjoint of conv3d; weight is (C_in, C_out/groups, kd, kh, kw).
 
-    >>> ember.nn.functional.conv_transpose3d(ember.ones(1, 2, 2, 2, 2), ember.ones(2, 1, 2, 2, 2)).shape
+    >>> x, w = ember.ones(1, 2, 2, 2, 2), ember.ones(2, 1, 2, 2, 2)
+    >>> ember.nn.functional.conv_transpose3d(x, w).shape
     ember.Size([1, 1, 3, 3, 3])
     """
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
