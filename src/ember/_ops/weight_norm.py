@@ -24,7 +24,7 @@ def norm_except_dim(v, pow=2, dim=0):
             [10.]])
     """
     if dim == -1:
-        return v.norm(pow)
+        return _whole_norm(v, pow)
     last = v.dim() - 1
     if dim == 0:
         shape = [v.size(0)] + [1] * last
@@ -34,6 +34,31 @@ def norm_except_dim(v, pow=2, dim=0):
         return v.contiguous().view(-1, v.size(last)).norm(pow, 0).view(shape)
     # (any other dimension: move it to the front and back again)
     return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
+
+
+def _whole_norm(v, p):
+    """``v.norm(p)`` recorded as PyTorch's ATen-level norm records it (NormBackward0)."""
+    with no_grad():
+        n = v.norm(p)
+    if needs_grad(v):
+        record(_NORM, (v,), n, {"p": p})
+    return n
+
+
+def _whole_norm_backward(ctx, grad):
+    # d|v|_p/dv = v |v|^(p-2) / |v|_p^(p-1), taken as 0 where the norm is 0 (as PyTorch)
+    v, = ctx.inputs
+    p = ctx.saved["p"]
+    n = v.norm(p)
+    if p == 2:
+        scaled = v / n
+    else:
+        scaled = v * v.abs().pow(p - 2) / n.pow(p - 1)
+    return (grad * scaled.masked_fill(n == 0, 0),)
+
+
+_NORM = type("NormBackward0", (OpNode,),
+             {"__module__": "builtins", "backward_fn": staticmethod(_whole_norm_backward)})
 
 
 def _weight_norm(v, g, dim=0):

@@ -180,8 +180,7 @@ def remove_spectral_norm(module, name="weight"):
         if isinstance(hook, SpectralNormStateDictHook) and hook.fn.name == name:
             del module._state_dict_hooks[key]
             break
-    for key, hook in module._load_state_dict_pre_hooks.items():
-        if isinstance(hook, SpectralNormLoadStateDictPreHook) and hook.fn.name == name:
-            del module._load_state_dict_pre_hooks[key]
-            break
+    # NOTE: the load_state_dict pre-hook stays registered, as in PyTorch (whose removal loop never
+    # recognises the hook in its wrapper): a later load of a state_dict without <name>_orig and
+    # <name>_u reports them missing there too
     return module
