@@ -61,3 +61,4 @@ from .._ops.fold import unfold, fold  # noqa: E402,F401
 from .._ops.embedding import (functional_embedding as embedding,  # noqa: E402,F401
                               embedding_bag)
 from .._ops.grid_sampling import grid_sample, affine_grid  # noqa: E402,F401
+from .._ops.attention import scaled_dot_product_attention  # noqa: E402,F401
