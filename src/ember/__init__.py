@@ -30,6 +30,7 @@ from ._ops import softmax as _softmax  # noqa: F401
 from ._ops import blas as _blas  # noqa: F401
 from ._ops import padding as _padding, pooling as _pooling, upsampling as _upsampling  # noqa: F401,E501
 from ._ops import windows as _windows, stft as _stft  # noqa: F401
+from ._ops import pointwise_numeric as _pointwise_numeric  # noqa: F401
 from ._ops.creation import LEGACY as _LEGACY
 from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()
