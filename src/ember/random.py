@@ -25,6 +25,7 @@ import math
 import os
 import struct
 import warnings
+from array import array as _array
 
 import numpy as np
 
@@ -826,8 +827,86 @@ def _sincos_ps(theta, r):
     return sin_b.view(np.float32), cos_b.view(np.float32)
 
 
+def _rounded(xs):
+    """Python floats rounded to float32 (and back to Python floats)."""
+    return _array("f", xs).tolist()
+
+
+_PY_LOG_P = [float(p) for p in _LOG_P]
+_PY_Q1, _PY_Q2, _PY_SQRTHF = float(_LOG_Q1), float(_LOG_Q2), float(_SQRTHF)
+_PY_FOPI, _PY_TWO_PI_F = float(_FOPI), float(_TWO_PI_F)
+_PY_DP = tuple(float(v) for v in (_DP1, _DP2, _DP3))
+_PY_C = tuple(float(v) for v in _COS_C)
+_PY_S = tuple(float(v) for v in _SIN_S)
+
+
+def _block32_few(d):
+    """``_block32`` for a few blocks (mean 0, std 1) on Python floats: the same float32 steps
+    as the array kernel (a float64 operation then a rounding to float32 each), without the
+    per-call cost of ~150 NumPy operations on tiny arrays."""
+    rnd = _rounded
+    u = d.tolist()
+    u1 = [1.0 - v for b in u for v in b[:8]]
+    u2 = [v for b in u for v in b[8:]]
+    # LOG (see _log_ps)
+    me = [math.frexp(v) for v in u1]
+    small = [m < _PY_SQRTHF for m, _ in me]
+    m = [(a + a - 1.0) if sm else (a - 1.0) for (a, _), sm in zip(me, small)]
+    e = [float(b - sm) for (_, b), sm in zip(me, small)]
+    z = rnd([v * v for v in m])
+    p = _PY_LOG_P
+    y = rnd([p[0] * v + p[1] for v in m])
+    for c in p[2:]:
+        y = rnd([a * v + c for a, v in zip(y, m)])
+    y = rnd([a * v for a, v in zip(y, m)])
+    q = rnd([v * _PY_Q1 for v in e])
+    y = rnd([a * b + c for a, b, c in zip(y, z, q)])
+    y = rnd([a - b * 0.5 for a, b in zip(y, z)])
+    y = rnd([a + b for a, b in zip(y, m)])
+    y = rnd([a + b * _PY_Q2 for a, b in zip(y, e)])
+    radius = rnd([math.sqrt(-2.0 * v) for v in y])
+    # SINCOS (see _sincos_ps)
+    theta = rnd([v * _PY_TWO_PI_F for v in u2])
+    j = [(int(v) + 1) & ~1 for v in rnd([t * _PY_FOPI for t in theta])]
+    x = rnd([k * _PY_DP[0] + t for k, t in zip(j, theta)])
+    x = rnd([k * _PY_DP[1] + t for k, t in zip(j, x)])
+    x = rnd([k * _PY_DP[2] + t for k, t in zip(j, x)])
+    z = rnd([v * v for v in x])
+    c = rnd([v * _PY_C[0] + _PY_C[1] for v in z])
+    c = rnd([a * b + _PY_C[2] for a, b in zip(c, z)])
+    c = rnd([a * b for a, b in zip(c, z)])
+    h = rnd([v * 0.5 for v in z])
+    c = rnd([a * b - k for a, b, k in zip(c, z, h)])
+    c = rnd([a + 1.0 for a in c])
+    s = rnd([v * _PY_S[0] + _PY_S[1] for v in z])
+    s = rnd([a * b + _PY_S[2] for a, b in zip(s, z)])
+    s = rnd([a * b for a, b in zip(s, z)])
+    s = rnd([a * b + a for a, b in zip(x, s)])
+    out = []
+    for i in range(0, len(radius), 8):
+        cos_part, sin_part = [], []
+        for k in range(i, i + 8):
+            jj, ss, cc = j[k], s[k], c[k]
+            sn, cs = (ss, cc) if (jj & 2) == 0 else (cc, ss)
+            if jj & 4:
+                sn = -sn
+            if ((jj - 2) & 4) == 0:
+                cs = -cs
+            cos_part.append(radius[k] * cs)
+            sin_part.append(radius[k] * sn)
+        out += cos_part
+        out += sin_part
+    # fma(x, 1, 0): the product rounded to float32, and -0 becomes +0
+    return np.array(rnd(out), dtype=np.float32).reshape(d.shape) + np.float32(0)
+
+
+_FEW_BLOCKS = 1                 # above one block the array kernel is as fast
+
+
 def _block32(d, mean32, std32):
     """Transform (B, 16) float32 uniforms into normals (the AVX2 kernel)."""
+    if d.shape[0] <= _FEW_BLOCKS and std32 == 1 and mean32 == 0:
+        return _block32_few(d)
     half = d.shape[0] * 8
     r = _F32Rounder(half)
     u1 = np.subtract(1.0, d[:, :8], dtype=np.float64).reshape(-1)     # exact
