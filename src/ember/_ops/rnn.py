@@ -17,9 +17,11 @@ the special case of ``T`` equal batch sizes). Packed batches are sorted by decre
 the sequences alive at a step are always a prefix of the batch.
 
 NOTE: PyTorch's CPU kernels record every per-step op, so their output's ``grad_fn`` is the
-``StackBackward0`` (padded) or ``CatBackward0`` (packed) that joins the steps. A layer node
-here carries that name, so printed ``grad_fn``s match; its ``next_functions`` point at the
-layer's inputs and parameters rather than at per-step nodes.
+``StackBackward0`` (padded) or ``CatBackward0`` (packed) that joins the steps, except for
+padded float32/bfloat16 LSTMs without projections, which oneDNN runs as one
+``MkldnnRnnLayerBackward0`` per layer and direction. A layer node here carries the name
+PyTorch's output would show, so printed ``grad_fn``s match; its ``next_functions`` point at the
+layer's input, initial states and parameters (in that order) rather than at per-step nodes.
 """
 import numpy as np
 
@@ -475,9 +477,19 @@ def _layer_node_class(name):
 
 _DENSE_LAYER = _layer_node_class("StackBackward0")
 _PACKED_LAYER = _layer_node_class("CatBackward0")
+# PyTorch's CPU LSTM runs padded float32/bfloat16 batches through oneDNN: one node per layer
+_ONEDNN_LAYER = _layer_node_class("MkldnnRnnLayerBackward0")
 
 
-def _run_layer(mode, x, batch_sizes, dense, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+def _layer_node(mode, input, dense, proj):
+    if mode == "LSTM" and dense and not proj and input._dtype in (D.float32, D.bfloat16) and \
+            input._array.size:
+        return _ONEDNN_LAYER
+    return _DENSE_LAYER if dense else _PACKED_LAYER
+
+
+def _run_layer(mode, x, batch_sizes, dense, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, reverse,
+               node_cls):
     """One direction of one layer: (output, final h, final c or None) as tensors.
 
     ``x``: (T, B, I) when ``dense`` else packed rows (N, I); ``batch_sizes``: a list of ints."""
@@ -505,7 +517,7 @@ def _run_layer(mode, x, batch_sizes, dense, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr
     if keep:
         saved.update(mode=mode, steps=steps, dense=dense, batch_sizes=list(batch_sizes),
                      reverse=reverse, x=xa)
-        record(_DENSE_LAYER if dense else _PACKED_LAYER, inputs,
+        record(node_cls, inputs,
                [out_t, hy_t] if cy_t is None else [out_t, hy_t, cy_t], saved)
     return out_t, hy_t, cy_t
 
@@ -571,6 +583,7 @@ def _rnn(mode, name, input, batch_sizes, hx, params, has_biases, num_layers, dro
     else:
         hs, cs = hx.unbind(0), [None] * len(layers)
     layer_input = input
+    node_cls = _layer_node(mode, input, dense, layers[0][4] is not None)
     hys, cys = [], []
     for layer in range(num_layers):
         outs = []
@@ -578,7 +591,7 @@ def _rnn(mode, name, input, batch_sizes, hx, params, has_biases, num_layers, dro
             k = layer * dirs + d
             w_ih, w_hh, b_ih, b_hh, w_hr = layers[k]
             out, hy, cy = _run_layer(mode, layer_input, sizes, dense, hs[k], cs[k], w_ih, w_hh,
-                                     b_ih, b_hh, w_hr, d == 1)
+                                     b_ih, b_hh, w_hr, d == 1, node_cls)
             outs.append(out)
             hys.append(hy)
             cys.append(cy)
