@@ -634,7 +634,7 @@ def test_worker_numpy_seed_matches_pytorch():
 def test_tensor_pickling_through_multiprocessing(case):
     def make(lib):
         r = np.random.default_rng(2)
-        big = lib.from_numpy(r.standard_normal((300, 100)).astype(np.float32))
+        big = lib.from_numpy(r.standard_normal((800, 200)).astype(np.float32))
         return {"small": lib.arange(6.0).reshape(2, 3), "big": big,
                 "transposed_big": big.t(), "strided_big": big[::2, 1:],
                 "view_small": big[5, 3:9], "bfloat16": big.to(lib.bfloat16),
@@ -643,10 +643,19 @@ def test_tensor_pickling_through_multiprocessing(case):
     # strided views are sent compactly (contiguous) by ember, as their whole storage by torch
     strides = case != "strided_big"
     check(lambda lib: pickle.loads(ForkingPickler.dumps(make(lib))), strides=strides)
-    # the file of a big tensor is gone once received
-    before = set(glob.glob("/dev/shm/ember_shm_*"))
-    pickle.loads(ForkingPickler.dumps(make(ember)))
-    assert set(glob.glob("/dev/shm/ember_shm_*")) <= before
+    # big tensors travel as a shared-memory file, gone once received
+    t = make(ember)
+    payload = bytes(ForkingPickler.dumps(t))
+    by_file = b"/dev/shm/" in payload
+    threshold = edata._shared_memory.SHARED_MEMORY_THRESHOLD
+    assert by_file == (t.numel() * t.element_size() >= threshold)
+    assert by_file == (case in ("big", "transposed_big", "strided_big", "bfloat16"))
+    if by_file:
+        assert len(payload) < 1000
+        path = payload[payload.index(b"/dev/shm/"):].split(b"\x94")[0].decode()
+        assert os.path.exists(path)
+        pickle.loads(payload)
+        assert not os.path.exists(path)
 
 
 def test_tensor_pickling_refuses_non_leaf():
@@ -675,7 +684,7 @@ def probe_dataset(lib, n=8, fail_at=None, sleep=0.0):
             info = data(lib).get_worker_info()
             return {"i": i, "worker": info.id, "num_workers": info.num_workers,
                     "seed": info.seed, "py": random.random(), "np": float(np.random.rand()),
-                    "lib": lib.rand(2), "big": lib.full((70, 300), float(i))}
+                    "lib": lib.rand(2), "big": lib.full((70, 1000), float(i))}
     return ProbeDS()
 
 
@@ -820,3 +829,15 @@ def test_persistent_workers_restart_after_early_break():
         return first, list(dl)
     check(go)
     rng_state_same()
+
+
+def test_shared_memory_file_of_unsent_tensor_is_removed():
+    from ember.utils.data._shared_memory import shared_empty
+    t = shared_empty((1000, 100), ember.float32)
+    path = edata._shared_memory._owned[id(t._array.base)][1]
+    assert os.path.getsize(path) == 400000
+    row = t[3]
+    del t
+    assert os.path.exists(path)  # a view still uses it
+    del row
+    assert not os.path.exists(path)
