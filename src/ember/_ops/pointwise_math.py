@@ -125,6 +125,8 @@ class _Unary:
         # float32/float64 inputs whose result keeps their dtype need none of the checks below
         self.fast = (check is None and kind is not ALWAYS_BOOL
                      and not (frozenset((_F32, _F64)) & self.missing))
+        # the bare ufunc the forward wraps, for the float hot path (see ufunc())
+        self.float_kernel = None
 
     def derivative(self, fn):
         self.node_cls.backward_fn = staticmethod(fn)
@@ -220,7 +222,8 @@ class _Unary:
             self.precheck(x, False, None)
         tok = ignore_fp_errors()
         try:
-            res = self.forward(x._array, **extra) if extra else self.forward(x._array)
+            kernel = self.float_kernel or self.forward
+            res = kernel(x._array, **extra) if extra else kernel(x._array)
         finally:
             restore_fp_errors(tok)
         if type(res) is not np.ndarray:
@@ -237,6 +240,13 @@ class _Unary:
         if x._requires_grad and _GRAD.enabled and self.node_cls is not None:
             _graph.record_unary(self.node_cls, x, result, self.save_result, extra)
         return result
+
+
+def ufunc(fn, kernel):
+    """Mark unary op ``fn`` (whose forward is ``kernel(a)``) so that its float32/float64 hot
+    path calls the ufunc ``kernel`` directly, one Python frame shallower."""
+    fn.op.float_kernel = kernel
+    return fn
 
 
 def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torch_inplace=False,
@@ -316,6 +326,9 @@ _LN10 = math.log(10.0)
 @unary("sqrt", grad_fn="SqrtBackward0")
 def sqrt(a):
     return np.sqrt(a)
+
+
+ufunc(sqrt, np.sqrt)
 
 
 @sqrt.derivative
@@ -400,6 +413,9 @@ def sin(a):
     return np.sin(a)
 
 
+ufunc(sin, np.sin)
+
+
 @sin.derivative
 def _(ctx, grad):
     (x,) = ctx.inputs
@@ -414,6 +430,9 @@ def _(ctx, g):
 @unary("cos", grad_fn="CosBackward0")
 def cos(a):
     return np.cos(a)
+
+
+ufunc(cos, np.cos)
 
 
 @cos.derivative
@@ -497,6 +516,9 @@ def _(ctx, grad):
 @unary("tanh", grad_fn="TanhBackward0")
 def tanh(a):
     return np.tanh(a)
+
+
+ufunc(tanh, np.tanh)
 
 
 @tanh.derivative
@@ -2189,7 +2211,19 @@ def _relu_check(x, inplace, out):
 @unary("relu", kind=DEFAULT, kernel="clamp_min_scalar_cpu", missing=WIDE_UNSIGNED,
        grad_fn="ReluBackward0", precheck=_relu_check, takes_out=False)
 def relu(a):
-    return np.maximum(a, 0)
+    return np.maximum(a, _zero_of(a.dtype))
+
+
+_ZEROS = {}
+
+
+def _zero_of(dt):
+    """A 0-dim zero of NumPy dtype ``dt``, made once (the cheapest operand for a ufunc)."""
+    z = _ZEROS.get(dt)
+    if z is None:
+        z = _ZEROS[dt] = np.zeros((), dt)
+        z.flags.writeable = False
+    return z
 
 
 @relu.derivative

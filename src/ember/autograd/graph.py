@@ -562,7 +562,14 @@ def record_unary(node_cls, x, out, save_result, extra):
     if save_result or extra:
         sd = SavedDict(extra) if extra else SavedDict()
         if save_result:
-            dict.__setitem__(sd, "result", SavedOutput(out))
+            # SavedOutput(out) inlined: out is fresh (version 0, output 0)
+            so = _object_new(SavedOutput)
+            so.array = out._array
+            so.dtype = out._dtype
+            so.vc = out._vc = [0]
+            so.version = 0
+            so.output_nr = 0
+            dict.__setitem__(sd, "result", so)
         node._saved = sd
     out._grad_fn = node
     out._requires_grad = True
