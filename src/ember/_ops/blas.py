@@ -22,7 +22,7 @@ from .._dispatch import (FUNCTIONS, needs_grad, record, write_out, missing_kerne
                          invalid_arguments, broadcast_shapes2, shape_str, type_name)
 from .._tensor import Tensor, make_tensor, _new, wrap_dim
 from ..autograd.graph import (node_class, OpNode, rebase_inplace, array_derivative,
-                              record_binary as _record_binary)
+                              saved_value, record_binary as _record_binary)
 from ..autograd.grad_mode import STATE as _GRAD, no_grad
 from .shape import _unsafe_view
 
@@ -779,10 +779,10 @@ _AddmmNode.backward_fn = staticmethod(_addmm_backward)
 def _addmm_backward_array(ctx, g):
     # the Linear layer's case: beta = alpha = 1, operands of the gradient's dtype (the input
     # gradient is summed down to the bias's shape by the engine, as _sum_to would)
-    s = ctx.saved
     _, m1, m2 = ctx.inputs
     m1, m2 = m1._array, m2._array
-    if s["beta"] != 1 or s["alpha"] != 1 or m1.dtype is not g.dtype or m2.dtype is not g.dtype:
+    if saved_value(ctx, "beta") != 1 or saved_value(ctx, "alpha") != 1 or \
+            m1.dtype is not g.dtype or m2.dtype is not g.dtype:
         return NotImplemented
     return (g if _wants(ctx, 0) else None,
             _matmul_np(g, m2.T) if _wants(ctx, 1) else None,

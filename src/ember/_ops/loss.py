@@ -597,7 +597,7 @@ def _nll_coefficients(x, s):
 
 def _nll_backward_array(ctx, g):
     x = ctx.inputs[0]._array
-    s = ctx.saved
+    s = dict(ctx._saved)      # (raw: only arrays and flags are read)
     if s["target_1d"] or x.dtype is not g.dtype:
         return NotImplemented
     if s["reduction"] == NONE and x.ndim > 1:

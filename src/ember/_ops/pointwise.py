@@ -109,8 +109,8 @@ _add_plain.op.name = "add"  # (the name its errors show)
 
 
 def _alpha_of(ctx):
-    saved = ctx.saved
-    return saved.get("alpha") if saved else None
+    saved = ctx._saved       # (raw: alpha is a number)
+    return dict.get(saved, "alpha") if saved else None
 
 
 @_add_plain.derivative
@@ -273,7 +273,8 @@ def _(ctx, g):
     av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
     if av is None or bv is None:
         return NotImplemented
-    return (g * bv if _needs(a) else None), (g * av if _needs(b) else None)
+    nf = ctx.next_functions
+    return (g * bv if nf[0][0] is not None else None), (g * av if nf[1][0] is not None else None)
 
 
 def _needs(x):
@@ -325,7 +326,9 @@ def _(ctx, g):
     av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
     if av is None or bv is None:
         return NotImplemented
-    return (g / bv if _needs(a) else None), (-g * av / (bv * bv) if _needs(b) else None)
+    nf = ctx.next_functions
+    return ((g / bv if nf[0][0] is not None else None),
+            (-g * av / (bv * bv) if nf[1][0] is not None else None))
 
 
 def _floor_div_kernel(a, b):

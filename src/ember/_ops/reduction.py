@@ -24,7 +24,8 @@ from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, write_out, missing_kernel, cast_error,
                          WIDE_UNSIGNED, check_inplace)
 from .._tensor import Tensor, make_tensor, wrap_dim
-from ..autograd.graph import node_class, record_node, rebase_inplace, array_derivative
+from ..autograd.graph import (node_class, record_node, rebase_inplace, array_derivative,
+                              saved_value)
 from ..autograd.grad_mode import STATE as _GRAD
 from ..return_types import return_type as _return_type
 
@@ -440,10 +441,10 @@ def _sum_grad(ctx, grad):
 
 @array_derivative("SumBackward0", "SumBackward1")
 def _sum_grad_array(ctx, g):
-    s = ctx.saved
-    if s["self_dtype"].np is not g.dtype:
+    if saved_value(ctx, "self_dtype").np is not g.dtype:
         return NotImplemented
-    return (_expand_back_array(g, s["self_sym_sizes"], s["dim"], s["keepdim"]),)
+    return (_expand_back_array(g, saved_value(ctx, "self_sym_sizes"), saved_value(ctx, "dim"),
+                               saved_value(ctx, "keepdim")),)
 
 
 @_backward("NansumBackward0")
@@ -525,10 +526,11 @@ def _mean_grad(ctx, grad):
 
 @array_derivative("MeanBackward0", "MeanBackward1")
 def _mean_grad_array(ctx, g):
-    s = ctx.saved
-    if s["self_dtype"].np is not g.dtype:
+    if saved_value(ctx, "self_dtype").np is not g.dtype:
         return NotImplemented
-    return (_expand_back_array(g, s["self_sym_sizes"], s["dim"], s["keepdim"]) / s["n"],)
+    g = _expand_back_array(g, saved_value(ctx, "self_sym_sizes"), saved_value(ctx, "dim"),
+                           saved_value(ctx, "keepdim"))
+    return (g / saved_value(ctx, "n"),)
 
 
 @_get_np_kwargs

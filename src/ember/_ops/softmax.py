@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._dispatch import FUNCTIONS, needs_grad, record, type_name
 from .._tensor import Tensor, make_tensor, wrap_dim
-from ..autograd.graph import node_class, array_derivative, saved_array
+from ..autograd.graph import node_class, array_derivative, saved_array, saved_value
 
 _FLOATS = (D.float16, D.bfloat16, D.float32, D.float64)
 
@@ -104,7 +104,7 @@ def _softmax_grad_array(ctx, g):
     y = saved_array(ctx, "result")
     if y.ndim == 0 or y.dtype is not g.dtype:
         return NotImplemented
-    return (y * (g - np.sum(g * y, axis=ctx.saved["dim"], keepdims=True)),)
+    return (y * (g - np.sum(g * y, axis=saved_value(ctx, "dim"), keepdims=True)),)
 
 
 @array_derivative("LogSoftmaxBackward0")
@@ -112,7 +112,7 @@ def _log_softmax_grad_array(ctx, g):
     y = saved_array(ctx, "result")
     if y.ndim == 0 or y.dtype is not g.dtype:
         return NotImplemented
-    return (g - np.exp(y) * np.sum(g, axis=ctx.saved["dim"], keepdims=True),)
+    return (g - np.exp(y) * np.sum(g, axis=saved_value(ctx, "dim"), keepdims=True),)
 
 
 for _name, _fn in (("SoftmaxBackward0", _softmax_grad), ("LogSoftmaxBackward0", _log_softmax_grad)):

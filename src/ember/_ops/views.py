@@ -15,7 +15,8 @@ from .._memory_format import (contiguous_format, preserve_format, channels_last,
                               channels_last_3d, contiguous_strides, channels_last_strides,
                               is_contiguous as _is_contiguous, preserve_strides,
                               strides_for_format)
-from ..autograd.graph import node_class, view_stamp as _view_stamp, array_derivative
+from ..autograd.graph import (node_class, view_stamp as _view_stamp, array_derivative,
+                              saved_value)
 from ..autograd.grad_mode import STATE as _GRAD
 from .creation import (size_arg, int_arg, invalid_combination, _is_int_arg, _int_list,
                        arg_type_name)
@@ -273,7 +274,7 @@ node_class("ViewBackward0").backward_fn = staticmethod(_view_grad)
 node_class("UnsafeViewBackward0").backward_fn = staticmethod(_view_grad)
 node_class("ReshapeAliasBackward0").backward_fn = staticmethod(_view_grad)
 array_derivative("ViewBackward0", "UnsafeViewBackward0", "ReshapeAliasBackward0")(
-    lambda ctx, g: (np.reshape(g, ctx.saved["self_sym_sizes"]),))
+    lambda ctx, g: (np.reshape(g, saved_value(ctx, "self_sym_sizes")),))
 
 
 @tensor_method()
@@ -526,7 +527,8 @@ node_class("TBackward0").backward_fn = staticmethod(lambda ctx, grad: grad.t())
 node_class("AliasBackward0").backward_fn = staticmethod(lambda ctx, grad: grad)
 array_derivative("TBackward0")(lambda ctx, g: (np.transpose(g),))
 array_derivative("TransposeBackward0")(
-    lambda ctx, g: (np.swapaxes(g, ctx.saved["dim0"], ctx.saved["dim1"]) if np.ndim(g) else g,))
+    lambda ctx, g: (np.swapaxes(g, saved_value(ctx, "dim0"), saved_value(ctx, "dim1"))
+                    if np.ndim(g) else g,))
 
 
 @tensor_method()
@@ -564,7 +566,8 @@ def permute_fn(input, dims):
 node_class("PermuteBackward0").backward_fn = staticmethod(
     lambda ctx, grad: grad.permute(tuple(np.argsort(ctx.saved["dims"]).tolist())))
 array_derivative("PermuteBackward0")(
-    lambda ctx, g: (np.transpose(g, np.argsort(ctx.saved["dims"])) if ctx.saved["dims"] else g,))
+    lambda ctx, g: (np.transpose(g, np.argsort(saved_value(ctx, "dims")))
+                    if saved_value(ctx, "dims") else g,))
 
 
 @property
@@ -657,7 +660,7 @@ def unsqueeze(self, dim):
 node_class("UnsqueezeBackward0").backward_fn = staticmethod(
     lambda ctx, grad: grad.squeeze(ctx.saved["dim"]))
 array_derivative("UnsqueezeBackward0")(
-    lambda ctx, g: (np.squeeze(g, ctx.saved["dim"]),))
+    lambda ctx, g: (np.squeeze(g, saved_value(ctx, "dim")),))
 
 
 @tensor_method()
@@ -695,7 +698,7 @@ def squeeze(self, dim=None):
 for _n in ("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2"):
     node_class(_n).backward_fn = staticmethod(_view_grad)
 array_derivative("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")(
-    lambda ctx, g: (np.reshape(g, ctx.saved["self_sym_sizes"]),))
+    lambda ctx, g: (np.reshape(g, saved_value(ctx, "self_sym_sizes")),))
 
 
 @tensor_method()
@@ -980,6 +983,8 @@ def unbind(self, dim=0):
 
 def _unbind_grad(ctx, grads):
     from .shape import stack
+    if isinstance(grads, Tensor):       # (a node with one output gets its gradient bare)
+        grads = (grads,)
     return stack(list(grads), ctx.saved["dim"])
 
 

@@ -370,6 +370,12 @@ def array_derivative(*names):
     return deco
 
 
+def saved_value(ctx, key):
+    """A non-tensor value (dim, sizes, a coefficient) saved by ``ctx``, read without binding
+    ``ctx.saved`` (for array derivatives)."""
+    return dict.__getitem__(ctx._saved, key)
+
+
 def saved_array(ctx, key):
     """The array of the value ``key`` saved by ``ctx``, for array derivatives (a saved output
     modified in place, or freed, raises the error that unpacking it would)."""
