@@ -218,3 +218,252 @@ def test_sdpa_errors(case):
     }
     fn, *ins = cases[case]
     check_same(fn, *ins)
+
+
+# ---------------------------------------------------------------------------------------------
+# nn.MultiheadAttention / F.multi_head_attention_forward
+# ---------------------------------------------------------------------------------------------
+def _tensor(m, a, dtype, rg=True):
+    t = m.from_numpy(a.copy()).to(getattr(m, dtype) if a.dtype.kind == "f" else None)
+    return t.requires_grad_(rg) if a.dtype.kind == "f" else t
+
+
+def run_mha(m, ctor, shapes, call=None, *, dtype="float32", train=True, self_attn=False,
+            seed=0, masks=None):
+    """Build a seeded MultiheadAttention, run it, backpropagate; everything worth comparing."""
+    m.manual_seed(seed)
+    mod = m.nn.MultiheadAttention(**ctor)
+    if dtype == "float64":
+        mod = mod.double()
+    mod.train(train)
+    arrays = [np.random.default_rng(i + 10).standard_normal(s).astype(np.float32)
+              for i, s in enumerate(shapes)]
+    ins = [_tensor(m, a, dtype) for a in arrays]
+    q, k, v = (ins[0],) * 3 if self_attn else ins
+    kw = dict(call or {})
+    for name, a in (masks or {}).items():
+        kw[name] = _tensor(m, a, dtype, rg=False) if a.dtype.kind == "f" else m.from_numpy(a)
+    out, w = mod(q, k, v, **kw)
+    loss = (out * out).sum() + (w.sum() * 3 if w is not None else 0)
+    loss.backward()
+    res = {"out": out, "weights": w,
+           "grad_fn": type(out.grad_fn).__name__,
+           "w_grad_fn": type(w.grad_fn).__name__ if w is not None else None}
+    for n, p in mod.named_parameters():
+        res["param " + n] = p.detach()
+        res["grad " + n] = p.grad
+    for i, t in enumerate(ins[:1] if self_attn else ins):
+        res[f"input grad {i}"] = t.grad
+    return res
+
+
+def compare_runs(e, t, tol=None):
+    assert e.keys() == t.keys()
+    for k in t:
+        if isinstance(t[k], torch.Tensor):
+            assert_tensor_same(e[k], t[k], where=k, check_strides=k in ("out", "weights"),
+                               **(tol or {}))
+        else:
+            assert e[k] == t[k], f"{k}: {e[k]} != {t[k]}"
+
+
+def check_mha(ctor, shapes, call=None, **kw):
+    tol = dict(rtol=1e-4, atol=1e-5) if kw.get("dtype", "float32") == "float32" else None
+    compare_runs(run_mha(ember, ctor, shapes, call, **kw), run_mha(torch, ctor, shapes, call, **kw),
+                 tol)
+
+
+E, H, L, S, N = 8, 2, 4, 5, 3
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("self_attn", [True, False])
+def test_mha_basic(dtype, train, need_weights, self_attn):
+    check_mha(dict(embed_dim=E, num_heads=H), [(L, N, E), (S, N, E), (S, N, E)],
+              dict(need_weights=need_weights), dtype=dtype, train=train, self_attn=self_attn)
+
+
+@pytest.mark.parametrize("ctor", [
+    dict(bias=False), dict(add_bias_kv=True), dict(add_zero_attn=True),
+    dict(add_bias_kv=True, add_zero_attn=True), dict(kdim=3, vdim=6), dict(kdim=3),
+    dict(batch_first=True), dict(num_heads=1), dict(num_heads=8),
+], ids=str)
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_options(ctor, need_weights):
+    c = dict(dict(embed_dim=E, num_heads=H), **ctor)
+    kd, vd = ctor.get("kdim", E), ctor.get("vdim", E)
+    shapes = [(L, N, E), (S, N, kd), (S, N, vd)]
+    if ctor.get("batch_first"):
+        shapes = [(N, L, E), (N, S, kd), (N, S, vd)]
+    check_mha(c, shapes, dict(need_weights=need_weights), dtype="float64")
+    if ctor.get("batch_first") or "kdim" not in ctor:
+        check_mha(c, [shapes[0]], dict(need_weights=need_weights), dtype="float64",
+                  self_attn=True)
+
+
+def test_mha_kv_same_tensor_and_average():
+    # key is value (the kv-packed projection), and per-head weights
+    qa, kva = randn(L, N, E).astype(np.float64), randn(S, N, E).astype(np.float64)
+
+    def run(m):
+        m.manual_seed(0)
+        mod = m.nn.MultiheadAttention(E, H).double()
+        q = m.from_numpy(qa.copy()).requires_grad_()
+        kv = m.from_numpy(kva.copy()).requires_grad_()
+        out, w = mod(q, kv, kv, average_attn_weights=False)
+        (out.sum() + w.sum()).backward()
+        return out, w, q.grad, kv.grad, mod.in_proj_weight.grad, type(w.grad_fn).__name__
+    for a, b in zip(run(ember), run(torch)):
+        assert_same(a, b, rtol=1e-9, atol=1e-10)
+
+
+def _mask(kind, shape, p=0.3, seed=3):
+    r = np.random.default_rng(seed)
+    keep = r.random(shape) > p
+    keep[..., 0] = True                        # every row keeps one key
+    if kind == "bool":
+        return ~keep                           # True = masked out
+    return np.where(keep, 0.0, -np.inf).astype(np.float32) + \
+        r.standard_normal(shape).astype(np.float32) * 0.1
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+@pytest.mark.parametrize("which", ["attn2d", "attn3d", "padding", "both"])
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("train", [True, False])
+def test_mha_masks(kind, which, need_weights, train):
+    masks = {}
+    if which in ("attn2d", "both"):
+        masks["attn_mask"] = _mask(kind, (L, S))
+    if which == "attn3d":
+        masks["attn_mask"] = _mask(kind, (N * H, L, S))
+    if which in ("padding", "both"):
+        masks["key_padding_mask"] = _mask(kind, (N, S), seed=5)
+    check_mha(dict(embed_dim=E, num_heads=H), [(L, N, E), (S, N, E), (S, N, E)],
+              dict(need_weights=need_weights), dtype="float64", masks=masks, train=train)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("padding", [False, True])
+def test_mha_is_causal(need_weights, padding):
+    masks = {"attn_mask": np.triu(np.ones((L, L), bool), 1)}
+    if padding:
+        masks["key_padding_mask"] = _mask("bool", (N, L), seed=5)
+    check_mha(dict(embed_dim=E, num_heads=H), [(L, N, E)],
+              dict(need_weights=need_weights, is_causal=True), dtype="float64", masks=masks,
+              self_attn=True)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_unbatched(need_weights):
+    masks = {"key_padding_mask": _mask("bool", (S,), seed=5), "attn_mask": _mask("bool", (L, S))}
+    check_mha(dict(embed_dim=E, num_heads=H), [(L, E), (S, E), (S, E)],
+              dict(need_weights=need_weights), dtype="float64", masks=masks)
+    check_mha(dict(embed_dim=E, num_heads=H, batch_first=True), [(L, E), (S, E), (S, E)],
+              dict(need_weights=need_weights), dtype="float64",
+              masks={"attn_mask": _mask("float", (H, L, S))})
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_dropout_draws(need_weights):
+    # the same seeded masks: weights dropout (need_weights) or sdpa's dropout (need_weights=False)
+    check_mha(dict(embed_dim=E, num_heads=H, dropout=0.4), [(L, N, E), (S, N, E), (S, N, E)],
+              dict(need_weights=need_weights), dtype="float64", seed=3)
+
+
+def test_mha_init_and_repr():
+    for ctor in (dict(embed_dim=16, num_heads=4), dict(embed_dim=6, num_heads=3, bias=False,
+                                                        add_bias_kv=True, kdim=2, vdim=5)):
+        mods = {}
+        for m in (ember, torch):
+            m.manual_seed(0)
+            mods[m] = m.nn.MultiheadAttention(**ctor)
+        assert repr(mods[ember]) == repr(mods[torch])
+        esd, tsd = mods[ember].state_dict(), mods[torch].state_dict()
+        assert list(esd) == list(tsd)
+        for k in tsd:
+            assert np.array_equal(esd[k].numpy(), tsd[k].numpy()), k
+        for name in ("in_proj_weight", "q_proj_weight", "in_proj_bias", "bias_k", "bias_v"):
+            assert (getattr(mods[ember], name) is None) == (getattr(mods[torch], name) is None)
+        assert type(mods[ember].out_proj).__name__ == "NonDynamicallyQuantizableLinear"
+        assert isinstance(mods[ember].out_proj, ember.nn.Linear)
+        assert mods[ember].head_dim == mods[torch].head_dim
+
+
+def test_mha_mismatched_mask_warning():
+    for m in (ember, torch):
+        m.manual_seed(0)
+        mod = m.nn.MultiheadAttention(E, H)
+        x = m.ones(L, N, E)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            mod(x, x, x, key_padding_mask=m.zeros(N, L, dtype=m.bool),
+                attn_mask=m.zeros(L, L))
+        msgs = [str(x.message) for x in w]
+        assert "Support for mismatched key_padding_mask and attn_mask is deprecated. Use same " \
+               "type for both instead." in msgs, msgs
+
+
+@pytest.mark.parametrize("case", [
+    "ctor_zero", "ctor_indivisible", "query_1d", "batched_key_2d", "unbatched_key_3d",
+    "kpm_3d", "kpm_unbatched_2d", "attn_4d", "attn_unbatched_3d_shape", "attn_2d_shape",
+    "attn_3d_shape", "kpm_shape", "int_mask", "causal_without_mask", "embed_mismatch",
+    "kv_shape", "kpm_batch",
+])
+def test_mha_errors(case):
+    def call(build, *arrays, **kw):
+        def fn(m, *xs):
+            m.manual_seed(0)
+            mod = build(m)
+            xs = [m.from_numpy(x) if isinstance(x, np.ndarray) else x for x in xs]
+            q, k, v = xs[:3]
+            extra = dict(zip(kw.get("names", ()), xs[3:]))
+            return mod(q, k, v, **extra, **kw.get("call", {}))
+        return fn, arrays
+    std = lambda m: m.nn.MultiheadAttention(E, H)  # noqa: E731
+    x3, x2 = randn(L, N, E), randn(L, E)
+    cases = {
+        "ctor_zero": (lambda m, *a: m.nn.MultiheadAttention(0, 2), ()),
+        "ctor_indivisible": (lambda m, *a: m.nn.MultiheadAttention(7, 2), ()),
+        "query_1d": call(std, randn(E), randn(E), randn(E)),
+        "batched_key_2d": call(std, x3, x2, x2),
+        "unbatched_key_3d": call(std, x2, x3, x3),
+        "kpm_3d": call(std, x3, x3, x3, np.zeros((N, L, 1), bool), names=["key_padding_mask"]),
+        "kpm_unbatched_2d": call(std, x2, x2, x2, np.zeros((1, L), bool),
+                                 names=["key_padding_mask"]),
+        "attn_4d": call(std, x3, x3, x3, np.zeros((1, 1, L, L), bool), names=["attn_mask"]),
+        "attn_unbatched_3d_shape": call(std, x2, x2, x2, np.zeros((1, L, L), bool),
+                                        names=["attn_mask"]),
+        "attn_2d_shape": call(std, x3, x3, x3, np.zeros((L, L + 1), bool), names=["attn_mask"]),
+        "attn_3d_shape": call(std, x3, x3, x3, np.zeros((N, L, L), bool), names=["attn_mask"]),
+        "kpm_shape": call(std, x3, x3, x3, np.zeros((N, L + 1), bool),
+                          names=["key_padding_mask"]),
+        "kpm_batch": call(std, x3, x3, x3, np.zeros((N + 1, L), bool),
+                          names=["key_padding_mask"]),
+        "int_mask": call(std, x3, x3, x3, np.zeros((L, L), np.int64), names=["attn_mask"]),
+        "causal_without_mask": call(std, x3, x3, x3, call={"is_causal": True}),
+        "embed_mismatch": call(std, randn(L, N, E + 2), randn(L, N, E + 2), randn(L, N, E + 2)),
+        "kv_shape": call(std, x3, randn(S, N, E), randn(L, N, E)),
+    }
+    fn, arrays = cases[case]
+    check_same(fn, *arrays)
+
+
+def test_functional_mha_forward_static_kv():
+    # F.multi_head_attention_forward with static_k/static_v and separate weights
+    def run(m):
+        g = np.random.default_rng(1)
+        t = lambda *s: m.from_numpy(g.standard_normal(s)).requires_grad_()  # noqa: E731
+        q, k, v = t(L, N, E), t(S, N, 3), t(S, N, 5)
+        wq, wk, wv, w_in_b, wo, bo = t(E, E), t(E, 3), t(E, 5), t(3 * E), t(E, E), t(E)
+        sk, sv = t(N * H, 6, E // H), t(N * H, 6, E // H)
+        out, w = m.nn.functional.multi_head_attention_forward(
+            q, k, v, E, H, None, w_in_b, None, None, False, 0.0, wo, bo,
+            use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+            v_proj_weight=wv, static_k=sk, static_v=sv)
+        (out.sum() + w.sum()).backward()
+        return out, w, q.grad, wq.grad, w_in_b.grad, sk.grad, sv.grad
+    for a, b in zip(run(ember), run(torch)):
+        assert_same(a, b, rtol=1e-9, atol=1e-10)

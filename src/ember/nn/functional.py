@@ -62,3 +62,6 @@ from .._ops.embedding import (functional_embedding as embedding,  # noqa: E402,F
                               embedding_bag)
 from .._ops.grid_sampling import grid_sample, affine_grid  # noqa: E402,F401
 from .._ops.attention import scaled_dot_product_attention  # noqa: E402,F401
+from .._ops.multi_head_attention import (  # noqa: E402,F401
+    multi_head_attention_forward, _canonical_mask, _none_or_dtype, _mha_shape_check,
+    _in_projection_packed, _in_projection)

@@ -1,11 +1,11 @@
 """The nn module classes, one file per family (same file names as torch.nn.modules)."""
 from .module import Module  # noqa: F401
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict  # noqa: F401
-from .linear import Identity, Linear, Bilinear, LazyLinear  # noqa: F401
+from .linear import Identity, Linear, Bilinear, LazyLinear, NonDynamicallyQuantizableLinear  # noqa: F401,E501
 from .activation import (ReLU, ReLU6, LeakyReLU, ELU, CELU, SELU, GELU, SiLU, Mish,  # noqa: F401
                          Hardsigmoid, Hardswish, Sigmoid, Tanh, LogSigmoid, Softsign, Tanhshrink,
                          Hardtanh, Softplus, Threshold, Hardshrink, Softshrink, PReLU, RReLU, GLU,
-                         Softmax, LogSoftmax, Softmin, Softmax2d)
+                         Softmax, LogSoftmax, Softmin, Softmax2d, MultiheadAttention)
 from .flatten import Flatten, Unflatten  # noqa: F401
 from .dropout import (Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout,  # noqa: F401
                       FeatureAlphaDropout)

@@ -110,3 +110,8 @@ class LazyLinear(LazyModuleMixin, Linear):
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
             self.reset_parameters()
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """The Linear that ``MultiheadAttention`` uses as ``out_proj`` (a distinct class in PyTorch
+    so quantization tools leave it alone; here it only differs in name)."""
