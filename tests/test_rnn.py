@@ -122,10 +122,12 @@ def test_module_values_and_grads(kind, shape, dtype):
     compare(*run_both(cls, kw, x, dtype=dtype), dtype)
 
 
+@pytest.mark.parametrize("shape", [(2, True, False, True), (1, True, False, False)],
+                         ids=["L2_bi", "L1"])
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
-def test_initial_states(kind):
+def test_initial_states(kind, shape):
     cls, extra = kind
-    kw = config(cls, extra, (2, True, False, True))
+    kw = config(cls, extra, shape)
     hx = [randn(*s) for s in hidden_shape(cls, kw, 3)]
     compare(*run_both(cls, kw, randn(5, 3, 3), hx, dtype="float64"), "float64")
 

@@ -90,7 +90,7 @@ def _pack_padded_sequence(input, lengths, batch_first):
         input = input.transpose(0, 1)
     if input.numel() == 0:
         raise RuntimeError("Cannot pack empty tensors.")
-    T, B = input.shape[:2]
+    T, B = input.size(0), input.size(1)
     lens = [int(v) for v in lengths._array]
     if len(lens) != B:
         raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
