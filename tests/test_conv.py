@@ -1,6 +1,7 @@
 """Convolution against PyTorch: F.conv1d/2d/3d, F.conv_transpose1d/2d/3d, F.unfold/F.fold and
 the nn modules (Conv*, ConvTranspose*, Lazy*, Fold/Unfold): values, layouts, gradients w.r.t.
 input, weight and bias, double backward, dtypes, errors, reprs and seeded initialisation."""
+import re
 import warnings
 
 import numpy as np
@@ -525,9 +526,22 @@ MODULE_ERRORS = [
 ]
 
 
+def _sorted_sets(text):
+    """A message with each printed set's items sorted: PyTorch prints Python sets of strings,
+    whose order depends on the string hash seed a .pyc was compiled under."""
+    return re.sub(r"\{([^{}]*)\}", lambda mt: "{" + ", ".join(sorted(mt.group(1).split(", ")))
+                  + "}", text)
+
+
 @pytest.mark.parametrize("make", MODULE_ERRORS, ids=range(len(MODULE_ERRORS)))
 def test_module_errors(make):
-    check_same(lambda m: repr(make(m.nn)))
+    def error(m):
+        try:
+            make(m.nn)
+        except Exception as e:  # noqa: BLE001 - compared below
+            return type(e).__name__, _sorted_sets(str(e).replace("ember", "torch"))
+        return None
+    assert error(ember) == error(torch) is not None
 
 
 def test_module_input_channel_error():

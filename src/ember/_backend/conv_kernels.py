@@ -20,6 +20,7 @@ Layouts (see ../shared/bench/README.md), chosen per shape:
   into flattened padded rows as one contiguous slice.
 """
 import itertools
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -28,6 +29,26 @@ from numpy.lib.stride_tricks import as_strided
 # it computes on is not much larger than the output (its extra positions are wasted GEMM work).
 _TAP_SHIFT_MIN_CHANNELS = 16
 _TAP_SHIFT_MAX_GRID_RATIO = 1.35
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(tag, shape, dtype):
+    """A per-thread scratch array, reused while calls repeat a shape (a training loop): fresh
+    multi-megabyte arrays cost page faults every step under glibc's default malloc policy.
+    Scratch contents survive between calls (a zero border stays zero when only the interior
+    is written); a scratch array never leaves the kernel that asked for it."""
+    cache = getattr(_SCRATCH, "arrays", None)
+    if cache is None:
+        cache = _SCRATCH.arrays = {}
+    key = (tag, tuple(shape), np.dtype(dtype).str)
+    a = cache.get(key)
+    if a is None:
+        if len(cache) >= 32:
+            cache.clear()
+        a = cache[key] = np.zeros(shape, dtype)
+    return a
 
 
 def _prod(xs):
@@ -44,11 +65,11 @@ def output_size(size, kernel, stride, pad_lo, pad_hi, dilation):
 
 def pad_zeros(x, pads):
     """``x`` (N, C, *S) with ``pads[i] = (lo, hi)`` zeros around spatial dim i (no copy when
-    there is nothing to pad)."""
+    there is nothing to pad). The result is scratch: read it before the next call."""
     if not any(lo or hi for lo, hi in pads):
         return x
     shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
-    xp = np.zeros(shape, x.dtype)
+    xp = _scratch(("pad",) + tuple(pads), shape, x.dtype)
     xp[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in
                                            zip(x.shape[2:], pads))] = x
     return xp
@@ -65,10 +86,14 @@ def windows(xp, kernel, stride, dilation, out):
     return as_strided(xp, shape, strides, writeable=False)
 
 
-def im2col(x, kernel, stride, padding, dilation, out):
-    """Contiguous columns (N, C, *K, *L) of ``x``; ``padding`` is one (lo, hi) pair per dim."""
+def im2col(x, kernel, stride, padding, dilation, out, scratch=False):
+    """Contiguous columns (N, C, *K, *L) of ``x``; ``padding`` is one (lo, hi) pair per dim.
+    With ``scratch`` the columns are scratch (see ``_scratch``)."""
     v = windows(pad_zeros(x, padding), kernel, stride, dilation, out)
-    cols = np.empty(v.shape, x.dtype)
+    if scratch:
+        cols = _scratch("window-columns", v.shape, x.dtype)
+    else:
+        cols = np.empty(v.shape, x.dtype)
     np.copyto(cols, v)
     return cols
 
@@ -115,7 +140,7 @@ def _taps(kernel, dilation, strides):
             for tap in itertools.product(*(range(k) for k in kernel))]
 
 
-def _tap_shift_columns(x, kernel, padding, dilation):
+def _tap_shift_columns(x, kernel, padding, dilation, keep=True):
     """"taps" layout for a stride-1 correlation over many channels: columns (K*C, N*P), P the
     padded grid's size. The input is laid out channel-major (C, N*P + margin), so tap k is one
     contiguous slice shifted by its offset; output position l's column sits at l's grid
@@ -123,12 +148,13 @@ def _tap_shift_columns(x, kernel, padding, dilation):
     N, C = x.shape[:2]
     padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, False)
     P = _prod(padded)
-    buf = np.zeros((C, N * P + margin), x.dtype)
+    buf = _scratch(("taps-input", tuple(padding)), (C, N * P + margin), x.dtype)
     view = buf[:, :N * P].reshape((C, N) + padded)
     inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     offsets = _taps(kernel, dilation, strides)
-    cols = np.empty((len(offsets), C, N * P), x.dtype)
+    shape = (len(offsets), C, N * P)
+    cols = np.empty(shape, x.dtype) if keep else _scratch("taps-columns", shape, x.dtype)
     for i, shift in enumerate(offsets):
         cols[i] = buf[:, shift:shift + N * P]
     return "taps", cols.reshape(len(offsets) * C, N * P), padded
@@ -148,19 +174,21 @@ def _on_grid(y, out, padded, rows):
 
 
 def _crop_output(full, out, channels_last, batch_axis):
-    """The valid (N, O, *out) part of a layout's grid-shaped output, in the wanted layout."""
+    """The valid (N, O, *out) part of a layout's grid-shaped output, in the wanted layout
+    (always a fresh array: ``full`` may be scratch)."""
     valid = full[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)]
     if batch_axis == 1:
         valid = valid.swapaxes(0, 1)
     if channels_last:
         return to_channels_last(valid)
-    return np.ascontiguousarray(valid)
+    return np.array(valid, order="C")
 
 
 def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=False,
               channels_last=False):
     """The forward correlation ``y`` (N, O, *out); with ``keep_columns`` also the columns of
-    ``x`` for a later weight gradient (a (layout, array, grid) triple)."""
+    ``x`` for a later weight gradient (a (layout, array, grid) triple, or None where
+    rebuilding them into scratch is cheaper than keeping a fresh array alive)."""
     N, C = x.shape[:2]
     O = w.shape[0]
     kernel = w.shape[2:]
@@ -172,14 +200,17 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
         y = np.zeros((N, O) + tuple(out), x.dtype)
         columns = ("window", np.zeros((N, C) + tuple(kernel) + tuple(out), x.dtype), None)
     elif _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
-        columns = _tap_shift_columns(x, kernel, padding, dilation)
-        _, cols, padded = columns
+        # (not kept: the weight gradient rebuilds them into scratch, cheaper than faulting in
+        # a fresh multi-megabyte array every step)
+        _, cols, padded = _tap_shift_columns(x, kernel, padding, dilation, keep=False)
+        columns = None
         # weight as (O, K*C) to match the columns' tap-major rows
         wm = np.moveaxis(w, 1, -1).reshape(O, -1)
-        y = _crop_output((wm @ cols).reshape((O, N) + padded), out, channels_last, 1)
+        full = np.matmul(wm, cols, out=_scratch("taps-output", (O, cols.shape[1]), x.dtype))
+        y = _crop_output(full.reshape((O, N) + padded), out, channels_last, 1)
     else:
-        cols = im2col(x, kernel, stride, padding, dilation, out)
-        columns = ("window", cols, None)
+        cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
+        columns = None
         if channels_last and g == 1:
             # y[n, l, o] = cols[n, :, l] . w[o, :]: the GEMM writes the channels-last layout
             y = np.matmul(cols.reshape(N, C * K, L).swapaxes(1, 2), w.reshape(O, C * K).T)
@@ -224,12 +255,13 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
             yg = _on_grid(y, out, padded, True)
             Lr = yg[0, 0].size
             cols = np.matmul(wt, yg.reshape(N, g, Og, Lr)).reshape(N, C, K, Lr)
-            acc = np.zeros((N, C, _prod(padded) + margin), y.dtype)
+            acc = _scratch("rows-sum", (N, C, _prod(padded) + margin), y.dtype)
+            acc.fill(0)
             for i, shift in enumerate(_taps(kernel, dilation, strides)):
                 acc[:, :, shift:shift + Lr] += cols[:, :, i]
             full = acc[:, :, :_prod(padded)].reshape((N, C) + padded)
-            return np.ascontiguousarray(full[(slice(None), slice(None)) + tuple(
-                slice(lo, lo + n) for n, (lo, _) in zip(size, padding))])
+            return np.array(full[(slice(None), slice(None)) + tuple(
+                slice(lo, lo + n) for n, (lo, _) in zip(size, padding))], order="C")
     cols = np.matmul(wt, y.reshape(N, g, Og, L))
     cols = cols.reshape((N, C) + tuple(kernel) + tuple(out))
     return col2im(cols, size, kernel, stride, padding, dilation)
@@ -267,8 +299,8 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
 def _columns_of(x, O, kernel, stride, padding, dilation, groups, out):
     """The columns ``correlate`` would keep for ``x`` (its layout choice, without the GEMM)."""
     if _use_tap_shift(min(x.shape[1], O), groups, stride, x.shape[2:], padding, out):
-        return _tap_shift_columns(x, kernel, padding, dilation)
-    return "window", im2col(x, kernel, stride, padding, dilation, out), None
+        return _tap_shift_columns(x, kernel, padding, dilation, keep=False)
+    return "window", im2col(x, kernel, stride, padding, dilation, out, scratch=True), None
 
 
 def to_channels_last(a):
