@@ -122,3 +122,18 @@ def test_state_bytes_cross_load_with_cached_normal():
         with dst.random.fork_rng():
             dst.rand(3)
         assert bytes(dst.get_rng_state().numpy()) == bytes(src.get_rng_state().numpy())
+
+
+def test_double_log_is_libm():
+    # the float64 normal kernel takes libm's log from a long double log rounded to double
+    # (math.log near midpoints): it must equal math.log (PyTorch's libm) bit for bit
+    import math
+    import ember.random as R
+    rng = np.random.default_rng(5)
+    x = np.concatenate([1.0 - rng.random(100_000), rng.random(2000) * 1e-300,
+                        1 - rng.random(2000) * 1e-12, [0.0, -1.0, np.nan, np.inf, 1.0, 5e-324]])
+    ref = np.array([math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+                    for v in x.tolist()])
+    got = R._log(x)
+    assert np.array_equal(got.view(np.uint64), ref.view(np.uint64)) or np.array_equal(
+        got, ref, equal_nan=True)

