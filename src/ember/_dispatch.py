@@ -817,34 +817,41 @@ class UnaryOp:
         # float32/float64 inputs whose result keeps their dtype need none of the checks
         self.fast = (kind != ALWAYS_BOOL
                      and not (frozenset((D.float32, D.float64)) & self.missing))
+        self.call_float = self._make_float_call()
 
     def derivative(self, fn):
         if self.node_cls is not None:
             self.node_cls.backward_fn = staticmethod(fn)
         return fn
 
-    def call_float(self, x, dt):
-        """The hot path: a float32/float64 tensor ``x`` (outside inference mode), no out=,
-        not in place."""
-        if self.precheck is not None:
-            self.precheck(x, False)
-        tok = ignore_fp_errors()
-        try:
-            res = self.forward(x._array)
-        finally:
-            restore_fp_errors(tok)
-        if type(res) is not _ndarray:
-            res = _asarray(res)
-        elif res.ndim > 1:
-            res = match_layout(res, (x,))
-        if res.dtype is not dt.np:
-            res = res.astype(dt.np)
-        result = _new(Tensor)
-        result._array = res
-        result._dtype = dt
-        if x._requires_grad and _GRAD.enabled and self.node_cls is not None:
-            _graph.record_unary(self.node_cls, x, result, True, None)
-        return result
+    def _make_float_call(self):
+        """The hot path ``call_float(x, dt)``: a float32/float64 tensor ``x`` (outside inference
+        mode), no out=, not in place. NOTE: a closure over the op's fixed settings, as reading
+        them from ``self`` on every call costs a measurable share of a small op."""
+        op = self
+        precheck, node_cls, record, state = self.precheck, self.node_cls, _graph.record_unary, _GRAD
+
+        def call_float(x, dt):
+            if precheck is not None:
+                precheck(x, False)
+            tok = ignore_fp_errors()
+            try:
+                res = op.forward(x._array)
+            finally:
+                restore_fp_errors(tok)
+            if type(res) is not _ndarray:
+                res = _asarray(res)
+            elif res.ndim > 1:
+                res = match_layout(res, (x,))
+            if res.dtype is not dt.np:
+                res = res.astype(dt.np)
+            result = _new(Tensor)
+            result._array = res
+            result._dtype = dt
+            if node_cls is not None and x._requires_grad and state.enabled:
+                record(node_cls, x, result, True, None)
+            return result
+        return call_float
 
     def result_dtype(self, dt):
         kind = self.kind

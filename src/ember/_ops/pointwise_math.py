@@ -125,8 +125,9 @@ class _Unary:
         # float32/float64 inputs whose result keeps their dtype need none of the checks below
         self.fast = (check is None and kind is not ALWAYS_BOOL
                      and not (frozenset((_F32, _F64)) & self.missing))
-        # the bare ufunc the forward wraps, for the float hot path (see ufunc())
-        self.float_kernel = None
+        # what the float hot path calls: the forward or the bare ufunc it wraps (see ufunc())
+        self.float_kernel = forward
+        self.call_float = self._make_float_call()
 
     def derivative(self, fn):
         self.node_cls.backward_fn = staticmethod(fn)
@@ -215,31 +216,39 @@ class _Unary:
         return _finish(name, res, res_dt, out, (x,), node_cls, saved, x if inplace else None)
 
 
-    def call_float(self, x, dt, extra):
-        """The hot path: a float32/float64 tensor ``x`` (outside inference mode), no out=,
-        not in place."""
-        if self.precheck is not None:
-            self.precheck(x, False, None)
-        tok = ignore_fp_errors()
-        try:
-            kernel = self.float_kernel or self.forward
-            res = kernel(x._array, **extra) if extra else kernel(x._array)
-        finally:
-            restore_fp_errors(tok)
-        if type(res) is not np.ndarray:
-            res = np.asarray(res)
-        elif self.contiguous and res.ndim:
-            res = np.ascontiguousarray(res)
-        elif res.ndim > 1 and not (x._array.flags.c_contiguous and 1 not in res.shape):
-            res = match_layout(res, (x,))   # (PyTorch's TensorIterator layout)
-        if res.dtype is not dt.np:
-            res = res.astype(dt.np)
-        result = _new(Tensor)
-        result._array = res
-        result._dtype = dt
-        if x._requires_grad and _GRAD.enabled and self.node_cls is not None:
-            _graph.record_unary(self.node_cls, x, result, self.save_result, extra)
-        return result
+    def _make_float_call(self):
+        """The hot path ``call_float(x, dt, extra)``: a float32/float64 tensor ``x`` (outside
+        inference mode), no out=, not in place. NOTE: a closure over the op's fixed settings,
+        as reading them from ``self`` on every call costs a measurable share of a small op."""
+        op = self
+        precheck, contiguous, node_cls = self.precheck, self.contiguous, self.node_cls
+        save_result, record, state = self.save_result, _graph.record_unary, _GRAD
+        ndarray, asarray = np.ndarray, np.asarray
+
+        def call_float(x, dt, extra):
+            if precheck is not None:
+                precheck(x, False, None)
+            kernel = op.float_kernel or op.forward
+            tok = ignore_fp_errors()
+            try:
+                res = kernel(x._array, **extra) if extra else kernel(x._array)
+            finally:
+                restore_fp_errors(tok)
+            if type(res) is not ndarray:
+                res = asarray(res)
+            elif contiguous and res.ndim:
+                res = np.ascontiguousarray(res)
+            elif res.ndim > 1 and not (x._array.flags.c_contiguous and 1 not in res.shape):
+                res = match_layout(res, (x,))   # (PyTorch's TensorIterator layout)
+            if res.dtype is not dt.np:
+                res = res.astype(dt.np)
+            result = _new(Tensor)
+            result._array = res
+            result._dtype = dt
+            if node_cls is not None and x._requires_grad and state.enabled:
+                record(node_cls, x, result, save_result, extra)
+            return result
+        return call_float
 
 
 def ufunc(fn, kernel):
