@@ -32,6 +32,7 @@ _TAP_SHIFT_MAX_GRID_RATIO = 1.35
 
 
 _SCRATCH = threading.local()
+_SCRATCH_BYTES = 1 << 30   # what the scratch arrays of one thread may hold at most
 
 
 def _scratch(tag, shape, dtype):
@@ -45,9 +46,11 @@ def _scratch(tag, shape, dtype):
     key = (tag, tuple(shape), np.dtype(dtype).str)
     a = cache.get(key)
     if a is None:
-        if len(cache) >= 32:
-            cache.clear()
-        a = cache[key] = np.zeros(shape, dtype)
+        a = np.zeros(shape, dtype)
+        if a.nbytes + sum(v.nbytes for v in cache.values()) > _SCRATCH_BYTES:
+            cache.clear()   # (shapes changed: a new batch size, another model)
+        if a.nbytes <= _SCRATCH_BYTES:
+            cache[key] = a
     return a
 
 
