@@ -40,7 +40,7 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, trans
     ...                             0., None, None)
     >>> b
     Parameter containing:
-    tensor([0., 0.], requires_grad=True)
+    tensor([0., 0.])
     """
     from ..._ops.creation import ones_like, zeros_like
     from ..parameter import Parameter

@@ -2,7 +2,7 @@
 ``nn.utils.parametrizations.weight_norm``): ``weight`` is replaced by the parameters
 ``weight_g`` (magnitude) and ``weight_v`` (direction) and recomputed by a forward pre-hook.
 
->>> lin = ember.nn.utils.weight_norm(ember.nn.Linear(3, 2))  # doctest: +SKIP
+>>> lin = ember.nn.utils.weight_norm(ember.nn.Linear(3, 2))
 >>> sorted(lin.state_dict())
 ['bias', 'weight_g', 'weight_v']
 """
@@ -63,7 +63,7 @@ class WeightNorm:
 def weight_norm(module, name="weight", dim=0):
     """Reparametrize ``module.<name>`` as ``<name>_g * <name>_v / ||<name>_v||`` (deprecated).
 
-    >>> lin = weight_norm(ember.nn.Linear(2, 2))  # doctest: +SKIP
+    >>> lin = weight_norm(ember.nn.Linear(2, 2))
     >>> lin.weight_g.shape
     ember.Size([2, 1])
     """
@@ -74,7 +74,7 @@ def weight_norm(module, name="weight", dim=0):
 def remove_weight_norm(module, name="weight"):
     """Fold ``<name>_g`` and ``<name>_v`` back into one parameter ``<name>``.
 
-    >>> lin = remove_weight_norm(weight_norm(ember.nn.Linear(2, 2)))  # doctest: +SKIP
+    >>> lin = remove_weight_norm(weight_norm(ember.nn.Linear(2, 2)))
     >>> sorted(lin.state_dict())
     ['bias', 'weight']
     """
