@@ -5,7 +5,7 @@ spectral normalisation, stateless calls, Conv/Linear + BatchNorm fusion, skip_in
 ember.Size([6])
 """
 from ..._ops import weight_norm as _weight_norm_ops  # noqa: F401 (registers the ops)
-from . import parametrize, parametrizations, rnn, stateless  # noqa: F401
+from . import parametrize, parametrizations, stateless  # noqa: F401
 from .clip_grad import (clip_grad_norm, clip_grad_norm_, clip_grad_value_,  # noqa: F401
                         get_total_norm, clip_grads_with_norm_)
 from .convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
