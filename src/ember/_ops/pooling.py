@@ -149,8 +149,13 @@ def _gather_flat(a, idx, nd):
     return np.take_along_axis(flat, i, axis=-1).reshape(idx.shape)
 
 
-def _scatter_flat(g, idx, nd, in_spatial):
+def _scatter_flat(g, idx, nd, in_spatial, unique=False):
     lead = g.shape[:g.ndim - nd]
+    if unique:
+        # windows that do not overlap pick distinct positions: a plain put
+        out = np.zeros(lead + (int(np.prod(in_spatial, dtype=np.int64)),), dtype=g.dtype)
+        np.put_along_axis(out, idx.reshape(lead + (-1,)), g.reshape(lead + (-1,)), axis=-1)
+        return out.reshape(lead + tuple(in_spatial))
     rows = int(np.prod(lead, dtype=np.int64))
     plane = int(np.prod(in_spatial, dtype=np.int64))
     i = idx.reshape(rows, -1).astype(np.int64) + (np.arange(rows, dtype=np.int64) * plane)[:, None]
@@ -163,19 +168,21 @@ def _index_pair(name):
     """Max-pool style ops: output = input gathered at saved indices; the backward scatters."""
     return LinearPair(
         name + "BackwardBackward0", name + "Backward0",
-        lambda g, idx, nd, in_spatial: _scatter_flat(g, idx, nd, in_spatial),
-        lambda a, idx, nd, in_spatial: _gather_flat(a, idx, nd))
+        lambda g, idx, nd, in_spatial, unique=False: _scatter_flat(g, idx, nd, in_spatial,
+                                                                   unique),
+        lambda a, idx, nd, in_spatial, unique=False: _gather_flat(a, idx, nd))
 
 
 _INDEX_PAIRS = {}
 
 
-def _indexed_output(x, idx, nd, name, values):
-    """The pooled values as a tensor whose grad_fn scatters into the input at ``idx``."""
+def _indexed_output(x, idx, nd, name, values, unique=False):
+    """The pooled values as a tensor whose grad_fn scatters into the input at ``idx``
+    (``unique``: no two outputs can share an input position)."""
     pair = _INDEX_PAIRS.get(name)
     if pair is None:
         pair = _INDEX_PAIRS[name] = _index_pair(name)
-    params = {"idx": idx, "nd": nd, "in_spatial": x._array.shape[-nd:]}
+    params = {"idx": idx, "nd": nd, "in_spatial": x._array.shape[-nd:], "unique": unique}
     out = result(values, x._dtype, like=x)
     if needs_grad(x):
         record(pair.bwd_node, (x,), out, {"p": params})
@@ -212,21 +219,38 @@ def _max_pool_arrays(a, nd, k, s, p, d, out):
                                      zip(p, need, spatial)]
     ap = np.pad(a, widths, constant_values=_lowest(a.dtype)) if any(
         sum(w) for w in widths) else a
+    out_shape = lead + tuple(out)
+    isfloat = a.dtype.kind == "f"
+    # NaN wins in PyTorch's scan (the last one): only inputs holding NaN pay for that test
+    has_nan = isfloat and bool(np.isnan(a).any())
+    best = np.full(out_shape, _lowest(a.dtype), dtype=a.dtype)
+    # the winning window offset, numbered in scan order (-1: nothing beat the initial value)
+    offset = np.full(out_shape, -1, dtype=np.int16 if np.prod(k) < 32000 else np.int64)
+    upd = np.empty(out_shape, dtype=bool)
+    for n, offs in enumerate(itertools.product(*(range(kk) for kk in k))):
+        sl = tuple(slice(t * dd, t * dd + (o - 1) * ss + 1, ss)
+                   for t, dd, o, ss in zip(offs, d, out, s))
+        v = ap[(Ellipsis,) + sl]
+        np.greater(v, best, out=upd)
+        if has_nan:
+            upd |= np.isnan(v)
+        np.copyto(best, v, where=upd)
+        np.copyto(offset, n, where=upd)
+    # flat per-plane index of the winner; a window nothing won reports its first in-bounds
+    # position (PyTorch's initial index)
     pst = _plane_strides(spatial)
     starts = [np.arange(o, dtype=np.int64) * ss - pp for o, ss, pp in zip(out, s, p)]
-    # a window's first in-bounds position (PyTorch's initial index)
-    first = [np.where(st < 0, st + ((-st + dd - 1) // dd) * dd, st) for st, dd in zip(starts, d)]
-    init = sum(_bcast(f * ps, i, nd) for i, (f, ps) in enumerate(zip(first, pst)))
-
-    def candidates():
-        for offs in itertools.product(*(range(kk) for kk in k)):
-            sl = tuple(slice(t * dd, t * dd + (o - 1) * ss + 1, ss)
-                       for t, dd, o, ss in zip(offs, d, out, s))
-            v = ap[(Ellipsis,) + sl]
-            pos = [st + t * dd for st, t, dd in zip(starts, offs, d)]
-            flat = sum(_bcast(q * ps, i, nd) for i, (q, ps) in enumerate(zip(pos, pst)))
-            yield v, flat, None
-    return _running_max(candidates(), init, lead + tuple(out), a.dtype)
+    base = sum(_bcast(st * ps, i, nd) for i, (st, ps) in enumerate(zip(starts, pst)))
+    # flat distance of each window offset from the window's start
+    table = np.array([sum(t * dd * ps for t, dd, ps in zip(offs, d, pst))
+                      for offs in itertools.product(*(range(kk) for kk in k))], dtype=np.int64)
+    idx = np.take(table, offset) + base
+    if (offset < 0).any():
+        first = [np.where(st < 0, st + ((-st + dd - 1) // dd) * dd, st)
+                 for st, dd in zip(starts, d)]
+        init = sum(_bcast(f * ps, i, nd) for i, (f, ps) in enumerate(zip(first, pst)))
+        idx = np.where(offset < 0, init, idx)
+    return best, idx
 
 
 def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
@@ -240,7 +264,8 @@ def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_
     check_dtype(x, fname, _MAX_DTYPES)
     a = compute_array(x)
     values, idx = _max_pool_arrays(a, nd, k, s, p, d, out)
-    res = _indexed_output(x, idx, nd, f"MaxPool{nd}DWithIndices", values)
+    disjoint = all(ss >= (kk - 1) * dd + 1 for kk, ss, dd in zip(k, s, d))
+    res = _indexed_output(x, idx, nd, f"MaxPool{nd}DWithIndices", values, unique=disjoint)
     if return_indices:
         return res, result(idx, D.int64, like=x)
     return res

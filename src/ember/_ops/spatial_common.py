@@ -118,10 +118,45 @@ def take_axis(a, idx, axis):
     return np.take(a, idx, axis=axis)
 
 
+def _as_slice(positions):
+    """``positions`` as an equivalent slice when they step evenly, else the array."""
+    n = len(positions)
+    if n == 1:
+        return slice(int(positions[0]), int(positions[0]) + 1)
+    step = int(positions[1] - positions[0])
+    if step != 0 and np.all(np.diff(positions) == step):
+        stop = int(positions[-1]) + step
+        return slice(int(positions[0]), stop if stop >= 0 else None, step)
+    return positions
+
+
 def take_axis_adjoint(g, idx, size, axis):
-    """The adjoint of ``take_axis``: entries of ``g`` summed back into ``size`` positions."""
+    """The adjoint of ``take_axis``: entries of ``g`` summed back into ``size`` positions.
+
+    The positions are split into slabs by how many earlier positions share their source (the
+    first copy of each source, the second, ...). Within a slab the sources are distinct, so a
+    slab is one gather and one add, both plain slices when the positions step evenly (padding,
+    integer-factor resampling). No per-element scatter, and no 0 * inf products that a
+    one-hot matrix product would make.
+    """
     shape = list(g.shape)
     shape[axis] = size
+    idx = np.asarray(idx, dtype=np.int64)
     out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, (slice(None),) * axis + (idx,), g)
+    if idx.size == 0 or g.size == 0:
+        return out
+    order = np.argsort(idx, kind="stable")
+    sidx = idx[order]
+    starts = np.flatnonzero(np.concatenate(([True], sidx[1:] != sidx[:-1])))
+    counts = np.diff(np.append(starts, len(sidx)))
+    rank = np.arange(len(sidx)) - np.repeat(starts, counts)
+    lead = (slice(None),) * axis
+    for j in range(int(counts.max())):
+        sel = rank == j
+        src, dst = _as_slice(order[sel]), _as_slice(sidx[sel])
+        part = g[lead + (src,)] if isinstance(src, slice) else np.take(g, src, axis=axis)
+        if isinstance(dst, slice):
+            out[lead + (dst,)] += part
+        else:
+            out[lead + (dst,)] = out[lead + (dst,)] + part
     return out
