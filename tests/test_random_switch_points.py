@@ -137,3 +137,17 @@ def test_double_log_is_libm():
     got = R._log(x)
     assert np.array_equal(got.view(np.uint64), ref.view(np.uint64)) or np.array_equal(
         got, ref, equal_nan=True)
+
+
+def test_factories_count_no_version():
+    # PyTorch's random factories fill their own result without bumping its version counter;
+    # out= and in-place samplers do bump it
+    def versions(m):
+        x = m.zeros(3)
+        made = [m.rand(3), m.randn(2, 3), m.randn(20), m.rand(2, dtype=m.float64),
+                m.randint(5, (3,)), m.randperm(4), m.normal(0.0, 1.0, (3,)), m.rand_like(x),
+                m.randn_like(x), m.randint_like(x, 3), m.bernoulli(x), m.bernoulli(x, 0.5),
+                m.multinomial(x + 1, 2), m.poisson(x), m.normal(x, 1.0), m.normal(1.0, x + 1),
+                m.normal(x, x + 1), m.rand(0), m.randn(3, 0)]
+        return [t._version for t in made] + [m.rand(3, out=x)._version, x.uniform_()._version]
+    check(lambda m, g: versions(m))

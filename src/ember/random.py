@@ -1494,12 +1494,47 @@ def _target(fname, shape, dtype, default, out):
     return out
 
 
+def _fresh(t):
+    """A factory's own tensor: PyTorch fills it without counting a version (``_version`` 0)."""
+    t._vc = None
+    return t
+
+
 def _finish(t, out, requires_grad, device):
     if out is not None:
         return out
+    t._vc = None
     if device is None and not requires_grad:
         return _late.finish(t)
     return _late.finish(t, requires_grad, _late.check_device(device))
+
+
+def _plain_shape(size):
+    """``size`` is a few non-negative Python ints (the common factory call)."""
+    if not size or len(size) > 8:
+        return False
+    for v in size:
+        if type(v) is not int or v < 0:
+            return False
+    return True
+
+
+def _fast_factory(shape, normal):
+    """``rand(*shape)`` / ``randn(*shape)`` on the default generator in a float32/float64
+    default dtype: the draws of ``uniform_``/``normal_`` without their argument handling."""
+    dt = D.get_default_dtype()
+    if dt is not D.float32 and dt is not D.float64:
+        return _late.finish(_fresh(normal_(_target("randn", shape, None, dt, None))
+                                   if normal else uniform_(_target("rand", shape, None, dt, None))))
+    g = default_generator
+    n = math.prod(shape)
+    if not normal:
+        vals = g._u24(n) if dt is D.float32 else g._u53(n)
+    elif n >= 16:
+        vals = _normal_vector(g, n, dt, 0.0, 1.0)
+    else:
+        vals = _from_double(_normal_scalar(g, n, 0.0, 1.0), dt)
+    return _late.finish(make_tensor(vals.reshape(shape), dt))
 
 
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -1510,6 +1545,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     tensor([[0.4963, 0.7682],
             [0.0885, 0.1320]])
     """
+    if (generator is None and out is None and dtype is None and device is None and not kw
+            and layout is None and names is None and not pin_memory and not requires_grad
+            and _plain_shape(size)):
+        return _fast_factory(size, False)
     _check_generator("rand", size, generator)
     shape = _factory_args("rand", size, kw.pop("size", None))
     _no_extra("rand", kw)
@@ -1525,6 +1564,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> ember.manual_seed(0); ember.randn(3)
     tensor([ 1.5410, -0.2934, -2.1788])
     """
+    if (generator is None and out is None and dtype is None and device is None and not kw
+            and layout is None and names is None and not pin_memory and not requires_grad
+            and _plain_shape(size)):
+        return _fast_factory(size, True)
     _check_generator("randn", size, generator)
     shape = _factory_args("randn", size, kw.pop("size", None))
     _no_extra("randn", kw)
@@ -1596,6 +1639,7 @@ def _like(input, dtype, memory_format):
 
 
 def _like_finish(t, requires_grad, device):
+    t._vc = None
     return _late.finish(t, requires_grad,
                         _late.check_device(device) if device is not None else None)
 
@@ -1793,6 +1837,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
             bernoulli_(t, p, generator=generator)
         finally:
             _GRAD.enabled = saved
+        _fresh(t)
         if _GRAD.enabled and input._requires_grad:
             _late.record_node(_late.node_class("NotImplemented"), (input,), t,
                               {"op": "aten::bernoulli"})
@@ -1810,7 +1855,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         bernoulli_(t, probs, generator=generator)
     finally:
         _GRAD.enabled = saved
-    return _record_sampler("BernoulliBackward0", t, (input,))
+    return _record_sampler("BernoulliBackward0", _fresh(t), (input,))
 
 
 def _tensor_bernoulli(self, p=None, *, generator=None):
@@ -2139,7 +2184,7 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
     finally:
         _GRAD.enabled = saved
     if out is None:
-        _record_sampler(node, t, inputs)
+        _record_sampler(node, _fresh(t), inputs)
     return t
 
 
