@@ -474,6 +474,17 @@ def mean(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
                 else:
                     r._array = np.asarray(a / n, dtype=a.dtype)
                 return r
+        a = input._array
+        if dim is _NO and keepdim is _NO and a.size and input._requires_grad and \
+                _GRAD.enabled and not _GRAD.inference and \
+                (input._dtype is D.float32 or input._dtype is D.float64):
+            # the loss.mean() of a training step: all elements, recorded
+            dt = input._dtype
+            t = make_tensor(np.asarray(_add_reduce(a, axis=None) / a.size, dtype=dt.np), dt)
+            _record("MeanBackward0", (input,), t,
+                    {"self_sym_sizes": a.shape, "dim": None, "keepdim": False,
+                     "self_sym_numel": a.size, "n": a.size, "self_dtype": dt})
+            return t
     _check_input(input, "mean")
     dim_given = dim is not _NO
     dim, keepdim = _reduce_args("mean", dim, keepdim, _SUM_SIGS, dtype)
