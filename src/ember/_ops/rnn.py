@@ -186,7 +186,7 @@ def _forward_arrays(mode, x, steps, uniform, h0, c0, w_ih, w_hh, b_ih, b_hh, w_h
         H = G // 4
         s, shift = _lstm_scales(H, work)
         wiT = (w_ih * s[:, None]).T
-        whT = (w_hh * s[:, None]).T
+        whT = np.ascontiguousarray((w_hh * s[:, None]).T)
         A = x @ wiT
         if b_ih is not None:
             A += (b_ih + b_hh) * s
@@ -228,7 +228,7 @@ def _forward_arrays(mode, x, steps, uniform, h0, c0, w_ih, w_hh, b_ih, b_hh, w_h
         s = np.ones(G, work)
         s[:2 * H] = 0.5
         wiT = (w_ih * s[:, None]).T
-        whT = (w_hh * s[:, None]).T
+        whT = np.ascontiguousarray((w_hh * s[:, None]).T)
         A = x @ wiT
         bh = None
         if b_ih is not None:
@@ -267,7 +267,7 @@ def _forward_arrays(mode, x, steps, uniform, h0, c0, w_ih, w_hh, b_ih, b_hh, w_h
                 hb[...] = o
     else:
         relu = mode == "RNN_RELU"
-        whT = w_hh.T
+        whT = np.ascontiguousarray(w_hh.T)
         A = x @ w_ih.T
         if b_ih is not None:
             A += b_ih + b_hh
@@ -311,61 +311,90 @@ def _backward_arrays(mode, x, steps, w_ih, w_hh, w_hr, has_bias, saved, gout, gh
     dHG = None
     dHout = None
     rev = steps[::-1]
+    B = dh.shape[0]
+    dh_buf = np.empty_like(dh)
+    # NOTE: the gate derivatives are formed step by step on blocks that stay in cache; forming
+    # them for all rows at once first is slower (memory-bound passes over large arrays)
     if mode == "LSTM":
         H = G // 4
         C, CP = saved["C"], saved["CP"]
-        i, f, g, o = A[:, :H], A[:, H:2 * H], A[:, 2 * H:3 * H], A[:, 3 * H:]
-        TC = np.tanh(C)
-        K = o * (1 - TC * TC)
-        # d(pre-activation) per unit d(c) for i, f, g and per unit d(h_cell) for o
-        P = np.empty((N, 4 * H), work)
-        np.multiply(g * i, 1 - i, out=P[:, :H])
-        np.multiply(CP * f, 1 - f, out=P[:, H:2 * H])
-        np.multiply(i, 1 - g * g, out=P[:, 2 * H:3 * H])
-        np.multiply(TC * o, 1 - o, out=P[:, 3 * H:])
-        P3 = P.reshape(N, 4, H)
-        dG3 = dG.reshape(N, 4, H)
+        tc = np.empty((B, H), work)
+        tmp = np.empty((B, H), work)
+        deriv = np.empty((B, G), work)
         if w_hr is not None:
             dHout = np.empty((N, w_hr.shape[0]), work)
         for r0, bs in rev:
             r1 = r0 + bs
-            dhr = dh[:bs] + gout[r0:r1]
+            a = A[r0:r1]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            t = np.tanh(C[r0:r1], out=tc[:bs])
+            dhr = np.add(dh[:bs], gout[r0:r1], out=dh_buf[:bs])
             if w_hr is not None:
                 dHout[r0:r1] = dhr
                 dhr = dhr @ w_hr
+            d = dG[r0:r1]
+            np.multiply(dhr, t, out=d[:, 3 * H:])                # d o
+            u = np.multiply(t, t, out=tmp[:bs])                  # d c += d h * o * (1 - tc^2)
+            np.subtract(1, u, out=u)
+            u *= o
+            u *= dhr
             dcr = dc[:bs]
-            dcr += dhr * K[r0:r1]
-            np.multiply(P3[r0:r1, :3], dcr[:, None, :], out=dG3[r0:r1, :3])
-            np.multiply(P[r0:r1, 3 * H:], dhr, out=dG[r0:r1, 3 * H:])
-            dcr *= f[r0:r1]
-            np.matmul(dG[r0:r1], w_hh, out=dh[:bs])
+            dcr += u
+            np.multiply(dcr, g, out=d[:, :H])                    # d i
+            np.multiply(dcr, CP[r0:r1], out=d[:, H:2 * H])       # d f
+            np.multiply(dcr, i, out=d[:, 2 * H:3 * H])           # d g
+            dcr *= f
+            sd = np.subtract(1, a, out=deriv[:bs])               # sigmoid': a (1 - a)
+            sd *= a
+            gd = np.multiply(g, g, out=sd[:, 2 * H:3 * H])       # tanh': 1 - g^2
+            np.subtract(1, gd, out=gd)
+            d *= sd
+            np.matmul(d, w_hh, out=dh[:bs])
     elif mode == "GRU":
         H = G // 3
         HGN = saved["HGN"]
-        r, z, n = A[:, :H], A[:, H:2 * H], A[:, 2 * H:]
-        Pn = (1 - z) * (1 - n * n)
-        Pz = (HP - n) * z * (1 - z)
-        Pr = HGN * r * (1 - r)
         dHG = np.empty((N, G), work)
+        tmp = np.empty((B, H), work)
         for r0, bs in rev:
             r1 = r0 + bs
-            dhr = dh[:bs] + gout[r0:r1]
+            a = A[r0:r1]
+            r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            dhr = np.add(dh[:bs], gout[r0:r1], out=dh_buf[:bs])
             dx = dG[r0:r1]
             dhg = dHG[r0:r1]
-            dn = np.multiply(dhr, Pn[r0:r1], out=dx[:, 2 * H:])
-            np.multiply(dhr, Pz[r0:r1], out=dx[:, H:2 * H])
-            np.multiply(dn, Pr[r0:r1], out=dx[:, :H])
+            u = tmp[:bs]
+            # h' = n + z (h - n)
+            dn = np.subtract(1, z, out=dx[:, 2 * H:])            # d n_pre = dh (1-z)(1-n^2)
+            dn *= dhr
+            np.multiply(n, n, out=u)
+            np.subtract(1, u, out=u)
+            dn *= u
+            dz = np.subtract(HP[r0:r1], n, out=dx[:, H:2 * H])   # d z_pre = dh (h-n) z(1-z)
+            dz *= dhr
+            np.subtract(1, z, out=u)
+            u *= z
+            dz *= u
+            np.multiply(dn, r, out=dhg[:, 2 * H:])               # d (W_hn h + b_hn)
+            dr = np.multiply(dn, HGN[r0:r1], out=dx[:, :H])      # d r_pre = dn hg_n r(1-r)
+            np.subtract(1, r, out=u)
+            u *= r
+            dr *= u
             dhg[:, :2 * H] = dx[:, :2 * H]
-            np.multiply(dn, r[r0:r1], out=dhg[:, 2 * H:])
-            dhr *= z[r0:r1]
+            dhr *= z
             dhr += dhg @ w_hh
             dh[:bs] = dhr
     else:
-        D_ = (A > 0).astype(work) if mode == "RNN_RELU" else 1 - A * A
+        relu = mode == "RNN_RELU"
         for r0, bs in rev:
             r1 = r0 + bs
+            y = A[r0:r1]
             dpre = np.add(dh[:bs], gout[r0:r1], out=dG[r0:r1])
-            dpre *= D_[r0:r1]
+            if relu:
+                dpre *= y > 0
+            else:
+                u = np.multiply(y, y, out=dh_buf[:bs])
+                np.subtract(1, u, out=u)
+                dpre *= u
             np.matmul(dpre, w_hh, out=dh[:bs])
     dHG = dG if dHG is None else dHG
     gx = dG @ w_ih if need[0] else None
