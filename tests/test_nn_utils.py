@@ -147,6 +147,20 @@ def test_clip_grad_norm_half_and_mixed_dtypes():
     compare(fn)
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float64"])
+def test_clip_grad_low_and_high_precision(dtype):
+    def fn(m):
+        ps = []
+        for a in GRAD_ARRAYS:
+            p = m.nn.Parameter(T(m, a).to(getattr(m, dtype)))
+            p.grad = T(m, a * 2).to(getattr(m, dtype))
+            ps.append(p)
+        n = m.nn.utils.clip_grad_norm_(ps, 0.7, norm_type=3.0)
+        m.nn.utils.clip_grad_value_(ps, 0.05)
+        return n, [p.grad for p in ps]
+    compare(fn)
+
+
 def test_clip_grad_norm_single_tensor_generator_and_skipped():
     def fn(m):
         ps = with_grads(m, GRAD_ARRAYS, [GRAD_ARRAYS[0], None, GRAD_ARRAYS[2]])
@@ -993,6 +1007,20 @@ def test_data_parallel_is_transparent_without_gpus():
                 [n for n, _ in dp.named_parameters()], dp(m.randn(0, 10)).shape,
                 m.nn.parallel.DataParallel is m.nn.DataParallel)
     compare(fn)
+
+
+def test_data_parallel_wraps_conv_batchnorm_in_train_and_eval():
+    x = R(2, 3, 5, 5)
+
+    def fn(m):
+        net = m.nn.Sequential(m.nn.Conv2d(3, 4, 3), m.nn.BatchNorm2d(4), m.nn.ReLU())
+        dp = m.nn.DataParallel(net)
+        out_train = dp(T(m, x))
+        out_train.mean().backward()
+        dp.eval()
+        return (out_train, dp(T(m, x)), net[1].running_mean, net[0].weight.grad, repr(dp),
+                list(dp.state_dict()), net.training)
+    compare(fn, rtol=1e-4, atol=1e-5)
 
 
 def test_data_parallel_state_dict_roundtrip_and_device_args():
