@@ -1,7 +1,6 @@
 """ember.special against torch.special: every function, values over wide ranges and edge values
 (0, negative, large, inf, nan), dtypes (integer and bool inputs promote), layouts, gradients
 and double backward where PyTorch defines them, and PyTorch's errors."""
-import math
 
 import numpy as np
 import pytest
