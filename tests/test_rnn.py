@@ -291,6 +291,26 @@ def test_packed_input(kind, lengths, sorted_):
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
+def test_packed_input_with_dropout(kind):
+    cls, extra = kind
+    kw = config(cls, extra, (3, True, False, True))
+    kw["dropout"] = 0.3
+    x = randn(4, 3, 3)
+    res = []
+    for lib in (ember, torch):
+        m = build(lib, cls, kw, "float64")
+        xt = lib.tensor(x, requires_grad=True)
+        lib.manual_seed(7)
+        out, hidden = m(lib.nn.utils.rnn.pack_padded_sequence(xt, [4, 1, 3],
+                                                              enforce_sorted=False))
+        (out.data.sum() + sum(h.sum() for h in flat(hidden))).backward()
+        res.append([out.data] + list(flat(hidden)) + [xt.grad] +
+                   [p.grad for p in m.parameters()])
+    for a, b in zip(*res):
+        assert_same(a, b, check_strides=False, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
 def test_packed_full_lengths_equal_padded(kind):
     """Within ember: a packed batch of full-length sequences runs exactly as the padded one."""
     cls, extra = kind
@@ -368,6 +388,22 @@ def test_flatten_parameters_is_a_no_op_and_weights_follow_casts():
     # assigning a new parameter is seen by the next forward (as PyTorch's __setattr__ keeps it)
     m.weight_hh_l1 = ember.nn.Parameter(ember.zeros(16, 4, dtype=ember.float64))
     assert m._flat_weights[m._flat_weights_names.index("weight_hh_l1")] is m.weight_hh_l1
+    m._flat_weights = list(m._flat_weights)     # (module-copying code reassigns the list)
+    assert len(m._flat_weights) == 8
+
+
+def test_weight_norm_on_recurrent_weight():
+    res = []
+    for lib in (ember, torch):
+        m = build(lib, "GRU", dict(input_size=3, hidden_size=4), "float64")
+        m = lib.nn.utils.parametrizations.weight_norm(m, "weight_hh_l0")
+        x = lib.tensor(randn(5, 2, 3) if not res else res[0][-1], requires_grad=True)
+        out, h = m(x)
+        out.sum().backward()
+        res.append([out, h, x.grad, m.parametrizations.weight_hh_l0.original0.grad,
+                    x.detach().numpy()])
+    for a, b in zip(res[0][:-1], res[1][:-1]):
+        assert_same(a, b, check_strides=False, rtol=1e-9, atol=1e-11)
 
 
 # ---------------------------------------------------------------------------- reprs

@@ -99,8 +99,18 @@ class RNNBase(Module):
 
     @property
     def _flat_weights(self):
-        """The parameters in the order the recurrent kernels take them."""
+        """The parameters in the order the recurrent kernels take them (read by name at each
+        call, so reassigned, cast or parametrized weights are always the current ones)."""
         return [getattr(self, n, None) for n in self._flat_weights_names]
+
+    @_flat_weights.setter
+    def _flat_weights(self, value):
+        # (PyTorch caches this list and code that copies modules reassigns it; here it is
+        # derived from the parameters, so there is nothing to store)
+        pass
+
+    def _init_flat_weights(self):
+        """Nothing to rebuild: ``_flat_weights`` is derived from the parameters."""
 
     def flatten_parameters(self):
         """A no-op: there is no fused weight buffer to compact (cuDNN's, in PyTorch)."""
