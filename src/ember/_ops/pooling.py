@@ -531,6 +531,12 @@ def _adaptive_avg_forward(a, out):
     for j in range(nd):
         axis = a.ndim - nd + j
         n = a.shape[axis]
+        if out[j] and n % out[j] == 0:
+            # equal disjoint windows: a reshape and a mean
+            k = n // out[j]
+            a = a.reshape(a.shape[:axis] + (out[j], k) + a.shape[axis + 1:]).mean(
+                axis=axis + 1, dtype=a.dtype)
+            continue
         start, length = adaptive_windows(n, out[j])
         acc = 0
         for t in range(int(length.max()) if out[j] else 0):
@@ -550,6 +556,10 @@ def _adaptive_avg_adjoint(g, out, in_spatial):
     for j in reversed(range(nd)):
         axis = g.ndim - nd + j
         n = in_spatial[j]
+        if out[j] and n % out[j] == 0:
+            k = n // out[j]
+            g = np.repeat(g / g.dtype.type(k), k, axis=axis)
+            continue
         start, length = adaptive_windows(n, out[j])
         gs = g / _along(length, axis, g.ndim).astype(g.dtype)
         acc = np.zeros(g.shape[:axis] + (n,) + g.shape[axis + 1:], dtype=g.dtype)
