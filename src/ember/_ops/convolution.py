@@ -30,6 +30,11 @@ def _is_int(v):
 def _int_list(v, n):
     """An int or a sequence of ints as a list (an int repeated ``n`` times); None if ``v`` is
     neither (the caller raises its own TypeError)."""
+    t = type(v)
+    if t is int:
+        return [v] * n
+    if (t is tuple or t is list) and all(type(e) is int for e in v):
+        return list(v)
     if _is_int(v):
         return [int(v)] * n
     if isinstance(v, (tuple, list)) and all(_is_int(e) for e in v):
@@ -158,15 +163,24 @@ def _transposed_size(input, weight, stride, padding, dilation, output_padding):
 def _output_layout_channels_last(input, weight):
     """PyTorch's CPU rule for 2-d convolutions: a channels-last input or weight gives a
     channels-last output (its 3-d kernels always write contiguous outputs)."""
-    want = channels_last
     for t in (input, weight):
         a = t._array
         if a.flags.c_contiguous and 1 not in a.shape:
             continue   # (row-major without unit dims: never channels-last)
-        item = a.itemsize
-        if suggest_memory_format(a.shape, tuple(s // item for s in a.strides)) is want:
+        key = (a.shape, a.strides, a.itemsize)
+        last = _CHANNELS_LAST.get(key)
+        if last is None:
+            strides = tuple(s // a.itemsize for s in a.strides)
+            last = suggest_memory_format(a.shape, strides) is channels_last
+            if len(_CHANNELS_LAST) > 256:
+                _CHANNELS_LAST.clear()
+            _CHANNELS_LAST[key] = last
+        if last:
             return True
     return False
+
+
+_CHANNELS_LAST = {}   # (shape, byte strides, itemsize) -> whether PyTorch reads channels-last
 
 
 def _compute_arrays(dt, *tensors):
@@ -359,20 +373,19 @@ def _signatures(dim):
 
 def _bind_conv(name, dim, input, weight, bias, stride, padding, dilation, groups):
     """Parse conv{dim}d's arguments as PyTorch's binding does; returns the int lists."""
-    args = (input, weight)
-    kwargs = {}
-    for key, value, default in (("bias", bias, None), ("stride", stride, 1),
-                                ("padding", padding, 0), ("dilation", dilation, 1),
-                                ("groups", groups, 1)):
-        if value is not default:
-            kwargs[key] = value
     ok = isinstance(input, Tensor) and isinstance(weight, Tensor) and (
         bias is None or isinstance(bias, Tensor))
     st = _int_list(stride, dim)
     di = _int_list(dilation, dim)
     pa = padding if isinstance(padding, str) else _int_list(padding, dim)
     if not ok or st is None or di is None or pa is None or not _is_int(groups):
-        raise invalid_arguments(name, args, kwargs, _signatures(dim))
+        kwargs = {}
+        for key, value, default in (("bias", bias, None), ("stride", stride, 1),
+                                    ("padding", padding, 0), ("dilation", dilation, 1),
+                                    ("groups", groups, 1)):
+            if value is not default:
+                kwargs[key] = value
+        raise invalid_arguments(name, (input, weight), kwargs, _signatures(dim))
     return st, pa, di, int(groups)
 
 
