@@ -24,8 +24,8 @@ from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, write_out, missing_kernel, cast_error,
                          WIDE_UNSIGNED, check_inplace)
 from .._tensor import Tensor, make_tensor, wrap_dim
-from ..autograd.graph import (node_class, record_node, rebase_inplace, array_derivative,
-                              saved_value)
+from ..autograd.graph import (node_class, record_node, record_unary, rebase_inplace,
+                              array_derivative, saved_value)
 from ..autograd.grad_mode import STATE as _GRAD
 from ..return_types import return_type as _return_type
 
@@ -388,13 +388,14 @@ def sum(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
             # the loss.sum() of a training step: all elements, recorded
             a = input._array
             t = make_tensor(np.asarray(_add_reduce(a, axis=None)), input._dtype)
-            _record("SumBackward0", (input,), t, {"self_sym_sizes": a.shape, "dim": None,
-                                                  "keepdim": False, "self_dtype": input._dtype})
+            record_unary(_SUM_NODE, input, t, False, {"self_sym_sizes": a.shape, "dim": None,
+                                                      "keepdim": False, "self_dtype": input._dtype})
             return t
     return _sum_impl(input, dim, keepdim, dtype, out, "sum", False)
 
 
 _add_reduce = np.add.reduce
+_SUM_NODE, _MEAN_NODE = node_class("SumBackward0"), node_class("MeanBackward0")
 _max_reduce = np.maximum.reduce
 _min_reduce = np.minimum.reduce
 
@@ -481,9 +482,9 @@ def mean(input, dim=_NO, keepdim=_NO, *, dtype=None, out=None):
             # the loss.mean() of a training step: all elements, recorded
             dt = input._dtype
             t = make_tensor(np.asarray(_add_reduce(a, axis=None) / a.size, dtype=dt.np), dt)
-            _record("MeanBackward0", (input,), t,
-                    {"self_sym_sizes": a.shape, "dim": None, "keepdim": False,
-                     "self_sym_numel": a.size, "n": a.size, "self_dtype": dt})
+            record_unary(_MEAN_NODE, input, t, False,
+                         {"self_sym_sizes": a.shape, "dim": None, "keepdim": False,
+                          "self_sym_numel": a.size, "n": a.size, "self_dtype": dt})
             return t
     _check_input(input, "mean")
     dim_given = dim is not _NO
