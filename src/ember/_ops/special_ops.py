@@ -22,7 +22,7 @@ from . import bessel_kernels as B
 from . import incomplete_gamma as G
 from . import orthogonal_polynomials as P
 from .pointwise import where
-from .pointwise_math import _Unary, _i1_op
+from .pointwise_math import _Unary
 
 _HALVES = frozenset((D.float16, D.bfloat16))
 _NO_HALF = COMPLEX | _HALVES | frozenset((D.complex32,))
@@ -145,10 +145,6 @@ i0e = _unary("i0e", S.i0e, missing=COMPLEX | frozenset((D.complex32,)),
              grad_fn="SpecialI0EBackward0")
 i1e = _unary("i1e", S.i1e, missing=COMPLEX | frozenset((D.complex32,)),
              grad_fn="SpecialI1EBackward0")
-i1 = _i1_op
-# NOTE: PyTorch's i1 kernel is "i1_cpu" (its "not implemented for" messages name it), and its
-# float32 overflow is the exp's (set here rather than where the op is defined, for i0's grad)
-i1.kernel = "i1_cpu"
 
 
 @i0e.derivative
@@ -184,11 +180,17 @@ def _single_exp_overflow(forward):
     return wrapped
 
 
-modified_bessel_i0 = _unary("modified_bessel_i0", S.i0)
-modified_bessel_i1 = _unary("modified_bessel_i1", S.i1)
-modified_bessel_i0.forward = _single_exp_overflow(modified_bessel_i0.forward)
-modified_bessel_i1.forward = _single_exp_overflow(modified_bessel_i1.forward)
-i1.forward = _single_exp_overflow(i1.forward)
+def _unary_single_exp(name, kernel, grad_fn=None, missing=_NO_HALF):
+    return _Unary(name, _single_exp_overflow(_in_float64(kernel)), kernel=f"{name}_cpu",
+                  missing=missing, grad_fn=grad_fn)
+
+
+modified_bessel_i0 = _unary_single_exp("modified_bessel_i0", S.i0)
+modified_bessel_i1 = _unary_single_exp("modified_bessel_i1", S.i1)
+# special.i1: PyTorch's kernel name ("i1_cpu") and float32 overflow; its derivative is the one
+# registered with SpecialI1Backward0 beside i0 (pointwise_math.py)
+i1 = _unary_single_exp("i1", S.i1, grad_fn="SpecialI1Backward0",
+                       missing=COMPLEX | frozenset((D.complex32,)))
 modified_bessel_k0 = _unary("modified_bessel_k0", B.modified_bessel_k0)
 modified_bessel_k1 = _unary("modified_bessel_k1", B.modified_bessel_k1)
 scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", B.scaled_modified_bessel_k0)
