@@ -963,6 +963,23 @@ def test_fuse_conv_bn_weights_dtypes():
     compare(fn)
 
 
+# ============================================================================ memory_format
+def test_convert_conv_weight_memory_format():
+    x = R(1, 2, 4, 4)
+
+    def fn(m):
+        net = m.nn.Sequential(m.nn.Conv2d(2, 3, 2), m.nn.ConvTranspose2d(3, 2, 2),
+                              m.nn.Sequential(m.nn.Conv3d(1, 2, 1)))
+        w = net[0].weight
+        r = m.nn.utils.convert_conv2d_weight_memory_format(net, m.channels_last)
+        strides2 = [net[0].weight.stride(), net[1].weight.stride(), net[2][0].weight.stride()]
+        m.nn.utils.convert_conv3d_weight_memory_format(net, m.channels_last_3d)
+        m.nn.utils.convert_conv2d_weight_memory_format(net[0], m.contiguous_format)
+        return (r is net, strides2, net[2][0].weight.stride(), net[0].weight.stride(),
+                net[0].weight is w, isinstance(w, m.nn.Parameter), net[1](net[0](T(m, x))))
+    compare(fn)
+
+
 # ============================================================================ skip_init
 def test_skip_init():
     def fn(m):
