@@ -8,6 +8,11 @@
 * gradients arriving at the same input slot are summed in arrival order;
 * ``autograd.grad`` / ``backward(inputs=...)`` run only nodes leading to the inputs.
 
+Without ``create_graph`` (the common ``loss.backward()``) gradients travel as raw NumPy arrays
+and nodes that define an array derivative (``graph.array_derivative``) run on them directly;
+the others, and any node with hooks, get tensors as usual. Both derivatives of an op give the
+same numbers (tests/test_autograd_array_mode.py checks them bit for bit).
+
 >>> x = ember.ones(3, requires_grad=True)
 >>> (x * 2).sum().backward()
 >>> x.grad
