@@ -39,3 +39,5 @@ from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,  # 
 from .fold import Fold, Unfold  # noqa: F401
 from .sparse import Embedding, EmbeddingBag  # noqa: F401
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401,E402
+from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  # noqa: F401,E402
+                          TransformerEncoderLayer, TransformerDecoderLayer)
