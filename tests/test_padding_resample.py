@@ -238,6 +238,22 @@ def test_interpolate_channels_last_3d_and_uint8_nearest():
          Arr(np.arange(20).reshape(1, 1, 4, 5), "uint8"))
 
 
+@pytest.mark.parametrize("mode,kw", [("bilinear", dict(scale_factor=2)),
+                                     ("bilinear", dict(size=(3, 4))),
+                                     ("bicubic", dict(scale_factor=1.7, align_corners=True)),
+                                     ("bicubic", dict(size=(3, 4)))])
+def test_interpolate_uint8_linear_modes(mode, kw):
+    # NOTE: PyTorch's uint8 path uses fixed-point weights; ember rounds float weights, so
+    # levels may differ by one or two (layout, shape and dtype agree exactly)
+    a = (rng.random((1, 3, 5, 7)) * 255).astype(np.uint8)
+    e = F(ember).interpolate(ember.tensor(a), mode=mode, **kw)
+    t = F(torch).interpolate(torch.tensor(a), mode=mode, **kw)
+    assert e.dtype == ember.uint8 and tuple(e.shape) == tuple(t.shape)
+    assert e.stride() == t.stride()
+    diff = np.abs(e.numpy().astype(int) - t.numpy().astype(int))
+    assert diff.max() <= 2 and (diff > 0).mean() < 0.3
+
+
 @pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic", "area"])
 def test_interpolate_double_backward(mode):
     kw = {"align_corners": True} if mode in ("bilinear", "bicubic") else {}
@@ -400,6 +416,19 @@ def test_grid_sample_layouts_dtypes_and_default_warning():
             F(m).affine_grid(m.zeros(1, 2, 3), (1, 1, 2, 2))
         got.append([str(x.message) for x in w])
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize("mode,padding_mode,align_corners,nd", [
+    ("bilinear", "zeros", False, 2), ("bilinear", "reflection", True, 2),
+    ("bilinear", "border", False, 3), ("nearest", "zeros", True, 2),
+    ("bicubic", "zeros", False, 2), ("bicubic", "reflection", True, 2),
+    ("bicubic", "border", False, 2)])
+def test_grid_sample_double_backward(mode, padding_mode, align_corners, nd):
+    x = randn(*((2, 3, 5, 7) if nd == 2 else (2, 2, 3, 4, 5)), dtype=np.float64)
+    g = rng.uniform(-1.2, 1.2, (2, 4, 3, 2) if nd == 2 else (2, 2, 3, 2, 3))
+    double_backward_same(lambda m, x, g: F(m).grid_sample(
+        x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners), x, g,
+        wrt=(0, 1), names=False)
 
 
 GRID_ERRORS = [

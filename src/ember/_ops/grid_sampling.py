@@ -6,6 +6,8 @@ grid_sample reads, for every output point, the input at the location its grid en
 2**d corners (or 4x4 taps for bicubic) of all points at once; the backward scatter-adds into
 the input and differentiates the weights for the grid, following PyTorch's coordinate rules
 (the unnormalisation, clipping and reflection factors of its grid_sampler_compute_source_index).
+Under create_graph the backward instead differentiates an ember-op formulation of the same
+sampling, so second derivatives match PyTorch's (their grad_fn names are ember's primitives').
 """
 import itertools
 import warnings
@@ -15,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._dispatch import needs_grad, record
 from .spatial_common import FLOATS, check_dtype, new_node, result
+from ..autograd.grad_mode import STATE as _GRAD
 from .upsampling import cubic_coefficients
 
 _MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -185,10 +188,79 @@ def _sample_backward(g, a, grid, mode, padding, align_corners, want_input, want_
     return gi, ggrid
 
 
+def _sample_graph(x, grid, mode, padding, align_corners):
+    """grid_sample written in differentiable ember ops (for create_graph backward): the tap
+    positions are constants, the weights functions of the grid. Every padding transform is
+    piecewise linear, so a coordinate is ``slope * value + offset`` with NumPy-made slope and
+    offset."""
+    from .creation import tensor as make
+    n, c = x.shape[:2]
+    spatial = tuple(x.shape[2:])
+    nd = len(spatial)
+    g_np = grid._array.astype(_compute_type(x._dtype))
+    frac, base = [], []
+    for d in range(nd):
+        comp = grid[..., nd - 1 - d]
+        raw, scale = _unnormalize(g_np[..., nd - 1 - d], spatial[d], align_corners)
+        if mode == "bicubic":
+            slope, pos = np.full(raw.shape, scale), raw
+        else:
+            pos, m = _apply_padding(raw, spatial[d], padding, align_corners)
+            slope = m * scale
+        offset = pos - slope * g_np[..., nd - 1 - d]
+        b = np.floor(pos)
+        coord = comp * make(slope, dtype=grid.dtype) + make(offset - b, dtype=grid.dtype)
+        frac.append(coord)
+        base.append(b)
+    flat_x = x.reshape(n, c, -1)
+    taps = _taps(g_np, spatial, mode, padding, align_corners)
+    # _taps lists bilinear corners as product((0, 1)) and bicubic taps as product(range(4))
+    offsets = itertools.product(*([(0, 1)] if mode == "bilinear" else [range(4)]) * nd) \
+        if mode != "nearest" else [None]
+    coefs = [cubic_coefficients(f, _PyFloat) for f in frac] if mode == "bicubic" else None
+    out = None
+    for (idx, _, _), offs in zip(taps, offsets):
+        w = None
+        for d in range(nd if offs is not None else 0):
+            if mode == "bilinear":
+                f = frac[d] if offs[d] else 1 - frac[d]
+            else:
+                f = coefs[d][offs[d]]
+            w = f if w is None else w * f
+        flat, inside = _flat(idx, spatial)
+        index = make(flat.reshape(n, 1, -1), dtype=D.int64).expand(n, c, flat[0].size)
+        v = flat_x.gather(2, index) * make(inside.reshape(n, 1, -1).astype(g_np.dtype),
+                                           dtype=x.dtype)
+        if w is not None:
+            v = v * w.reshape(n, 1, -1)
+        out = v if out is None else out + v
+    return out.reshape((n, c) + tuple(grid.shape[1:-1]))
+
+
+class _PyFloat:
+    """Lets cubic_coefficients build its constants as Python floats (tensor arithmetic)."""
+    type = float
+
+
 def _grid_backward(ctx, grad):
     x, grid = ctx.inputs
     s = ctx.saved
     mode, padding, align = s["mode"], s["padding"], s["align_corners"]
+    if _GRAD.enabled:
+        # create_graph: differentiate an ember-op formulation, so the gradients are
+        # differentiable again
+        from ..autograd import grad as autograd_grad
+        wrt = [t for t in (x, grid) if t._requires_grad]
+        out = _sample_graph(x, grid, mode, padding, align)
+        got = autograd_grad(out, wrt, grad, create_graph=True, allow_unused=True)
+        it = iter(got)
+        res = [next(it) if t._requires_grad else None for t in (x, grid)]
+        if grid._requires_grad and res[1] is None:
+            # nearest sampling: the grid gets a zero gradient (not None), as in PyTorch
+            res[1] = grid.detach() * 0
+        if x._requires_grad and res[0] is None:
+            res[0] = x.detach() * 0
+        return tuple(res)
     dt = x._dtype
     ct = _compute_type(dt)
     gi, gg = _sample_backward(grad._array.astype(ct), x._array.astype(ct),
@@ -196,9 +268,6 @@ def _grid_backward(ctx, grad):
                               x._requires_grad, grid._requires_grad)
     res_i = result(gi, dt) if gi is not None else None
     res_g = result(gg, grid._dtype) if grid._requires_grad else None
-    if needs_grad(grad, x, grid):
-        name = f"GridSampler{x.dim() - 2}DBackwardBackward0"
-        record(new_node(name, None), (grad, x, grid), (res_i, res_g))
     return res_i, res_g
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._dispatch import FUNCTIONS, needs_grad, record
-from .spatial_common import (FLOATS, HALF, LinearPair, check_tensor, check_dtype, compute_array,
+from .spatial_common import (FLOATS, LinearPair, check_tensor, check_dtype, compute_array,
                              result, new_node, take_axis, take_axis_adjoint)
 
 _SIGNED_INTS = (D.int8, D.int16, D.int32, D.int64)

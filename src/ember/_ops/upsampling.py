@@ -183,9 +183,15 @@ def _resample(x, mode, out_size, scales, align_corners):
             taps.append(linear_taps(n, o, sc, align_corners, ct))
     params = {"taps": taps, "in_spatial": tuple(in_spatial)}
     if dt is D.uint8 and mode not in ("nearest", "nearest-exact"):
+        # PyTorch resamples uint8 images separably, width first, storing bytes in between
+        # (with fixed-point weights: results can still differ from it by one)
         from .spatial_common import result
-        res = _apply_taps(x._array.astype(np.float32), taps)
-        return result(np.clip(np.round(res), 0, 255), dt, like=x)
+        a = x._array.astype(np.float32)
+        for j in reversed(range(nd)):
+            one = [[(np.arange(s), None)] for s in a.shape[2:]]
+            one[j] = taps[j]
+            a = np.clip(np.round(_apply_taps(a, one)), 0, 255)
+        return result(a, dt, like=x)
     return _pair(mode, nd).run_forward(x, params, layout_like=x)
 
 
