@@ -32,8 +32,6 @@ from ..autograd.graph import OpNode
 from ..autograd.grad_mode import STATE as _GRAD
 
 _FLOATS = (D.float16, D.bfloat16, D.float32, D.float64)
-# weights per layer and direction before the optional biases / projection
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 def _work(dt):
