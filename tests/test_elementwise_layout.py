@@ -165,3 +165,14 @@ def test_cat_layout():
                lambda m, x: m.cat([x.permute(0, 2, 1, 3), x.permute(0, 2, 1, 3)], 1),
                lambda m, x: m.cat([cl(m, x[:, :, :0]), cl(m, x[:, :, :0])], 0)):
         check_same(fn, a)
+
+
+@pytest.mark.parametrize("la", LAYOUTS, ids=IDS)
+def test_pow_with_a_number(la):
+    """pow(Tensor, Number) is a unary kernel to PyTorch (a dense input keeps its strides);
+    pow(Number, Tensor) is allocated row-major."""
+    for fn in (lambda m, a: a ** 2, lambda m, a: a ** 0, lambda m, a: a ** 1, lambda m, a: a ** 0.5,
+               lambda m, a: a.square(), lambda m, a: m.float_power(a, 2),
+               lambda m, a: 2 ** a, lambda m, a: 1 ** a, lambda m, a: m.pow(2.5, a),
+               lambda m, a: m.float_power(2, a), lambda m, a: a.int() ** 2):
+        check_same(lambda m, a: fn(m, laid_out(a, inverse(la[1]), la[2])), source(*la))

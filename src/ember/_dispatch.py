@@ -442,6 +442,11 @@ class BinaryOp:
     check_extra = None
     # whether a half-precision computation takes a scalar second operand in float32 (mul, div)
     opmath_scalar = False
+    # whether a Python number is a (0-dim) TensorIterator operand, which rules out its fast
+    # layout setup; False where PyTorch passes it to a unary kernel (pow(Tensor, Number))
+    number_operand = True
+    # whether PyTorch allocates the result row-major whatever the inputs (pow(Number, Tensor))
+    row_major_out = False
 
     def derivative(self, fn):
         """Register the backward formula: ``fn(ctx, grad) -> (grad_a, grad_b)``."""
@@ -524,7 +529,13 @@ class BinaryOp:
                                    "automatic differentiation, but one of the arguments requires "
                                    "grad.")
             return write_out(out, _asarray(res), name)
-        result = wrap_result(match_layout(res, (a, b), compute), result_dt)
+        if self.row_major_out:
+            if type(res) is _ndarray and strides_of(res) != contiguous_strides(res.shape):
+                res = np.array(res, order="C")
+        else:
+            res = match_layout(res, (a, b) if self.number_operand or (a_is_t and b_is_t)
+                               else (a if a_is_t else b,), compute)
+        result = wrap_result(res, result_dt)
         if result_dt is _BF16 and compute is _BF16:
             # PyTorch's vectorised loop (contiguous operands of the result's shape or scalars)
             set_nan_bits(result._array, ARITHMETIC, all(

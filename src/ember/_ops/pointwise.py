@@ -580,6 +580,14 @@ def _(ctx, grad):
     return None, g
 
 
+# NOTE: PyTorch runs pow(Tensor, Number) as a unary kernel (the number is no operand, so a
+# dense input keeps its strides) and allocates pow(Number, Tensor) row-major
+for _op in (_pow_op, _pow_op_zero, _pow_op_one):
+    _op.number_operand = False
+for _op in (_pow_op2, _pow_op2_one):
+    _op.row_major_out = True
+
+
 def _pow_dispatch(a, b, out=None, inplace=False):
     if isinstance(b, Tensor):
         if isinstance(a, Tensor):
