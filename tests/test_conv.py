@@ -146,6 +146,23 @@ def test_double_backward(case, transposed):
     check_same(fn, *_args(x, w, randn(O)), rtol=1e-9, atol=1e-9, check_strides=False)
 
 
+@pytest.mark.parametrize("transposed", [False, True])
+def test_complex_gradients(transposed):
+    def c(*shape):
+        return randn(*shape) + 1j * randn(*shape)
+    name = "conv_transpose2d" if transposed else "conv2d"
+    w = c(2, 3, 3, 2) if transposed else c(3, 2, 3, 2)
+
+    def run(m, x, w, b):
+        y = getattr(m.nn.functional, name)(x, w, b, stride=2, padding=1)
+        r = m.from_numpy(np.random.default_rng(7).standard_normal(tuple(y.shape)) * (1 - 2j))
+        firsts = m.autograd.grad((y * r).abs().sum(), (x, w, b), create_graph=True)
+        total = sum((g * g.conj()).real.sum() for g in firsts)
+        return (y,) + tuple(g.detach() for g in firsts) + m.autograd.grad(total, (x, w, b))
+    check_same(run, Arr(c(1, 2, 5, 6), requires_grad=True), Arr(w, requires_grad=True),
+               Arr(c(3), requires_grad=True), rtol=1e-9, atol=1e-9, check_strides=False)
+
+
 def test_double_backward_graph():
     def run(m):
         x = m.ones(1, 2, 4, 4, dtype=m.float64, requires_grad=True)

@@ -301,6 +301,11 @@ def convolution_backward(grad_output, input, weight, stride, padding, dilation, 
     whose ``output_mask`` flag is False are None. Differentiable (double backward)."""
     dt = grad_output._dtype
     gy, x, w = _compute_arrays(dt, grad_output, input, weight)
+    if dt.is_complex:
+        # PyTorch's complex gradients are conjugate-linear: grad_x pairs grad_output with
+        # conj(weight), grad_w with conj(input) (the double-backward formula below then holds
+        # for complex tensors unchanged, since it calls back into this function)
+        x, w, _columns = x.conj(), w.conj(), None
     dim = w.ndim - 2
     pads = tuple((p, p) for p in padding)
     gx = gw = gb = None
