@@ -238,6 +238,24 @@ def test_interpolate_channels_last_3d_and_uint8_nearest():
          Arr(np.arange(20).reshape(1, 1, 4, 5), "uint8"))
 
 
+@pytest.mark.parametrize("kw", [dict(size=(3, 4)), dict(scale_factor=0.37),
+                                dict(scale_factor=2.5), dict(size=(4, 4), align_corners=True),
+                                dict(scale_factor=(0.5, 1.5))])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias(mode, kw):
+    x = randn(2, 3, 9, 11)
+    same(lambda m, x: F(m).interpolate(x, mode=mode, antialias=True, **kw),
+         Arr(x, requires_grad=True), rtol=1e-4, atol=1e-5)
+    same(lambda m, x: F(m).interpolate(x, mode=mode, antialias=True, **kw),
+         ChannelsLast(x.astype(np.float64), requires_grad=True))
+
+
+def test_interpolate_antialias_double_backward():
+    double_backward_same(lambda m, t: F(m).interpolate(t, size=(3, 4), mode="bicubic",
+                                                       antialias=True),
+                         randn(1, 2, 7, 9, dtype=np.float64))
+
+
 @pytest.mark.parametrize("mode,kw", [("bilinear", dict(scale_factor=2)),
                                      ("bilinear", dict(size=(3, 4))),
                                      ("bicubic", dict(scale_factor=1.7, align_corners=True)),

@@ -377,9 +377,9 @@ def affine_grid(theta, size, align_corners=None):
     output of ``size`` (N, C, H, W) or (N, C, D, H, W), for ``grid_sample``.
 
     >>> eye = ember.tensor([[[1., 0., 0.], [0., 1., 0.]]])
-    >>> ember.nn.functional.affine_grid(eye, (1, 1, 1, 2), align_corners=True)[0, 0]
-    tensor([[-1.,  0.],
-            [ 1.,  0.]])
+    >>> ember.nn.functional.affine_grid(eye, (1, 1, 2, 2), align_corners=True)[0, 0]
+    tensor([[-1., -1.],
+            [ 1., -1.]])
     """
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=2)

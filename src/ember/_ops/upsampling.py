@@ -84,6 +84,38 @@ def cubic_taps(in_size, out_size, scale, align_corners, ct):
     return [(np.clip(i0 - 1 + j, 0, in_size - 1), coeffs[j].astype(ct)) for j in range(4)]
 
 
+def _aa_filter(x, mode):
+    x = np.abs(x)
+    if mode == "bilinear":
+        return np.where(x < 1, 1 - x, 0)
+    a = -0.5   # (the antialiasing cubic uses Keys' a = -0.5, as PIL does)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((x - 5) * x + 8) * x - 4) * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0))
+
+
+def antialias_taps(in_size, out_size, scale, align_corners, ct, mode):
+    """PIL-style antialiasing: when shrinking, the filter stretches by the scale and every
+    input pixel under it contributes (weights normalised to sum to one)."""
+    sc = _scale(in_size, out_size, align_corners, scale, ct)
+    interp = 2 if mode == "bilinear" else 4
+    support = ct.type(interp * 0.5) * sc if sc >= 1 else ct.type(interp * 0.5)
+    invscale = ct.type(1) / sc if sc >= 1 else ct.type(1)
+    max_taps = int(np.ceil(support)) * 2 + 1
+    center = sc * (np.arange(out_size).astype(ct) + ct.type(0.5))
+    xmin = np.maximum((center - support + ct.type(0.5)).astype(np.int64), 0)
+    xsize = np.clip(np.minimum((center + support + ct.type(0.5)).astype(np.int64), in_size)
+                    - xmin, 0, max_taps)
+    j = np.arange(max_taps)
+    w = _aa_filter(((j[None, :] + xmin[:, None]).astype(ct) - center[:, None] + ct.type(0.5))
+                   * invscale, mode).astype(ct)
+    w = np.where(j[None, :] < xsize[:, None], w, 0).astype(ct)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1), w).astype(ct)
+    idx = np.minimum(xmin[:, None] + j[None, :], in_size - 1)
+    return [(idx[:, t], w[:, t]) for t in range(max_taps)]
+
+
 # ---------------------------------------------------------------------------- separable kernels
 def _apply_taps(a, taps_per_axis):
     nd = len(taps_per_axis)
@@ -124,7 +156,8 @@ _NAMES = {("nearest", 1): "UpsampleNearest1D", ("nearest", 2): "UpsampleNearest2
           ("nearest-exact", 2): "UpsampleNearestExact2D",
           ("nearest-exact", 3): "UpsampleNearestExact3D", ("linear", 1): "UpsampleLinear1D",
           ("bilinear", 2): "UpsampleBilinear2D", ("bicubic", 2): "UpsampleBicubic2D",
-          ("trilinear", 3): "UpsampleTrilinear3D"}
+          ("trilinear", 3): "UpsampleTrilinear3D", ("bilinear-aa", 2): "UpsampleBilinear2DAa",
+          ("bicubic-aa", 2): "UpsampleBicubic2DAa"}
 _PAIRS = {}
 
 
@@ -144,7 +177,7 @@ def _dims_text(letters, sizes):
     return ", ".join(f"{c}: {s}" for c, s in zip(letters, sizes))
 
 
-def _resample(x, mode, out_size, scales, align_corners):
+def _resample(x, mode, out_size, scales, align_corners, antialias=False):
     nd = len(out_size)
     shape = x._array.shape
     in_spatial = shape[2:]
@@ -175,7 +208,9 @@ def _resample(x, mode, out_size, scales, align_corners):
     for i in range(nd):
         sc = scales[i] if scales is not None else None
         n, o = in_spatial[i], out_size[i]
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            taps.append(antialias_taps(n, o, sc, align_corners, ct, mode))
+        elif mode in ("nearest", "nearest-exact"):
             taps.append(nearest_taps(n, o, sc, mode == "nearest-exact"))
         elif mode == "bicubic":
             taps.append(cubic_taps(n, o, sc, align_corners, ct))
@@ -192,7 +227,7 @@ def _resample(x, mode, out_size, scales, align_corners):
             one[j] = taps[j]
             a = np.clip(np.round(_apply_taps(a, one)), 0, 255)
         return result(a, dt, like=x)
-    return _pair(mode, nd).run_forward(x, params, layout_like=x)
+    return _pair(mode + ("-aa" if antialias else ""), nd).run_forward(x, params, layout_like=x)
 
 
 def _is_integer(v):
@@ -258,8 +293,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias and not (mode in ("bilinear", "bicubic") and x.dim() == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes "
                          "and requires a 4-D tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate(): antialias=True is not supported by ember yet")
     if output_size is None:
         output_size = [int(spatial[i] * scale_factors[i]) for i in range(dim)]
     need = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
@@ -269,7 +302,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
               pooling.adaptive_avg_pool3d)[dim]
         return fn(x, output_size if dim > 1 else output_size[0])
     if mode in ("nearest", "nearest-exact") and dim in (1, 2, 3) or need.get(mode) == dim:
-        return _resample(x, mode, output_size, scale_factors, align_corners)
+        return _resample(x, mode, output_size, scale_factors, align_corners, antialias)
     if mode in ("linear", "bilinear", "trilinear") and dim in (1, 2, 3):
         raise NotImplementedError(f"Got {dim + 2}D input, but {mode} mode needs "
                                   f"{need[mode] + 2}D input")
