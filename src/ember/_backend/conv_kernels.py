@@ -146,7 +146,7 @@ def _taps(kernel, dilation, strides):
             for tap in itertools.product(*(range(k) for k in kernel))]
 
 
-def _tap_shift_columns(x, kernel, padding, dilation, keep=True):
+def _tap_shift_columns(x, kernel, padding, dilation):
     """"taps" layout for a stride-1 correlation over many channels: columns (K*C, N*P), P the
     padded grid's size. The input is laid out channel-major (C, N*P + margin), so tap k is one
     contiguous slice shifted by its offset; output position l's column sits at l's grid
@@ -160,10 +160,10 @@ def _tap_shift_columns(x, kernel, padding, dilation, keep=True):
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     offsets = _taps(kernel, dilation, strides)
     shape = (len(offsets), C, N * P)
-    cols = np.empty(shape, x.dtype) if keep else _scratch("taps-columns", shape, x.dtype)
+    cols = _scratch("taps-columns", shape, x.dtype)
     for i, shift in enumerate(offsets):
         cols[i] = buf[:, shift:shift + N * P]
-    return "taps", cols.reshape(len(offsets) * C, N * P), padded
+    return cols.reshape(len(offsets) * C, N * P), padded
 
 
 def _on_grid(y, out, padded, rows):
@@ -190,11 +190,11 @@ def _crop_output(full, out, channels_last, batch_axis):
     return np.array(valid, order="C")
 
 
-def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=False,
-              channels_last=False):
-    """The forward correlation ``y`` (N, O, *out); with ``keep_columns`` also the columns of
-    ``x`` for a later weight gradient (a (layout, array, grid) triple, or None where
-    rebuilding them into scratch is cheaper than keeping a fresh array alive)."""
+def correlate(x, w, stride, padding, dilation, groups, out, *, channels_last=False):
+    """The forward correlation ``y`` (N, O, *out).
+
+    NOTE: its columns are scratch, not kept for the weight gradient, which rebuilds them:
+    cheaper than faulting in a fresh multi-megabyte array every training step."""
     N, C = x.shape[:2]
     O = w.shape[0]
     kernel = w.shape[2:]
@@ -204,19 +204,14 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
     K = _prod(kernel)
     if N * L == 0:
         y = np.zeros((N, O) + tuple(out), x.dtype)
-        columns = ("window", np.zeros((N, C) + tuple(kernel) + tuple(out), x.dtype), None)
     elif _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
-        # (not kept: the weight gradient rebuilds them into scratch, cheaper than faulting in
-        # a fresh multi-megabyte array every step)
-        _, cols, padded = _tap_shift_columns(x, kernel, padding, dilation, keep=False)
-        columns = None
+        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
         # weight as (O, K*C) to match the columns' tap-major rows
         wm = np.moveaxis(w, 1, -1).reshape(O, -1)
         full = np.matmul(wm, cols, out=_scratch("taps-output", (O, cols.shape[1]), x.dtype))
         y = _crop_output(full.reshape((O, N) + padded), out, channels_last, 1)
     else:
         cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
-        columns = None
         if channels_last and g == 1:
             # y[n, l, o] = cols[n, :, l] . w[o, :]: the GEMM writes the channels-last layout
             y = np.matmul(cols.reshape(N, C * K, L).swapaxes(1, 2), w.reshape(O, C * K).T)
@@ -226,8 +221,6 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, keep_columns=Fals
             y = y.reshape((N, O) + tuple(out))
             if channels_last:
                 y = to_channels_last(y)
-    if keep_columns:
-        return y, columns
     return y
 
 
@@ -273,10 +266,9 @@ def correlate_input_adjoint(y, w, size, stride, padding, dilation, groups):
     return col2im(cols, size, kernel, stride, padding, dilation)
 
 
-def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, columns=None):
+def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups):
     """The gradient of ``correlate`` with respect to its weight: an (O, C/groups, *kernel)
-    array from the input ``x`` and the output gradient ``y``. ``columns``: the columns of
-    ``x`` the forward kept (``correlate(..., keep_columns=True)``)."""
+    array from the input ``x`` and the output gradient ``y``."""
     N, C = x.shape[:2]
     O = y.shape[1]
     out = y.shape[2:]
@@ -286,13 +278,12 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     L = _prod(out)
     if N * L == 0:
         return np.zeros((O, Cg) + tuple(kernel), y.dtype)
-    if columns is None:
-        columns = _columns_of(x, O, kernel, stride, padding, dilation, g, out)
-    layout, cols, padded = columns
-    if layout == "taps":
+    if _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
+        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
         gw = _on_grid(y, out, padded, False).reshape(O, -1) @ cols.T      # (O, K*C)
         gw = gw.reshape((O,) + tuple(kernel) + (C,))
         return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
+    cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
     # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
     y4 = y.reshape(N, g, Og, L)
@@ -300,13 +291,6 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups, co
     gw = np.matmul(y4, c4.swapaxes(-1, -2))
     gw = gw[0] if N == 1 else gw.sum(0)
     return gw.reshape((O, Cg) + tuple(kernel))
-
-
-def _columns_of(x, O, kernel, stride, padding, dilation, groups, out):
-    """The columns ``correlate`` would keep for ``x`` (its layout choice, without the GEMM)."""
-    if _use_tap_shift(min(x.shape[1], O), groups, stride, x.shape[2:], padding, out):
-        return _tap_shift_columns(x, kernel, padding, dilation, keep=False)
-    return "window", im2col(x, kernel, stride, padding, dilation, out, scratch=True), None
 
 
 def to_channels_last(a):

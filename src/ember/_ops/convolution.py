@@ -221,17 +221,12 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     x, w, b = _compute_arrays(dt, input, weight, bias)
     last = dim == 2 and _output_layout_channels_last(input, weight)
     grad = needs_grad(input, weight, bias)
-    columns = None
     if transposed:
         y = K.correlate_input_adjoint(x, w, size, stride, pads, dilation, groups)
         if last:
             y = K.to_channels_last(y)
     else:
-        keep = grad and weight._requires_grad
-        y = K.correlate(x, w, stride, pads, dilation, groups, size, keep_columns=keep,
-                        channels_last=last)
-        if keep:
-            y, columns = y
+        y = K.correlate(x, w, stride, pads, dilation, groups, size, channels_last=last)
     if b is not None:
         y += b.reshape((-1,) + (1,) * dim)
     result = _wrap(y, dt)
@@ -239,8 +234,7 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
         record(_FORWARD_NODE, (input, weight, bias), result, {
             "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation),
             "transposed": bool(transposed), "output_padding": tuple(output_padding),
-            "groups": groups, "bias_sym_sizes_opt": (0,) if bias is None else tuple(bias.shape),
-            "_columns": columns})
+            "groups": groups, "bias_sym_sizes_opt": (0,) if bias is None else tuple(bias.shape)})
     return result
 
 
@@ -288,15 +282,14 @@ def _convolution_grad(ctx, grad):
     edges = ctx.next_functions
     mask = (edges[0][0] is not None, edges[1][0] is not None,
             bias is not None and edges[2][0] is not None)
-    return convolution_backward(grad, input, weight, *_params(ctx), mask,
-                                _columns=ctx.saved["_columns"])
+    return convolution_backward(grad, input, weight, *_params(ctx), mask)
 
 
 _FORWARD_NODE.backward_fn = staticmethod(_convolution_grad)
 
 
 def convolution_backward(grad_output, input, weight, stride, padding, dilation, transposed,
-                         output_padding, groups, output_mask, _columns=None):
+                         output_padding, groups, output_mask):
     """The gradients (input, weight, bias) of ``convolution`` for ``grad_output``; entries
     whose ``output_mask`` flag is False are None. Differentiable (double backward)."""
     dt = grad_output._dtype
@@ -305,7 +298,7 @@ def convolution_backward(grad_output, input, weight, stride, padding, dilation, 
         # PyTorch's complex gradients are conjugate-linear: grad_x pairs grad_output with
         # conj(weight), grad_w with conj(input) (the double-backward formula below then holds
         # for complex tensors unchanged, since it calls back into this function)
-        x, w, _columns = x.conj(), w.conj(), None
+        x, w = x.conj(), w.conj()
     dim = w.ndim - 2
     pads = tuple((p, p) for p in padding)
     gx = gw = gb = None
@@ -322,7 +315,7 @@ def convolution_backward(grad_output, input, weight, stride, padding, dilation, 
                                             groups)
         else:
             gw = K.correlate_weight_adjoint(x, gy, weight.shape[2:], stride, pads, dilation,
-                                            groups, columns=_columns)
+                                            groups)
         gw = _wrap(gw, dt)
     if output_mask[2]:
         gb = _wrap(gy.sum(axis=(0,) + tuple(range(2, 2 + dim))), dt)
