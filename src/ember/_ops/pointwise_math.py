@@ -125,8 +125,9 @@ class _Unary:
         # float32/float64 inputs whose result keeps their dtype need none of the checks below
         self.fast = (check is None and kind is not ALWAYS_BOOL
                      and not (frozenset((_F32, _F64)) & self.missing))
-        # what the float hot path calls: the forward or the bare ufunc it wraps (see ufunc())
-        self.float_kernel = forward
+        # the bare ufunc the forward wraps, called by the float hot path (see ufunc()); None:
+        # the hot path calls self.forward, read per call (some ops set it after construction)
+        self.float_kernel = None
         self.call_float = self._make_float_call()
 
     def derivative(self, fn):
