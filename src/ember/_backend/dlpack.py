@@ -147,7 +147,9 @@ def _np_dtype(code, bits):
 def import_capsule(capsule):
     """A NumPy array viewing the memory of a legacy DLPack capsule (CPU only)."""
     if not _api.PyCapsule_IsValid(capsule, b"dltensor"):
-        raise BufferError("from_dlpack expects an unconsumed 'dltensor' capsule")
+        raise RuntimeError("from_dlpack received an invalid capsule. Note that DLTensor "
+                           "capsules can be consumed only once, so you might have already "
+                           "constructed a tensor from it once.")
     addr = _api.PyCapsule_GetPointer(capsule, b"dltensor")
     managed = ctypes.cast(addr, ctypes.POINTER(_DLManagedTensor)).contents
     t = managed.dl_tensor

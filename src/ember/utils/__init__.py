@@ -1,2 +1,3 @@
 """ember.utils: hooks, data loading and friends."""
 from . import hooks  # noqa: F401
+from . import dlpack, safetensors  # noqa: F401,E402
