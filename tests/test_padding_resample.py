@@ -3,6 +3,7 @@ padding modules, F.interpolate / Upsample (every mode, align_corners, size vs sc
 recompute_scale_factor), pixel (un)shuffle, grid_sample and affine_grid. Values, dtypes,
 strides (channels-last), gradients, double backward, grad_fn names, reprs and errors."""
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -13,6 +14,13 @@ from oracle import check_same, Arr, normalize_message
 
 rng = np.random.default_rng(1)
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(autouse=True)
+def _seeded_inputs(request):
+    """Each test draws the same inputs whichever worker runs it, in whatever order."""
+    global rng
+    rng = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
 def F(m):
@@ -344,7 +352,9 @@ def test_upsample_modules(name, kw):
     assert repr(e) == repr(t)
     for attr in ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"):
         assert getattr(e, attr) == getattr(t, attr)
-    same(lambda m, x: getattr(m.nn, name)(**kw)(x), Arr(randn(2, 3, 4, 5), requires_grad=True))
+    tol = dict(rtol=1e-4, atol=1e-5) if kw.get("mode") in _WEIGHTED else {}
+    same(lambda m, x: getattr(m.nn, name)(**kw)(x), Arr(randn(2, 3, 4, 5), requires_grad=True),
+         **tol)
 
 
 def test_deprecated_upsample_functions_warn():
