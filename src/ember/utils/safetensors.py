@@ -133,8 +133,8 @@ def save(tensors, metadata=None):
     """The safetensors file for ``tensors`` (a dict of name -> contiguous tensor) as bytes.
 
     >>> import ember
-    >>> save({"a": ember.zeros(1)})[:8]
-    b'@\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
+    >>> save({"a": ember.zeros(1)})[8:]
+    b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  \\x00\\x00\\x00\\x00'
     """
     return b"".join(_serialize(tensors, metadata))
 
