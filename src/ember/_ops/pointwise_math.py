@@ -106,8 +106,11 @@ class _Unary:
 
     def __init__(self, name, forward, kind=INT_TO_FLOAT, kernel=None, missing=(), grad_fn=None,
                  precheck=None, bool_out_only=None, opmath=True, saves_nothing=False,
-                 inplace_grad_fn=None, contiguous=False, check=None):
+                 inplace_grad_fn=None, contiguous=False, check=None, dtype_precheck=False):
         self.name = name
+        # a precheck that only rejects dtypes other than float32/float64 (skipped on the
+        # float hot path)
+        self.dtype_precheck = dtype_precheck
         self.contiguous = contiguous      # kernels whose output is always row-major
         self.check = check                # check(dtype, extra) after the kernel check
         self.forward = forward
@@ -125,8 +128,8 @@ class _Unary:
         # float32/float64 inputs whose result keeps their dtype need none of the checks below
         self.fast = (check is None and kind is not ALWAYS_BOOL
                      and not (frozenset((_F32, _F64)) & self.missing))
-        # the bare ufunc the forward wraps, called by the float hot path (see ufunc()); None:
-        # the hot path calls self.forward, read per call (some ops set it after construction)
+        # what the float hot path calls instead of the forward (see float_kernel()); None: it
+        # calls self.forward, read per call (some ops set it after construction)
         self.float_kernel = None
         self.call_float = self._make_float_call()
 
@@ -222,7 +225,8 @@ class _Unary:
         inference mode), no out=, not in place. NOTE: a closure over the op's fixed settings,
         as reading them from ``self`` on every call costs a measurable share of a small op."""
         op = self
-        precheck, contiguous, node_cls = self.precheck, self.contiguous, self.node_cls
+        precheck = None if self.dtype_precheck else self.precheck
+        contiguous, node_cls = self.contiguous, self.node_cls
         save_result, record, state = self.save_result, _graph.record_unary, _GRAD
         ndarray, asarray = np.ndarray, np.asarray
 
@@ -252,9 +256,9 @@ class _Unary:
         return call_float
 
 
-def ufunc(fn, kernel):
-    """Mark unary op ``fn`` (whose forward is ``kernel(a)``) so that its float32/float64 hot
-    path calls the ufunc ``kernel`` directly, one Python frame shallower."""
+def float_kernel(fn, kernel):
+    """Make unary op ``fn``'s float32/float64 hot path call ``kernel`` (the bare ufunc its
+    forward wraps, or a float-only version of it): one Python frame shallower."""
     fn.op.float_kernel = kernel
     return fn
 
@@ -313,12 +317,12 @@ def _bind_unary(op, name=None, *, function=True, method=True, inplace=True, torc
 
 def unary(name, *, kind=INT_TO_FLOAT, kernel=None, missing=(), grad_fn=None, precheck=None,
           aliases=(), method=True, inplace=True, torch_inplace=True, opmath=True,
-          saves_nothing=False, bool_out_only=None, takes_out=True):
+          saves_nothing=False, bool_out_only=None, takes_out=True, dtype_precheck=False):
     """Register a unary op from its array-level forward (already in the compute dtype)."""
     def deco(forward):
         op = _Unary(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                     precheck=precheck, opmath=opmath, saves_nothing=saves_nothing,
-                    bool_out_only=bool_out_only)
+                    bool_out_only=bool_out_only, dtype_precheck=dtype_precheck)
         fn = _bind_unary(op, name, method=method, inplace=inplace, torch_inplace=torch_inplace,
                          takes_out=takes_out)
         for alias in aliases:
@@ -338,7 +342,7 @@ def sqrt(a):
     return np.sqrt(a)
 
 
-ufunc(sqrt, np.sqrt)
+float_kernel(sqrt, np.sqrt)
 
 
 @sqrt.derivative
@@ -423,7 +427,7 @@ def sin(a):
     return np.sin(a)
 
 
-ufunc(sin, np.sin)
+float_kernel(sin, np.sin)
 
 
 @sin.derivative
@@ -442,7 +446,7 @@ def cos(a):
     return np.cos(a)
 
 
-ufunc(cos, np.cos)
+float_kernel(cos, np.cos)
 
 
 @cos.derivative
@@ -528,7 +532,7 @@ def tanh(a):
     return np.tanh(a)
 
 
-ufunc(tanh, np.tanh)
+float_kernel(tanh, np.tanh)
 
 
 @tanh.derivative
@@ -2219,7 +2223,7 @@ def _relu_check(x, inplace, out):
 
 
 @unary("relu", kind=DEFAULT, kernel="clamp_min_scalar_cpu", missing=WIDE_UNSIGNED,
-       grad_fn="ReluBackward0", precheck=_relu_check, takes_out=False)
+       grad_fn="ReluBackward0", precheck=_relu_check, dtype_precheck=True, takes_out=False)
 def relu(a):
     return np.maximum(a, _zero_of(a.dtype))
 
@@ -2234,6 +2238,11 @@ def _zero_of(dt):
         z = _ZEROS[dt] = np.zeros((), dt)
         z.flags.writeable = False
     return z
+
+
+_FLOAT_ZEROS = {np.dtype(np.float32): _zero_of(np.dtype(np.float32)),
+                np.dtype(np.float64): _zero_of(np.dtype(np.float64))}
+float_kernel(relu, lambda a: np.maximum(a, _FLOAT_ZEROS[a.dtype]))
 
 
 @relu.derivative
