@@ -50,6 +50,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
                      set_rng_state, randint_like, bernoulli, multinomial, normal, poisson)
 from . import utils  # noqa: F401
+from . import hub  # noqa: F401
 from .serialization import save, load  # noqa: F401
 from . import nn, optim  # noqa: F401
 from . import func  # noqa: F401
