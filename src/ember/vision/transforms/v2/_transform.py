@@ -77,7 +77,10 @@ class Transform(Module):
         for name, value in self.__dict__.items():
             if name.startswith("_") or name == "training":
                 continue
-            if isinstance(value, (bool, int, float, str, tuple, list, enum.Enum)):
+            if isinstance(value, enum.Enum):
+                # interpolation modes print by value ("bilinear"), as torchvision's do
+                shown.append(f"{name}={value.value}")
+            elif isinstance(value, (bool, int, float, str, tuple, list)):
                 shown.append(f"{name}={value}")
         return ", ".join(shown)
 

@@ -11,11 +11,23 @@ import ember
 from .. import functional as F
 from .. import transforms as _v1
 from .._functional_tensor import _max_value
+from .._resample import resize_uint8
 from ..functional import InterpolationMode, _interpolation_modes_from_int
 from ._transform import Transform, _RandomApplyTransform
 
 _VALUE_BITS = {ember.uint8: 8, ember.int8: 7, ember.int16: 15, ember.uint16: 16, ember.int32: 31,
                ember.int64: 63}
+
+
+def _resize(inpt, size, interpolation, antialias):
+    """v2's resize: uint8 tensors stay uint8 through PyTorch's native fixed-point kernel."""
+    native = (isinstance(inpt, ember.Tensor) and inpt.dtype == ember.uint8 and antialias
+              and interpolation in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC)
+              and inpt.numel() > 0 and list(inpt.shape[-2:]) != list(size))
+    if not native:
+        return F.resize(inpt, size, interpolation, antialias=antialias)
+    out = resize_uint8(inpt.numpy(), size[0], size[1], interpolation.value)
+    return ember.from_numpy(out)
 
 
 def _interp(interpolation):
@@ -66,7 +78,8 @@ class Compose(Transform):
         return outputs
 
     def __repr__(self):
-        return f"{self.__class__.__name__}(" + "".join(f"\n    {t}" for t in self.transforms) + "\n)"
+        # NOTE: torchvision's v2 Compose indents its items by six spaces
+        return f"{self.__class__.__name__}(" + "".join(f"\n      {t}" for t in self.transforms) + "\n)"
 
 
 class RandomApply(Transform):
@@ -290,7 +303,7 @@ class Resize(Transform):
     def transform(self, inpt, params):
         _, h, w = F.get_dimensions(inpt)
         out_h, out_w = F._compute_resized_output_size((h, w), self.size, self.max_size, allow_size_none=True)
-        return F.resize(inpt, [out_h, out_w], self.interpolation, antialias=self.antialias)
+        return _resize(inpt, [out_h, out_w], self.interpolation, self.antialias)
 
 
 class CenterCrop(Transform):
@@ -354,8 +367,8 @@ class RandomResizedCrop(Transform):
         return dict(zip("ijhw", _v1.RandomResizedCrop.get_params(flat_inputs[0], self.scale, self.ratio)))
 
     def transform(self, inpt, params):
-        return F.resized_crop(inpt, params["i"], params["j"], params["h"], params["w"], self.size,
-                              self.interpolation, antialias=self.antialias)
+        cropped = F.crop(inpt, params["i"], params["j"], params["h"], params["w"])
+        return _resize(cropped, list(self.size), self.interpolation, self.antialias)
 
 
 class RandomCrop(Transform):
