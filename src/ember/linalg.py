@@ -180,8 +180,8 @@ def _lu_np(a):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    a = a.reshape((-1, m, n))
-    B = a.shape[0]
+    B = int(np.prod(batch, dtype=np.int64))
+    a = a.reshape((B, m, n))   # (explicit B: -1 is ambiguous for empty matrices)
     piv = np.zeros((B, k), np.int32)
     info = np.zeros(B, np.int32)
     rows = np.arange(B)
@@ -678,6 +678,25 @@ def _cholesky_legacy(input, upper=False, *, out=None):
 
 
 # ---------------------------------------------------------------------------- eig, eigh
+_EIGVEC_PHASE = ("The eigenvectors in the complex case are specified up to multiplication by "
+                 "e^{i phi}. The specified loss function depends on this quantity, so it is "
+                 "ill-defined.")
+_SINGVEC_PHASE = ("The singular vectors in the complex case are specified up to multiplication "
+                  "by e^{i phi}. The specified loss function depends on this phase term, making "
+                  "it ill-defined.")
+
+
+def _check_phase_invariant(im_a, im_b, fname, text):
+    """PyTorch's gauge check: complex eigen/singular vectors are only defined up to a phase
+    e^{i phi} per column, so a loss must not change under V -> V e^{i phi}. That holds exactly
+    when Im diag(V^H gV) vanishes (for svd: Im diag(U^H gU) + Im diag(V^H gV) does). The lax
+    1e-2 tolerances are PyTorch's, chosen to avoid false alarms."""
+    a = im_a._array if im_a is not None else 0.0
+    b = im_b._array if im_b is not None else 0.0
+    if not np.allclose(a, -np.asarray(b), rtol=1e-2, atol=1e-2):
+        raise RuntimeError(f"{fname}: {text}")
+
+
 def _eig_core(A, want_vectors):
     _check_matrix(A, "linalg.eig")
     dt = A._dtype
@@ -707,6 +726,8 @@ def _eig_backward(ctx, grads):
         inner = _diag_embed(gL)
     else:
         VhgV = Vh @ gV
+        _check_phase_invariant(VhgV.diagonal(0, -2, -1).imag, None, "linalg_eig_backward",
+                               _EIGVEC_PHASE)
         diag_re = VhgV.diagonal(0, -2, -1).real
         inner = VhgV - Vh @ (V * diag_re.unsqueeze(-2).to(V._dtype))
         Lc = _conj(L)
@@ -766,6 +787,9 @@ def _eigh_backward(ctx, grads):
         inner = _diag_embed(gL.to(V._dtype))
     else:
         VhgV = Vh @ gV
+        if VhgV._dtype.is_complex:
+            _check_phase_invariant(VhgV.diagonal(0, -2, -1).imag, None, "linalg_eigh_backward",
+                                   _EIGVEC_PHASE)
         E = L.unsqueeze(-2) - L.unsqueeze(-1)
         eye = _eye(n, D.bool_)
         E = _where(eye, _F["ones_like"](E), E)
@@ -870,6 +894,10 @@ def _svd_backward(ctx, grads):
         VhgV = Vh @ gV
         skew = VhgV - _mH(VhgV)
         inner = inner + Sc.unsqueeze(-1) * (skew / E)
+    if dt.is_complex:
+        _check_phase_invariant(UhgU.diagonal(0, -2, -1).imag if gU is not None else None,
+                               VhgV.diagonal(0, -2, -1).imag if gV is not None else None,
+                               "svd_backward", _SINGVEC_PHASE)
     if gS is not None:
         inner = inner + _diag_embed(gS.to(dt))
     gA = U @ inner @ Vh
@@ -1041,7 +1069,7 @@ def _perm_from_pivots(piv, m):
     """Row permutation matrices P (A = P L U) from 1-based LAPACK pivots."""
     batch = piv.shape[:-1]
     k = piv.shape[-1]
-    flat = piv.reshape((-1, k))
+    flat = piv.reshape((int(np.prod(batch, dtype=np.int64)), k))
     perms = np.tile(np.arange(m), (flat.shape[0], 1))
     for b in range(flat.shape[0]):
         p = perms[b]
@@ -1055,20 +1083,46 @@ def _perm_from_pivots(piv, m):
 
 
 def _lu_backward_core(A, L, U, P, gL, gU):
-    """Square LU backward: gA = P L^{-H} [tril(L^H gL, -1) + triu(gU U^H)] U^{-H}."""
+    """LU backward (PyTorch's formulas). Square: gA = P L^{-H} [tril(L^H gL, -1) +
+    triu(gU U^H)] U^{-H}; wide and tall matrices split U (resp. L) into its square block and
+    the rest."""
     m, n = A._array.shape[-2:]
-    if m != n:
-        raise RuntimeError("ember: the derivative of the LU decomposition of a non-square matrix "
-                           "is not implemented")
+    k = min(m, n)
     dt = A._dtype
-    inner = make_tensor(np.zeros(A._array.shape, dt.np), dt)
+    if m == n:
+        inner = make_tensor(np.zeros(A._array.shape, dt.np), dt)
+        if gL is not None:
+            inner = inner + (_mH(L) @ gL).tril(-1)
+        if gU is not None:
+            inner = inner + (gU @ _mH(U)).triu()
+        X = solve(_mH(L), inner)
+        X = solve(_mH(U), X, left=False)
+        return P @ X
+    if m < n:
+        U1 = U.narrow(-1, 0, k)
+        g = _mH(L) @ gL if gL is not None else None
+        if gU is not None:
+            t = gU.triu() @ _mH(U)
+            g = -t if g is None else g - t
+        g = solve(_mH(U1), g.tril(-1), left=False)
+        if gU is not None:
+            g = _F["cat"]([g + gU.narrow(-1, 0, k).triu(), gU.narrow(-1, k, n - k)], -1)
+        g = solve(_mH(L), g)
+        if gU is None:
+            g = _F["cat"]([g, _F["zeros_like"](U.narrow(-1, k, n - k))], -1)
+        return P @ g
+    L1 = L.narrow(-2, 0, k)
+    g = gU @ _mH(U) if gU is not None else None
     if gL is not None:
-        inner = inner + (_mH(L) @ gL).tril(-1)
-    if gU is not None:
-        inner = inner + (gU @ _mH(U)).triu()
-    X = solve(_mH(L), inner)
-    X = solve(_mH(U), X, left=False)
-    return P @ X
+        t = _mH(L) @ gL.tril(-1)
+        g = -t if g is None else g - t
+    g = solve(_mH(L1), g.triu())
+    if gL is not None:
+        g = _F["cat"]([g + gL.narrow(-2, 0, k).tril(-1), gL.narrow(-2, k, m - k)], -2)
+    g = solve(_mH(U), g, left=False)
+    if gL is None:
+        g = _F["cat"]([g, _F["zeros_like"](L.narrow(-2, k, m - k))], -2)
+    return P @ g
 
 
 def _lu_factor_backward(ctx, grads):
@@ -1077,12 +1131,14 @@ def _lu_factor_backward(ctx, grads):
     if g is None:
         return (None,)
     LU = ctx.saved["LU"]
-    n = LU._array.shape[-1]
+    m, n = LU._array.shape[-2:]
+    k = min(m, n)
     dt = A._dtype
-    L = LU.tril(-1) + _eye(n, dt)
-    U = LU.triu()
-    P = make_tensor(_perm_from_pivots(ctx.saved["pivots"], n).astype(dt.np), dt)
-    return (_lu_backward_core(A, L, U, P, g.tril(-1), g.triu()),)
+    L = LU.narrow(-1, 0, k).tril(-1) + make_tensor(np.eye(m, k, dtype=dt.np), dt)
+    U = LU.narrow(-2, 0, k).triu()
+    P = make_tensor(_perm_from_pivots(ctx.saved["pivots"], m).astype(dt.np), dt)
+    return (_lu_backward_core(A, L, U, P, g.narrow(-1, 0, k).tril(-1),
+                              g.narrow(-2, 0, k).triu()),)
 
 
 _LuFactorNode = _node("LinalgLuFactorExBackward0", _lu_factor_backward)
@@ -2002,3 +2058,8 @@ Tensor.qr = lambda self, some=True: _qr_legacy(self, some)
 Tensor.cross = lambda self, other, dim=None: _cross_legacy(self, other, dim)
 Tensor.dist = lambda self, other, p=2: dist(self, other, p)
 Tensor.norm = _tensor_norm
+
+# the triangular-factor solvers, Householder products and legacy front-ends live in their own
+# files; importing them here registers them before ``ember`` copies FUNCTIONS into its namespace
+from . import _linalg_triangular  # noqa: E402,F401
+from . import _linalg_legacy  # noqa: E402,F401

@@ -1265,20 +1265,21 @@ def _label_sizes(operands, labels):
     for k, (op, lab) in enumerate(zip(operands, labels)):
         shape = op._array.shape
         mine = {}
+        where = {}   # the operand's own dim of each label (PyTorch's errors name it)
         for d, x in enumerate(lab):
             s = shape[d]
             if x >= 0 and x in mine and mine[x] != s:
                 raise RuntimeError(f"einsum(): subscript {_LETTERS[x]} is repeated for operand "
                                    f"{k} but the sizes don't match, {s} != {mine[x]}")
             mine[x] = s
+            where.setdefault(x, d)
         for x, s in mine.items():
             cur = sizes.get(x)
             if cur is None or cur == 1:
                 sizes[x] = s
             elif s != 1 and s != cur:
                 if x < 0:
-                    n_ell = max(-y for lab2 in labels for y in lab2 if y < 0)
-                    raise RuntimeError(f"einsum(): dimension {n_ell + x} covered by ellipsis in "
+                    raise RuntimeError(f"einsum(): dimension {where[x]} covered by ellipsis in "
                                        f"operand {k}has size {s} which does not broadcast with "
                                        f"previously seen ellipsis with size {cur} for the "
                                        "respective dimension")

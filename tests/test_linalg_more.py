@@ -1,0 +1,322 @@
+"""The rest of PyTorch's linear algebra against PyTorch: cholesky_solve, cholesky_inverse,
+triangular_solve, the legacy lu/lu_unpack/lu_solve, vander, the removed functions' errors, LU
+gradients of non-square matrices, the gauge checks of svd/eigh/eig backward, and einsum's
+ellipsis errors. Values, strides, grad_fn names, gradients and double gradients."""
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import torch
+from oracle import Arr, check_same
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _seeded(request):
+    import zlib
+    global RNG
+    RNG = np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the legacy functions' deprecation notes
+        yield
+
+
+def R(*s):
+    return RNG.standard_normal(s)
+
+
+def lower(batch, n, dt):
+    """A well-conditioned lower-triangular factor with a real diagonal (as Cholesky gives)."""
+    a = np.tril(R(*batch, n, n), -1) + np.diag(2 + RNG.random(n))
+    if dt.startswith("complex"):
+        a = a + 1j * np.tril(R(*batch, n, n), -1)
+    return a
+
+
+def rhs(shape, dt):
+    b = R(*shape)
+    return b + 1j * R(*shape) if dt.startswith("complex") else b
+
+
+def same_with_grads(fn, *arrays, dtype="float64", rtol=1e-6, atol=1e-8):
+    """Outputs (values, strides, grad_fn), gradients and double gradients agree with torch."""
+    res = []
+    for lib in (torch, ember):
+        xs = [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True) for a in arrays]
+        outs = fn(lib, *xs)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        total = sum((o.abs() if o.is_complex() else o).sum() for o in outs)
+        gs = lib.autograd.grad(total, xs, create_graph=True)
+        gg = lib.autograd.grad(sum((g.abs() if g.is_complex() else g).pow(2).sum() for g in gs),
+                               xs)
+        res.append(([o.detach().resolve_conj().numpy() for o in outs],
+                    [o.stride() for o in outs], [type(o.grad_fn).__name__ for o in outs],
+                    [g.detach().resolve_conj().numpy() for g in gs],
+                    [g.resolve_conj().numpy() for g in gg]))
+    (tv, ts, tn, tg, tgg), (ev, es, en, eg, egg) = res
+    assert es == ts and en == tn
+    tol = dict(rtol=rtol, atol=atol)
+    for e, t in zip(ev + eg, tv + tg):
+        np.testing.assert_allclose(e, t, **tol)
+    for e, t in zip(egg, tgg):
+        np.testing.assert_allclose(e, t, rtol=rtol * 10, atol=atol * 10)
+
+
+DTYPES = ["float32", "float64", "complex64", "complex128"]
+
+
+# ---------------------------------------------------------------------------- cholesky_solve
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("bshape,lbatch", [((3, 2), ()), ((4, 1, 3, 2), (2,)), ((3, 1), (2,)),
+                                            ((0, 3, 2), ()), ((3, 0), ())])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_values(dt, bshape, lbatch, upper):
+    L = lower(lbatch, 3, dt)
+    if upper:
+        L = np.conj(np.swapaxes(L, -1, -2))
+    check_same(lambda m, b, l: m.cholesky_solve(b, l, upper), Arr(rhs(bshape, dt), dt),
+               Arr(L, dt), rtol=1e-4, atol=1e-5)
+    check_same(lambda m, b, l: b.cholesky_solve(l, upper=upper), Arr(rhs(bshape, dt), dt),
+               Arr(L, dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dt", ["float64", "complex128"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_grads(dt, upper):
+    L = lower((2,), 3, dt)
+    same_with_grads(lambda m, b, l: m.cholesky_solve(b, l, upper), rhs((4, 1, 3, 2), dt), L,
+                    dtype=dt)
+
+
+def test_cholesky_solve_noncontiguous():
+    check_same(lambda m, b, l: m.cholesky_solve(b, l), Arr(R(2, 3), layout="transposed"),
+               Arr(lower((), 3, "float64"), layout="transposed"))
+
+
+@pytest.mark.parametrize("b,l", [(np.ones(3), np.eye(3)), (np.ones((3, 2)), np.ones((2, 3))),
+                                 (np.ones((4, 2)), np.eye(3)), (np.ones((3, 2)), np.ones(3))])
+def test_cholesky_solve_errors(b, l):
+    check_same(lambda m, b, l: m.cholesky_solve(b, l), b, l)
+
+
+def test_cholesky_solve_dtype_errors():
+    check_same(lambda m, b, l: m.cholesky_solve(b, l), Arr(np.ones((3, 2)), "float32"),
+               Arr(np.eye(3), "float64"))
+    check_same(lambda m, b, l: m.cholesky_solve(b, l), Arr(np.ones((3, 2)), "int32"),
+               Arr(np.eye(3), "int32"))
+
+
+# ---------------------------------------------------------------------------- cholesky_inverse
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("batch", [(), (2,), (2, 1), (0,)])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_inverse_values(dt, batch, upper):
+    L = lower(batch, 3, dt)
+    if upper:
+        L = np.conj(np.swapaxes(L, -1, -2))
+    check_same(lambda m, l: m.cholesky_inverse(l, upper), Arr(L, dt), rtol=1e-4, atol=1e-5)
+    check_same(lambda m, l: l.cholesky_inverse(upper), Arr(L, dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dt", ["float64", "complex128"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_inverse_grads(dt, upper):
+    L = lower((2,), 3, dt)
+    same_with_grads(lambda m, l: m.cholesky_inverse(l, upper), L, dtype=dt)
+
+
+@pytest.mark.parametrize("a", [np.ones(3), np.ones((2, 3)), np.array(1.0)])
+def test_cholesky_inverse_errors(a):
+    check_same(lambda m, l: m.cholesky_inverse(l), a)
+    check_same(lambda m, l: m.cholesky_inverse(l), Arr(np.eye(3), "int64"))
+
+
+# ---------------------------------------------------------------------------- triangular_solve
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("unit", [False, True])
+@pytest.mark.parametrize("dt", ["float32", "complex128"])
+def test_triangular_solve_values(upper, transpose, unit, dt):
+    A = rhs((2, 3, 3), dt) + 3 * np.eye(3)
+    check_same(lambda m, b, a: m.triangular_solve(b, a, upper, transpose, unit),
+               Arr(rhs((4, 1, 3, 2), dt), dt), Arr(A, dt), rtol=1e-4, atol=1e-5)
+    check_same(lambda m, b, a: b.triangular_solve(a, upper=upper, transpose=transpose,
+                                                  unitriangular=unit),
+               Arr(rhs((3, 2), dt), dt), Arr(A[0], dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("unit", [False, True])
+def test_triangular_solve_grads(upper, transpose, unit):
+    A = R(2, 3, 3) + 3 * np.eye(3)
+    same_with_grads(lambda m, b, a: m.triangular_solve(b, a, upper, transpose, unit),
+                    R(4, 1, 3, 2), A)
+
+
+def test_triangular_solve_complex_grads():
+    A = rhs((3, 3), "complex128") + 3 * np.eye(3)
+    same_with_grads(lambda m, b, a: m.triangular_solve(b, a, False, True),
+                    rhs((3, 2), "complex128"), A, dtype="complex128")
+
+
+def test_triangular_solve_singular_and_empty():
+    A = np.triu(R(3, 3))
+    A[1, 1] = 0
+    check_same(lambda m, b, a: m.triangular_solve(b, a), R(3, 2), A)
+    check_same(lambda m, b, a: m.triangular_solve(b, a), R(3, 0), A)
+    check_same(lambda m, b, a: m.triangular_solve(b, a), R(0, 3, 2), A)
+
+
+@pytest.mark.parametrize("b,a", [(np.ones(3), np.eye(3)), (np.ones((3, 2)), np.ones((2, 3))),
+                                 (np.ones((4, 2)), np.eye(3)), (np.ones((3, 2)), np.ones(3))])
+def test_triangular_solve_errors(b, a):
+    check_same(lambda m, b, a: m.triangular_solve(b, a), b, a)
+
+
+def test_triangular_solve_dtype_errors():
+    check_same(lambda m, b, a: m.triangular_solve(b, a), Arr(np.ones((3, 2)), "float64"),
+               Arr(np.eye(3), "float32"))
+    check_same(lambda m, b, a: m.triangular_solve(b, a), Arr(np.ones((3, 2)), "int64"),
+               Arr(np.eye(3), "int64"))
+
+
+# ---------------------------------------------------------------------------- lu, lu_unpack
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (4, 2), (2, 4), (2, 0, 0), (3, 5, 2),
+                                   (1, 1)])
+def test_legacy_lu(shape):
+    x = R(*shape)
+    check_same(lambda m, x: m.lu(x), Arr(x, requires_grad=True), check_grad_fn=True)
+    check_same(lambda m, x: m.lu(x, get_infos=True), x)
+    check_same(lambda m, x: x.lu(), x)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (4, 2), (2, 4), (2, 0, 0), (3, 5, 2)])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_lu_unpack(shape, dt):
+    x = rhs(shape, dt)
+    check_same(lambda m, x: m.lu_unpack(*m.linalg.lu_factor(x)), Arr(x, dt, requires_grad=True),
+               check_grad_fn=True, grad=True, rtol=1e-4, atol=1e-5)
+    check_same(lambda m, x: m.lu_unpack(*m.linalg.lu_factor(x), unpack_data=False), Arr(x, dt))
+    check_same(lambda m, x: m.lu_unpack(*m.linalg.lu_factor(x), unpack_pivots=False),
+               Arr(x, dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 5, 3), (2, 3, 5)])
+def test_lu_gradients_non_square(shape):
+    """lu_factor's and lu_unpack's backward for square, tall and wide matrices."""
+    same_with_grads(lambda m, x: m.lu_unpack(*m.linalg.lu_factor(x)), R(*shape))
+    same_with_grads(lambda m, x: m.linalg.lu_factor(x)[0], R(*shape))
+    same_with_grads(lambda m, x: m.linalg.lu(x)[1:], R(*shape))
+
+
+def test_lu_singular_no_error():
+    check_same(lambda m, x: m.lu(x), np.zeros((2, 2)))
+    check_same(lambda m, x: m.lu(x, get_infos=True), np.stack([np.eye(2), np.zeros((2, 2))]))
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: m.lu(x), lambda m, x: m.lu(x, pivot=False),
+                                lambda m, x: m.lu_unpack(x, m.ones(3, dtype=m.int64)),
+                                lambda m, x: m.lu_unpack(x.flatten(), m.ones(3, dtype=m.int32)),
+                                lambda m, x: m.lu_unpack(x, m.full((3,), 4, dtype=m.int32)),
+                                lambda m, x: m.lu_unpack(x, m.zeros(3, dtype=m.int32))])
+def test_lu_errors(fn):
+    check_same(fn, R(3, 3))
+    check_same(lambda m, x: m.lu(x), R(3))
+    check_same(lambda m, x: m.lu(x), Arr(np.eye(3), "int32"))
+
+
+def test_legacy_lu_solve():
+    a, b = R(2, 3, 3), R(2, 3, 2)
+    check_same(lambda m, x, b: m.lu_solve(b, *m.linalg.lu_factor(x)), a, b)
+    check_same(lambda m, x, b: b.lu_solve(*m.linalg.lu_factor(x)), a, b)
+    check_same(lambda m, x, b: m.lu_solve(b[0, :, 0], *m.linalg.lu_factor(x)), a, b)
+
+
+# ---------------------------------------------------------------------------- vander
+@pytest.mark.parametrize("x", [np.array([1, 2, 3]), np.array([1., 2.5, 3]),
+                               np.array([True, False]), np.array([1 + 2j, 3j]), np.zeros(0)])
+@pytest.mark.parametrize("N", [None, 0, 1, 2, 5])
+@pytest.mark.parametrize("increasing", [False, True])
+def test_vander(x, N, increasing):
+    check_same(lambda m, x: m.vander(x, N, increasing), x)
+
+
+def test_vander_dtypes_and_errors():
+    check_same(lambda m, x: m.vander(x), Arr(np.array([1, 2]), "int8"))
+    check_same(lambda m, x: m.vander(x), Arr(np.array([1, 2]), "float16"))
+    check_same(lambda m, x: m.vander(x, 3), Arr(np.array([1., 2.]), requires_grad=True),
+               check_grad_fn=True)
+    check_same(lambda m, x: m.vander(x, N=-1), np.ones(2))
+    check_same(lambda m, x: m.vander(x), np.ones((2, 2)))
+
+
+# ---------------------------------------------------------------------------- removed functions
+@pytest.mark.parametrize("fn", [lambda m, x: m.symeig(x), lambda m, x: m.eig(x),
+                                lambda m, x: m.lstsq(x, x), lambda m, x: m.matrix_rank(x),
+                                lambda m, x: x.symeig(), lambda m, x: x.eig(),
+                                lambda m, x: x.lstsq(x), lambda m, x: m.symeig(x, True)])
+def test_removed_functions(fn):
+    check_same(fn, R(3, 3))
+
+
+# ---------------------------------------------------------------------------- gauge checks
+def _phase_loss_error(fn, a, dtype):
+    """Both libraries raise the same error (or none) for a loss depending on vector phases."""
+    msgs = []
+    for lib in (torch, ember):
+        x = lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True)
+        try:
+            fn(lib, x).backward()
+            msgs.append(None)
+        except RuntimeError as e:
+            msgs.append(str(e))
+    assert msgs[1] == msgs[0]
+    return msgs[0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.linalg.svd(x)[0].real.sum(),
+    lambda m, x: m.linalg.svd(x, full_matrices=False)[2].imag.sum(),
+    lambda m, x: m.svd(x)[2].real.sum(),
+    lambda m, x: m.linalg.eigh(x + x.mH)[1].real.sum(),
+    lambda m, x: m.linalg.eig(x)[1].real.sum(),
+    lambda m, x: m.linalg.eig(x)[1].imag.sum()])
+def test_gauge_dependent_loss_raises(fn):
+    assert _phase_loss_error(fn, rhs((3, 3), "complex128"), "complex128") is not None
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.linalg.svd(x)[0].abs().sum(),
+    lambda m, x: (lambda r: (r.U @ r.Vh).real.sum())(m.linalg.svd(x)),
+    lambda m, x: m.linalg.eigh(x + x.mH)[1].abs().pow(2).sum(),
+    lambda m, x: m.linalg.eig(x)[1].abs().sum()])
+def test_gauge_invariant_loss_ok(fn):
+    assert _phase_loss_error(fn, rhs((3, 3), "complex128"), "complex128") is None
+
+
+def test_real_eig_vectors_no_gauge_error():
+    """Real symmetric input: real eigenvectors, so Im diag(V^H gV) vanishes; no error."""
+    a = R(3, 3)
+    assert _phase_loss_error(lambda m, x: m.linalg.eig(x + x.mT)[1].real.sum(), a,
+                             "float64") is None
+
+
+# ---------------------------------------------------------------------------- einsum
+@pytest.mark.parametrize("eq,sa,sb", [("...j,j...", (2, 3), (3, 4)),
+                                      ("...j,j...", (5, 2, 3), (3, 7, 4)),
+                                      ("...j,...j", (5, 2, 3), (6, 3)),
+                                      ("...j,...j", (5, 2, 3), (6, 2, 3)),
+                                      ("i...j,j...", (2, 5, 3), (3, 4))])
+def test_einsum_ellipsis_broadcast_errors(eq, sa, sb):
+    check_same(lambda m, a, b: m.einsum(eq, a, b), R(*sa), R(*sb))
+
+
+def test_einsum_sublist_ellipsis():
+    a, b = R(2, 5, 3), R(3, 4)
+    check_same(lambda m, a, b: m.einsum(a, [Ellipsis, 1], b, [1, 2], [Ellipsis, 2]), a, b)
+    check_same(lambda m, a, b: m.einsum(a, [0, Ellipsis, 1], b, [1, 2]), a, b)
+    check_same(lambda m, a, b: m.einsum(a, [Ellipsis, 1], b, [1, Ellipsis]), R(2, 3), R(3, 4))
