@@ -467,3 +467,35 @@ def test_functional_mha_forward_static_kv():
         return out, w, q.grad, wq.grad, w_in_b.grad, sk.grad, sv.grad
     for a, b in zip(run(ember), run(torch)):
         assert_same(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_sdpa_fused_causal_with_mask():
+    # the fused route applies both the causal mask and attn_mask (the composite route refuses)
+    mask = rng.random((4, 6)) > 0.3
+    mask[:, 0] = True
+    check_same(lambda m, q, k, a: sdpa(m, q, k, k, attn_mask=a, is_causal=True),
+               Arr(randn(2, 3, 4, 5), requires_grad=True), Arr(randn(2, 3, 6, 5),
+                                                               requires_grad=True),
+               Arr(mask), grad=True, check_grad_fn=True)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("mask_kind", ["bool", "float"])
+@pytest.mark.parametrize("no_grad", [True, False])
+def test_mha_inference_fully_masked_rows(need_weights, mask_kind, no_grad):
+    # PyTorch's fused inference kernel (eval, no grad, batch_first self-attention, bool masks)
+    # gives NaN rows where every key is masked; its other routes give zeros
+    pad = np.zeros((N, L), bool)
+    pad[1, -2:] = True
+    pad[2, :] = True
+
+    def fn(m, x, p):
+        m.manual_seed(0)
+        mod = m.nn.MultiheadAttention(E, H, batch_first=True).eval()
+        if mask_kind == "float":
+            p = m.zeros(p.shape).masked_fill(p, float("-inf"))
+        if no_grad:
+            with m.no_grad():
+                return mod(x, x, x, key_padding_mask=p, need_weights=need_weights)
+        return mod(x, x, x, key_padding_mask=p, need_weights=need_weights)
+    check_same(fn, randn(N, L, E), pad, rtol=1e-4, atol=1e-5)

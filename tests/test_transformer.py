@@ -334,3 +334,18 @@ def test_errors(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         check_same(fn)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+@pytest.mark.parametrize("no_grad", [True, False])
+def test_encoder_layer_inference_fully_padded(batch_first, no_grad):
+    # PyTorch's fused inference layer gives NaN for a sequence whose keys are all padding
+    def fn(m):
+        mod = build(m, "enc_layer", train=False, batch_first=batch_first, dropout=0.0)
+        src, _ = _inputs(m, "float32", batch_first)
+        pad = np.zeros((BATCH, S_LEN), bool)
+        pad[2, :] = True
+        pad[1, -1] = True
+        with m.set_grad_enabled(not no_grad):
+            return mod(src.detach(), src_key_padding_mask=m.from_numpy(pad))
+    check_same(fn, rtol=1e-4, atol=1e-5)

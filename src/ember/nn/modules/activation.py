@@ -435,6 +435,11 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         is_batched = query.dim() == 3
+        # PyTorch's fused inference kernel normalises fully masked rows to NaN (plain softmax)
+        # where the scaled_dot_product_attention route gives zeros: follow it when it would run
+        native = self._takes_native_path(query, key, value, attn_mask, key_padding_mask)
+        plain_softmax = native and not need_weights and (attn_mask is not None or
+                                                         key_padding_mask is not None)
         key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask",
                                              F._none_or_dtype(attn_mask), "attn_mask",
                                              query.dtype)
@@ -458,11 +463,36 @@ class MultiheadAttention(Module):
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
             self.out_proj.weight, self.out_proj.bias, training=self.training,
-            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
-            average_attn_weights=average_attn_weights, is_causal=is_causal, **separate)
+            key_padding_mask=key_padding_mask, need_weights=need_weights or plain_softmax,
+            attn_mask=attn_mask, average_attn_weights=average_attn_weights,
+            is_causal=is_causal and not plain_softmax, **separate)
+        if plain_softmax:
+            weights = None
         if self.batch_first and is_batched:
-            return out.transpose(1, 0), weights
+            # (the fused kernel writes batch-first memory; the general route returns a view)
+            out = out.transpose(1, 0)
+            return (out.contiguous() if native else out), weights
         return out, weights
+
+    def _takes_native_path(self, query, key, value, attn_mask, key_padding_mask):
+        """Whether PyTorch would run this call on its fused inference kernel."""
+        from ...autograd.grad_mode import is_grad_enabled
+        if any(m is not None and m.dtype.is_floating_point for m in (attn_mask,
+                                                                      key_padding_mask)):
+            return False
+        if query.dim() != 3 or query is not key or key is not value or self.training:
+            return False
+        if self.in_proj_weight is None or self.in_proj_bias is None:
+            return False
+        if query.dtype is not self.in_proj_weight.dtype or \
+                query.dtype is not self.in_proj_bias.dtype:
+            return False
+        if self.num_heads % 2 or not self.batch_first or self.bias_k is not None or \
+                self.bias_v is not None or self.add_zero_attn:
+            return False
+        args = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+                self.out_proj.bias)
+        return not (is_grad_enabled() and any(x is not None and x.requires_grad for x in args))
 
     def merge_masks(self, attn_mask, key_padding_mask, query):
         """One (N, H, L, L) mask from an attention mask and a key padding mask, and its type

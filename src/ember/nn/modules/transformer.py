@@ -287,16 +287,43 @@ class TransformerEncoderLayer(Module):
                                                  src.dtype)
         src_mask = F._canonical_mask(src_mask, "src_mask", None, "", src.dtype,
                                      check_other=False)
+        # PyTorch's fused inference kernel gives NaN for fully masked rows (plain softmax)
+        native = (src_mask is not None or src_key_padding_mask is not None) and \
+            self._takes_native_path(src)
         x = src
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal,
+                                   native)
             x = x + self._ff_block(self.norm2(x))
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal,
+                                              native))
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+    def _takes_native_path(self, src):
+        from ...autograd.grad_mode import is_grad_enabled
+        attn = self.self_attn
+        if src.dim() != 3 or self.training or not attn.batch_first or attn.in_proj_bias is None:
+            return False
+        if not attn._qkv_same_embed_dim or not self.activation_relu_or_gelu or \
+                self.norm1.eps != self.norm2.eps or attn.num_heads % 2 == 1:
+            return False
+        if any(getattr(m, "_forward_hooks", None) or getattr(m, "_forward_pre_hooks", None)
+               for m in self.modules()):
+            return False
+        args = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                attn.out_proj.bias, self.norm1.weight, self.norm1.bias, self.norm2.weight,
+                self.norm2.bias, self.linear1.weight, self.linear1.bias, self.linear2.weight,
+                self.linear2.bias)
+        return not (is_grad_enabled() and any(x is not None and x.requires_grad for x in args))
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False, _native=False):
+        if _native:
+            # (the weights route computes the plain softmax the fused kernel uses)
+            return self.dropout1(self.self_attn(x, x, x, attn_mask=attn_mask,
+                                                key_padding_mask=key_padding_mask,
+                                                need_weights=True)[0])
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
                            need_weights=False, is_causal=is_causal)[0]
         return self.dropout1(x)
