@@ -320,3 +320,55 @@ def test_einsum_sublist_ellipsis():
     check_same(lambda m, a, b: m.einsum(a, [Ellipsis, 1], b, [1, 2], [Ellipsis, 2]), a, b)
     check_same(lambda m, a, b: m.einsum(a, [0, Ellipsis, 1], b, [1, 2]), a, b)
     check_same(lambda m, a, b: m.einsum(a, [Ellipsis, 1], b, [1, Ellipsis]), R(2, 3), R(3, 4))
+
+
+# ---------------------------------------------------------------------------- renorm
+@pytest.mark.parametrize("p", [1, 2, 3, 1.5, 0.5, float("inf")])
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("maxnorm", [0.0, 1.0, 100.0])
+def test_renorm(p, dim, maxnorm):
+    x = R(3, 4) * 2
+    check_same(lambda m, x: m.renorm(x, p, dim, maxnorm), Arr(x, requires_grad=True),
+               grad=True, check_grad_fn=True)
+    same_with_grads(lambda m, x: m.renorm(x, p, dim, maxnorm), x)
+    same_with_grads(lambda m, x: x.renorm(p, dim, maxnorm), x + 1j * x[::-1],
+                    dtype="complex128")
+
+
+@pytest.mark.parametrize("dt", ["float32", "float16", "bfloat16", "complex64", "int32"])
+def test_renorm_dtypes(dt):
+    check_same(lambda m, x: m.renorm(x, 2, 0, 1.), Arr(R(3, 4) * 2, dt))
+
+
+def test_renorm_layouts_and_empty():
+    check_same(lambda m, x: m.renorm(x, 2, 0, 1.), Arr(R(3, 4) * 2, layout="transposed"))
+    check_same(lambda m, x: m.renorm(x, 2, 1, 1.), np.zeros((0, 3)))
+    check_same(lambda m, x: m.renorm(x, 2, 0, 1.), R(2, 3, 4) * 2)
+
+
+@pytest.mark.parametrize("args", [(0, 0, 1.), (-1, 0, 1.), (2, 0, -1.), (2, 0, -1.5),
+                                  (2, 2, 1.), (2, -3, 1.)])
+def test_renorm_errors(args):
+    check_same(lambda m, x: m.renorm(x, *args), R(3, 4))
+    check_same(lambda m, x: m.renorm(x, 2, 0, 1.), np.ones(3))
+    check_same(lambda m, x: m.renorm(x, 2, 0, 1.), np.array(1.))
+
+
+def test_renorm_inplace():
+    x = R(3, 4) * 2
+    check_same(lambda m, x: x.clone().renorm_(2, 0, 1.), Arr(x, requires_grad=True),
+               grad=True, check_grad_fn=True)
+    check_same(lambda m, x: x.t().renorm_(2, 0, 1.), x)
+
+    def inplace_on_view(m, x):
+        y = x.clone()
+        y[1:].renorm_(2, 1, 1.)
+        return y
+    check_same(inplace_on_view, Arr(x, requires_grad=True), grad=True, check_grad_fn=True)
+
+    def inplace(m, x):
+        y = x.clone()
+        y.renorm_(2, 1, 1.)
+        return y
+    same_with_grads(inplace, x)
+    check_same(lambda m, x: x.renorm_(2, 0, 1.), Arr(x, requires_grad=True))

@@ -2063,3 +2063,4 @@ Tensor.norm = _tensor_norm
 # files; importing them here registers them before ``ember`` copies FUNCTIONS into its namespace
 from . import _linalg_triangular  # noqa: E402,F401
 from . import _linalg_legacy  # noqa: E402,F401
+from ._ops import renorm as _renorm_op  # noqa: E402,F401
