@@ -332,3 +332,66 @@ def test_errors_match_the_safetensors_package():
         if "share memory" in msg:       # a set's order is not fixed
             msg = msg[:msg.index("[")]
         assert str(ours.value).startswith(msg)
+
+
+# ---------------------------------------------------------------------------- save_model
+def tied(lib):
+    m = lib.nn.Sequential(lib.nn.Embedding(5, 3), lib.nn.Linear(3, 5, bias=False),
+                          lib.nn.Linear(3, 5))
+    m[1].weight = m[0].weight            # tied weights share one storage
+    return m
+
+
+def test_save_model_drops_tied_names_and_load_model_restores(tmp_path):
+    em = tied(ember)
+    path = tmp_path / "m.safetensors"
+    with pytest.raises(RuntimeError, match="Some tensors share memory"):
+        est.save_file(em.state_dict(), path)
+    est.save_model(em, path, metadata={"user": "kept"})
+    with est.safe_open(path, framework="pt") as f:
+        assert f.keys() == ["0.weight", "2.bias", "2.weight"]
+        assert f.metadata() == {"user": "kept", "1.weight": "0.weight"}
+    fresh = tied(ember)
+    assert est.load_model(fresh, path) == (set(), [])
+    for a, b in zip(fresh.state_dict().values(), em.state_dict().values()):
+        assert a.tolist() == b.tolist()
+    assert fresh[1].weight is fresh[0].weight
+    missing, unexpected = est.load_model(ember.nn.Linear(3, 5), path, strict=False)
+    assert missing == {"weight", "bias"} and unexpected == ["0.weight", "2.bias", "2.weight"]
+    with pytest.raises(RuntimeError, match='^Error\\(s\\) in loading state_dict for Linear:\n'
+                                           '    Missing key\\(s\\) in state_dict: "bias", '
+                                           '"weight"\n    Unexpected key\\(s\\)'):
+        est.load_model(ember.nn.Linear(3, 5), path)
+
+
+def test_save_model_refuses_partial_views(tmp_path):
+    m = ember.nn.Module()
+    big = ember.zeros(6)
+    m.register_buffer("a", big[:3])
+    m.register_buffer("b", big[3:])
+    with pytest.raises(RuntimeError, match="found no suitable name to keep for saving"):
+        est.save_model(m, tmp_path / "m.safetensors")
+
+
+def test_save_model_interop_with_the_safetensors_package(tmp_path):
+    stt = pytest.importorskip("safetensors.torch")
+    torch.manual_seed(0)
+    tm = tied(torch)
+    em = tied(ember)
+    em.load_state_dict({k: to_ember(v) for k, v in tm.state_dict().items()})
+    theirs, ours = tmp_path / "t.safetensors", tmp_path / "e.safetensors"
+    stt.save_model(tm, str(theirs))
+    est.save_model(em, ours)
+    assert ours.read_bytes() == theirs.read_bytes()
+    back = tied(torch)
+    assert stt.load_model(back, str(ours)) == est.load_model(tied(ember), theirs)
+    assert torch.equal(back[0].weight, tm[0].weight)
+    for strict in (False, True):
+        try:
+            expected = stt.load_model(torch.nn.Linear(3, 5), str(theirs), strict=strict)
+        except RuntimeError as e:
+            with pytest.raises(RuntimeError) as info:
+                est.load_model(ember.nn.Linear(3, 5), ours, strict=strict)
+            assert str(info.value) == str(e)
+        else:
+            assert est.load_model(ember.nn.Linear(3, 5), ours, strict=strict) == expected

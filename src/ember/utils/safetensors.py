@@ -22,7 +22,8 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make_tensor
 
-__all__ = ["SafetensorError", "safe_open", "save", "save_file", "load", "load_file"]
+__all__ = ["SafetensorError", "safe_open", "save", "save_file", "load", "load_file",
+           "save_model", "load_model"]
 
 # safetensors' dtype codes in the order of its Rust ``Dtype`` enum; the writer puts tensors of
 # later (wider) dtypes first so every tensor's bytes stay aligned to its item size.
@@ -257,6 +258,11 @@ def load(data):
             for name in sorted(table)}
 
 
+def _device(device):
+    # an integer names a CUDA device, as in safetensors
+    return f"cuda:{device}" if isinstance(device, int) else device
+
+
 def load_file(filename, device="cpu"):
     """The dict of tensors in the safetensors file ``filename``, on ``device``.
 
@@ -266,8 +272,101 @@ def load_file(filename, device="cpu"):
     >>> load_file(path)["w"]
     tensor([0, 1, 2])
     """
-    with safe_open(filename, framework="pt", device=device) as f:
+    with safe_open(filename, framework="pt", device=_device(device)) as f:
         return {name: f.get_tensor(name) for name in f.keys()}
+
+
+def _covers_storage(t):
+    storage = t.untyped_storage()
+    return (t.data_ptr() == storage.data_ptr()
+            and t.numel() * t.element_size() == storage.nbytes())
+
+
+def _duplicate_names(state_dict, preferred_names=()):
+    """{kept name: [names sharing its storage, to drop]}: the kept one covers the whole
+    storage (the alphabetically first such name, or the first of ``preferred_names``)."""
+    groups = {}
+    for name, t in state_dict.items():
+        storage = t.untyped_storage()
+        if storage.data_ptr() != 0 and storage.nbytes() != 0:
+            groups.setdefault((str(t.device), storage.data_ptr(), storage.nbytes()),
+                              set()).add(name)
+    to_remove = {}
+    for shared in groups.values():
+        if len(shared) < 2:
+            continue
+        complete = sorted(n for n in shared if _covers_storage(state_dict[n]))
+        if not complete:
+            raise RuntimeError(
+                "Error while trying to find names to remove to save state dict, but found no "
+                f"suitable name to keep for saving amongst: {shared}. None is covering the "
+                "entire storage. Refusing to save/load the model since you could be storing "
+                "much more memory than needed. Please refer to "
+                "https://huggingface.co/docs/safetensors/torch_shared_tensors for more "
+                "information. Or open an issue.")
+        preferred = sorted(set(preferred_names) & set(complete))
+        keep = (preferred or complete)[0]
+        to_remove[keep] = [n for n in sorted(shared) if n != keep]
+    return to_remove
+
+
+def save_model(model, filename, metadata=None, force_contiguous=True):
+    """Save ``model.state_dict()`` as safetensors, keeping one name per shared storage (tied
+    weights) and recording each dropped name -> kept name in the metadata.
+
+    >>> import ember, tempfile, os
+    >>> m = ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.Linear(2, 2))
+    >>> m[1].weight = m[0].weight
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save_model(m, path)
+    >>> load_model(m, path)
+    (set(), [])
+    """
+    state_dict = model.state_dict()
+    for keep, dropped in _duplicate_names(state_dict).items():
+        for name in dropped:
+            metadata = {} if metadata is None else metadata
+            metadata.setdefault(name, keep)     # never overrides what the caller wrote
+            del state_dict[name]
+    if force_contiguous:
+        state_dict = {k: v.contiguous() for k, v in state_dict.items()}
+    try:
+        save_file(state_dict, filename, metadata=metadata)
+    except ValueError as e:
+        raise ValueError(f"{e} Or use save_model(..., force_contiguous=True), read the docs "
+                         "for potential caveats.") from None
+
+
+def load_model(model, filename, strict=True, device="cpu"):
+    """Load a ``save_model`` file into ``model``; returns (missing, unexpected) names, the
+    shared names dropped at saving counted as present.
+
+    >>> import ember, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> save_model(ember.nn.Linear(2, 1), path)
+    >>> load_model(ember.nn.Linear(2, 1), path)
+    (set(), [])
+    """
+    state_dict = load_file(filename, device=device)
+    to_remove = _duplicate_names(model.state_dict(), preferred_names=state_dict.keys())
+    missing, unexpected = model.load_state_dict(state_dict, strict=False)
+    missing = set(missing)
+    for dropped in to_remove.values():
+        for name in dropped:
+            if name in missing:
+                missing.remove(name)
+            else:
+                unexpected.append(name)
+    if strict and (missing or unexpected):
+        error = f"Error(s) in loading state_dict for {model.__class__.__name__}:"
+        if missing:
+            error += "\n    Missing key(s) in state_dict: " + ", ".join(
+                f'"{k}"' for k in sorted(missing))
+        if unexpected:
+            error += "\n    Unexpected key(s) in state_dict: " + ", ".join(
+                f'"{k}"' for k in sorted(unexpected))
+        raise RuntimeError(error)
+    return missing, unexpected
 
 
 class _Slice:
