@@ -75,7 +75,7 @@ def _none_or_dtype(input):
         return None
     if isinstance(input, Tensor):
         return input.dtype
-    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+    raise RuntimeError("input to _none_or_dtype() must be None or ember.Tensor")
 
 
 def _in_projection_packed(q, k, v, w, b=None):
