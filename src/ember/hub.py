@@ -25,7 +25,6 @@ import warnings
 import zipfile
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
-from urllib.request import Request, urlopen
 
 __all__ = ["download_url_to_file", "get_dir", "help", "list", "load",
            "load_state_dict_from_url", "set_dir"]
@@ -85,6 +84,9 @@ def _open_url(url, destination):
 
     NOTE: urlopen's own timeout does not cover DNS resolution, which can stall far longer on a
     machine without network; the request runs on a helper thread so the caller never hangs."""
+    # NOTE: imported here: urllib.request pulls in http.client and friends, which
+    # `import ember` need not pay for
+    from urllib.request import Request, urlopen
     outcome = {}
 
     def attempt():
