@@ -372,3 +372,91 @@ def test_renorm_inplace():
         return y
     same_with_grads(inplace, x)
     check_same(lambda m, x: x.renorm_(2, 0, 1.), Arr(x, requires_grad=True))
+
+
+# ---------------------------------------------------------------------------- Householder
+def _cplx(shape, dt):
+    return rhs(shape, dt) if dt.startswith("complex") else R(*shape)
+
+
+def _packed(shape, dt):
+    """PyTorch's geqrf of a random matrix: valid reflectors for householder_product/ormqr."""
+    h, tau = torch.geqrf(torch.tensor(_cplx(shape, dt)))
+    return h.numpy(), tau.numpy()
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3), (3, 3), (3, 4), (0, 3, 2), (3, 0)])
+@pytest.mark.parametrize("dt", DTYPES)
+def test_geqrf(shape, dt):
+    a = _cplx(shape, dt)
+    check_same(lambda m, x: m.geqrf(x), Arr(a, dt, requires_grad=True), rtol=1e-4, atol=1e-5,
+               check_grad_fn=True)
+    check_same(lambda m, x: x.geqrf(), Arr(a, dt, layout="transposed") if len(shape) == 2
+               else Arr(a, dt), rtol=1e-4, atol=1e-5)
+
+
+def test_geqrf_errors():
+    check_same(lambda m, x: m.geqrf(x), R(3))
+    check_same(lambda m, x: m.geqrf(x), Arr(np.eye(3), "int32"))
+    check_same(lambda m, x: m.geqrf(x)[0].sum().backward(), Arr(R(3, 3), requires_grad=True))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3), (3, 3), (5, 2)])
+@pytest.mark.parametrize("dt", ["float32", "float64", "complex64", "complex128"])
+def test_householder_product(shape, dt):
+    h, tau = _packed(shape, dt)
+    check_same(lambda m, x, t: m.linalg.householder_product(x, t),
+               Arr(h, dt, requires_grad=True), Arr(tau, dt, requires_grad=True), grad=True,
+               check_grad_fn=True, rtol=1e-4, atol=1e-5)
+    check_same(lambda m, x, t: m.orgqr(x, t[..., :1]), Arr(h, dt), Arr(tau, dt),
+               rtol=1e-4, atol=1e-5)
+    check_same(lambda m, x, t: x.orgqr(t), Arr(h, dt), Arr(tau, dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 3)])
+@pytest.mark.parametrize("dt", ["float64", "complex128"])
+def test_householder_product_double_grad(shape, dt):
+    h, tau = _packed(shape, dt)
+    same_with_grads(lambda m, x, t: m.linalg.householder_product(x, t), h, tau, dtype=dt)
+
+
+@pytest.mark.parametrize("a,t", [((4, 3), (2, 4)), ((2, 4, 3), (3, 3)), ((3, 4), (3,)),
+                                 ((3,), (3,)), ((2, 4, 3), (3,))])
+def test_householder_product_errors(a, t):
+    check_same(lambda m, x, t: m.linalg.householder_product(x, t), R(*a), R(*t))
+
+
+def test_householder_product_dtype_errors():
+    check_same(lambda m, x, t: m.linalg.householder_product(x, t), Arr(R(4, 3), "float32"),
+               Arr(R(3), "float64"))
+    check_same(lambda m, x, t: m.linalg.householder_product(x, t), Arr(R(4, 3), "int64"),
+               Arr(R(3), "int64"))
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("dt", ["float32", "complex128"])
+def test_ormqr(left, transpose, dt):
+    h, tau = _packed((2, 4, 3), dt)
+    c = _cplx((2, 4, 5) if left else (2, 5, 4), dt)
+    check_same(lambda m, x, t, c: m.ormqr(x, t, c, left, transpose), Arr(h, dt),
+               Arr(tau, dt), Arr(c, dt, requires_grad=True), grad=True, check_grad_fn=True,
+               rtol=1e-4, atol=1e-5)
+    check_same(lambda m, x, t, c: x.ormqr(t, c, left=left, transpose=transpose), Arr(h, dt),
+               Arr(tau, dt), Arr(c, dt), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_ormqr_double_grad(left, transpose):
+    h, tau = _packed((4, 3), "complex128")
+    c = _cplx((4, 2) if left else (2, 4), "complex128")
+    same_with_grads(lambda m, x, t, c: m.ormqr(x, t, c, left, transpose), h, tau, c,
+                    dtype="complex128")
+
+
+@pytest.mark.parametrize("c", [(2, 3, 5), (4, 5), (2, 4)])
+def test_ormqr_errors(c):
+    check_same(lambda m, x, t, c: m.ormqr(x, t, c), R(2, 4, 3), R(2, 3), R(*c))
+    check_same(lambda m, x, t, c: m.ormqr(x, t, c), Arr(R(2, 4, 3), "float32"),
+               Arr(R(2, 3), "float32"), Arr(R(2, 4, 5), "float64"))

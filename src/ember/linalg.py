@@ -2064,3 +2064,4 @@ Tensor.norm = _tensor_norm
 from . import _linalg_triangular  # noqa: E402,F401
 from . import _linalg_legacy  # noqa: E402,F401
 from ._ops import renorm as _renorm_op  # noqa: E402,F401
+from ._linalg_householder import householder_product  # noqa: E402,F401
