@@ -460,3 +460,42 @@ def test_ormqr_errors(c):
     check_same(lambda m, x, t, c: m.ormqr(x, t, c), R(2, 4, 3), R(2, 3), R(*c))
     check_same(lambda m, x, t, c: m.ormqr(x, t, c), Arr(R(2, 4, 3), "float32"),
                Arr(R(2, 3), "float32"), Arr(R(2, 4, 5), "float64"))
+
+
+# ---------------------------------------------------------------------------- deprecated norms
+@pytest.mark.parametrize("fn", [lambda m, x: m.frobenius_norm(x, (0, 1)),
+                                lambda m, x: m.frobenius_norm(x, (0,), True),
+                                lambda m, x: m.frobenius_norm(x, 1),
+                                lambda m, x: m.frobenius_norm(x, (0, 1, 1)),
+                                lambda m, x: m.nuclear_norm(x),
+                                lambda m, x: m.nuclear_norm(x, True),
+                                lambda m, x: m.nuclear_norm(x, (0, 1), keepdim=True),
+                                lambda m, x: m.nuclear_norm(x, (0,))])
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)])
+def test_deprecated_norms(fn, shape):
+    check_same(fn, Arr(R(*shape), requires_grad=True), grad=True, check_grad_fn=True)
+
+
+def test_deprecated_norm_errors():
+    check_same(lambda m, x: m.frobenius_norm(x, (0,)), Arr(np.ones((2, 2)), "int32"))
+    check_same(lambda m, x: m.nuclear_norm(x), R(3))
+
+
+# ---------------------------------------------------------------------------- node names
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+def test_solve_triangular_grad_fn_and_grads(upper, left, unit):
+    A = R(2, 3, 3) + 3 * np.eye(3)
+    B = R(2, 3, 2) if left else R(2, 2, 3)
+    same_with_grads(lambda m, a, b: m.linalg.solve_triangular(a, b, upper=upper, left=left,
+                                                              unitriangular=unit), A, B)
+
+
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("adjoint", [True, False])
+def test_lu_solve_grad_fn_and_grads(left, adjoint):
+    B = R(2, 3, 2) if left else R(2, 2, 3)
+    same_with_grads(lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(a), b, left=left,
+                                                      adjoint=adjoint),
+                    R(2, 3, 3) + 3 * np.eye(3), B)

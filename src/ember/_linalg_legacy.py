@@ -142,6 +142,42 @@ def vander(x, N=None, increasing=False):
     return res if increasing else _F["flip"](res, (1,))
 
 
+# ---------------------------------------------------------------------------- deprecated norms
+def frobenius_norm(input, dim, keepdim=False, *, out=None):
+    """Deprecated: the 2-norm over (at most two) ``dim``; use ``linalg.vector_norm``."""
+    from ._ops.loss import _rename
+    from ._ops.reduction import vector_norm
+    _tensor(input, "frobenius_norm")
+    _warn_once("frobenius_norm", (
+        "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, "
+        "keepdim)` instead"))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) > 2:
+        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dims)} dimensions "
+                           "instead.")
+    if input._dtype.category <= 1:
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {input._dtype.scalar_name} instead.")
+    res = vector_norm(input, 2, dims if dims else None, keepdim, out=out)
+    # PyTorch routes it through at::norm's ScalarOpt_dim overload
+    return res if out is not None else _rename(res, "NormBackward1")
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """Deprecated: the nuclear norm over ``dim`` (the last two dims by default); use
+    ``linalg.matrix_norm(A, 'nuc')``."""
+    from .linalg import matrix_norm
+    _tensor(input, "nuclear_norm")
+    _warn_once("nuclear_norm", (
+        "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
+        "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
+        "keepdim)` instead"))
+    if isinstance(dim, bool):   # nuclear_norm(input, keepdim) overload
+        dim, keepdim = None, dim
+    return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, out=out)
+
+
 # ---------------------------------------------------------------------------- removed functions
 def _removed(text):
     def fn(*args, **kwargs):
@@ -176,7 +212,7 @@ matrix_rank = _removed(
     "renamed in `torch.linalg.matrix_rank()` to 'hermitian'.")
 
 
-FUNCTIONS.update(lu=lu, lu_unpack=lu_unpack, lu_solve=lu_solve, vander=vander, symeig=symeig,
+FUNCTIONS.update(frobenius_norm=frobenius_norm, nuclear_norm=nuclear_norm, lu=lu, lu_unpack=lu_unpack, lu_solve=lu_solve, vander=vander, symeig=symeig,
                  eig=eig, lstsq=lstsq, matrix_rank=matrix_rank)
 
 Tensor.lu = lambda self, pivot=True, get_infos=False: lu(self, pivot, get_infos)

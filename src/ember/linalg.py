@@ -65,6 +65,11 @@ _rt_lstsq = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singu
 
 
 # ---------------------------------------------------------------------------- helpers
+def _rename(t, name):
+    from ._ops.loss import _rename as rename
+    return rename(t, name)
+
+
 def _tensor(x, fname, argname="input", pos=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{fname}(): argument '{argname}' (position {pos}) must be Tensor, not "
@@ -565,7 +570,13 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     res = solve(T, B, left=left)
     if out is not None:
         return write_out(out, res._array, "linalg_solve_triangular")
-    return res
+    if not left and res._array.ndim >= 2:
+        # trsm writes X A = B's solution column-major (linalg.solve's XA = B path does not);
+        # the fresh result is not yet shared, so relaying its memory out is safe
+        res._array = _colmajor(res._array)
+    # a solve with the masked triangle: its derivative is already solve_triangular's
+    # (triangular, zero diagonal when unitriangular); only PyTorch's node name differs
+    return _rename(res, "LinalgSolveTriangularBackward0")
 
 
 # ---------------------------------------------------------------------------- cholesky
@@ -1223,7 +1234,7 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     res = solve(A, B, left=left)
     if out is not None:
         return write_out(out, res._array, "linalg_lu_solve")
-    return res
+    return _rename(res, "LinalgLuSolveBackward0")
 
 
 # ---------------------------------------------------------------------------- lstsq
