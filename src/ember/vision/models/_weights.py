@@ -32,4 +32,4 @@ def check_no_weights(builder, weights, kwargs):
         raise RuntimeError(
             f"{builder}(weights={weights}): ember.vision cannot download pretrained weights. Build the "
             f"model with {builder}(weights=None) and load a checkpoint you have on disk instead, e.g. "
-            f"model.load_state_dict(ember.load('{builder}.pth')) with a state_dict saved from torchvision.")
+            f"model.load_state_dict(ember.load('{builder}.pth')) with a state_dict that torchvision saved.")

@@ -1,7 +1,7 @@
 """torchvision.transforms (v1) classes on ember.
 
 Random transforms draw from ember's global generator with the same calls, in the same order, as
-torchvision draws from torch's, so after ``ember.manual_seed(s)`` an augmentation pipeline picks
+torchvision draws on torch's, so after ``ember.manual_seed(s)`` an augmentation pipeline picks
 the same crops, angles and flips as torchvision after ``torch.manual_seed(s)``. RandomOrder and
 RandomChoice use Python's ``random`` module, as torchvision's do.
 
