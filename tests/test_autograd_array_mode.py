@@ -250,3 +250,23 @@ def test_array_mode_view_and_batched_ops(dtype):
     for f, s, r in zip(grads["fast"], grads["slow"], grads["torch"]):
         np.testing.assert_array_equal(f.numpy(), s.detach().numpy())
         assert_same(f, r, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-6)
+
+
+def test_adopted_gradients_never_alias():
+    # a fresh gradient may become .grad without a copy, but one array sent to two leaves (or
+    # owned by the caller) must be copied
+    a = ember.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    b = ember.tensor([1.5, -1.0, 0.0], requires_grad=True)
+    ember.exp(a + b).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1)
+    np.testing.assert_allclose(a.grad.numpy() - 1, b.grad.numpy())
+    seed = ember.ones(3)
+    c = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c.backward(seed)
+    assert not np.shares_memory(c.grad.numpy(), seed.numpy())
+    w = ember.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    (w * 2.0).sum().backward()
+    t = torch.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    (t * 2.0).sum().backward()
+    assert_same(w.grad, t.grad)

@@ -1,4 +1,5 @@
 """Leaf-tensor state: requires_grad flags, reading/assigning ``.grad``, accumulation."""
+import sys as _sys
 import warnings
 from collections import OrderedDict
 
@@ -96,8 +97,27 @@ def accumulate_grad(t, g):
 
 def accumulate_array(t, g):
     """``accumulate_grad`` for a raw array ``g`` of ``t``'s dtype, outside grad mode, for a leaf
-    without hooks (the backward engine's fast path)."""
+    without hooks (the backward engine's fast path).
+
+    Like PyTorch's AccumulateGrad, a first gradient that nothing else references is adopted
+    as ``.grad`` instead of copied, when its layout is the one the copy would have.
+    NOTE: the engine calls this as ``accumulate_array(t, buf[0])``: the buffer list, the
+    parameter ``g`` and getrefcount's argument make 3 references; any more (the same array
+    sent to another input, a user's tensor, a saved value) and it is copied."""
+    if t._grad is None and type(g) is np.ndarray and g.base is None and \
+            g.flags.writeable and _sys.getrefcount(g) <= 3 and _adoptable(t, g):
+        t._grad = _tensor_mod.make_tensor(g, t._dtype)
+        return
     _add_into_grad(t, g)
+
+
+def _adoptable(t, g):
+    """Whether ``g`` already has the layout a copied ``.grad`` of ``t`` would get."""
+    if g.shape != t._array.shape or g.dtype is not t._array.dtype:
+        return False
+    if _dense(t):
+        return g.strides == t._array.strides or g.size <= 1
+    return g.flags.c_contiguous
 
 
 def _add_into_grad(t, g):
