@@ -196,11 +196,32 @@ _MM_SIGS = ("Tensor input, Tensor mat2, *, Tensor out = None",
             "Tensor input, Tensor mat2, torch.dtype out_dtype, *, Tensor out = None")
 
 
+def _transposed(arr):
+    """A 2-D array laid out column-major (a transposed row-major matrix, e.g. ``W.t()``)."""
+    return arr.ndim == 2 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+
+
+def _mat2_grad(m1, grad, m2):
+    """d/d(m2) of ``m1 @ m2``: ``m1^H @ grad``, computed as ``(grad^H @ m1)^H`` when ``m2`` is a
+    transposed matrix so that the gradient has ``m2``'s layout (PyTorch does the same; the
+    weight gradient of a Linear layer then needs no copy)."""
+    if _transposed(m2._array):
+        return _mH(_mH(grad).mm(m1))
+    return _mH(m1).mm(grad)
+
+
 def _mm_backward(ctx, grad):
     a, b = ctx.inputs
     ga = grad.mm(_mH(b)) if _wants(ctx, 0) else None
-    gb = _mH(a).mm(grad) if _wants(ctx, 1) else None
+    gb = _mat2_grad(a, grad, b) if _wants(ctx, 1) else None
     return ga, gb
+
+
+def _mat2_grad_array(m1, g, m2):
+    """``_mat2_grad`` on real arrays."""
+    if _transposed(m2):
+        return _matmul_np(g.T, m1).T
+    return _matmul_np(m1.T, g)
 
 
 _MmNode = node_class("MmBackward0")
@@ -214,7 +235,7 @@ def _mm_backward_array(ctx, g):
     if a.dtype is not g.dtype or b.dtype is not g.dtype:
         return NotImplemented
     return (_matmul_np(g, b.T) if _wants(ctx, 0) else None,
-            _matmul_np(a.T, g) if _wants(ctx, 1) else None)
+            _mat2_grad_array(a, g, b) if _wants(ctx, 1) else None)
 
 
 def bmm(input, mat2, *, out=None):
@@ -767,7 +788,7 @@ def _addmm_backward(ctx, grad):
     alpha = _coef_conj(ctx.saved["alpha"])
     gi = _add_input_grad(ctx, grad) if _wants(ctx, 0) else None
     g1 = _scale(grad.mm(_mH(m2)), alpha) if _wants(ctx, 1) else None
-    g2 = _scale(_mH(m1).mm(grad), alpha) if _wants(ctx, 2) else None
+    g2 = _scale(_mat2_grad(m1, grad, m2), alpha) if _wants(ctx, 2) else None
     return gi, g1, g2
 
 
@@ -786,7 +807,7 @@ def _addmm_backward_array(ctx, g):
         return NotImplemented
     return (g if _wants(ctx, 0) else None,
             _matmul_np(g, m2.T) if _wants(ctx, 1) else None,
-            _matmul_np(m1.T, g) if _wants(ctx, 2) else None)
+            _mat2_grad_array(m1, g, m2) if _wants(ctx, 2) else None)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None, _inplace=False):

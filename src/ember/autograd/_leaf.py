@@ -104,11 +104,22 @@ def accumulate_array(t, g):
     NOTE: the engine calls this as ``accumulate_array(t, buf[0])``: the buffer list, the
     parameter ``g`` and getrefcount's argument make 3 references; any more (the same array
     sent to another input, a user's tensor, a saved value) and it is copied."""
-    if t._grad is None and type(g) is np.ndarray and g.base is None and \
-            g.flags.writeable and _sys.getrefcount(g) <= 3 and _adoptable(t, g):
+    if t._grad is None and type(g) is np.ndarray and g.flags.writeable and \
+            _sys.getrefcount(g) <= 3 and _unshared_memory(g) and _adoptable(t, g):
         t._grad = _tensor_mod.make_tensor(g, t._dtype)
         return
     _add_into_grad(t, g)
+
+
+def _unshared_memory(g):
+    """``g`` owns its memory, or views all of an array that only ``g`` references (say the
+    transpose of a fresh product)."""
+    base = g.base
+    if base is None:
+        return True
+    # references to base: g's own, the local name, and getrefcount's argument
+    return type(base) is np.ndarray and base.base is None and base.size == g.size and \
+        _sys.getrefcount(base) <= 3
 
 
 def _adoptable(t, g):

@@ -324,9 +324,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                 elif type(node) is AccumulateGrad:
                     t = node.variable
                     if not t._backward_hooks and not t._post_acc_hooks:
+                        # (the engine drops its own references first: a gradient that only
+                        # the buffer holds can then become .grad without a copy)
+                        grad_inputs = ()
+                        g = None
                         if buf[0] is not None:
                             accumulate_array(t, buf[0])
-                        grad_inputs = ()
                         continue
             grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
             if arrays:
