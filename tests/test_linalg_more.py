@@ -559,3 +559,37 @@ def test_ldl_no_derivative():
     lambda m, x: m.linalg.ldl_solve(*m.linalg.ldl_factor(x), x.float())])
 def test_ldl_errors(fn):
     check_same(fn, _sym(3, "float64", False, "random"))
+
+
+# ---------------------------------------------------------------------------- pdist
+@pytest.mark.parametrize("p", [2, 1, 0.5, 1.5, 3, 0, float("inf")])
+@pytest.mark.parametrize("shape", [(4, 3), (1, 3), (2, 1), (5, 0)])
+def test_pdist(p, shape):
+    x = R(*shape)
+    check_same(lambda m, x: m.pdist(x, p), Arr(x, requires_grad=True), grad=True,
+               check_grad_fn=True)
+    check_same(lambda m, x: m.nn.functional.pdist(x, p), Arr(x, "float32"))
+    if shape[0] > 1 and shape[1] > 0:
+        # PyTorch has no double backward for pdist: the same node name and the same error
+        check_same(lambda m, x: m.autograd.grad(m.pdist(x, p).sum(), x, create_graph=True),
+                   Arr(x, requires_grad=True), check_grad_fn=True)
+        check_same(lambda m, x: m.autograd.grad(
+            m.autograd.grad(m.pdist(x, p).sum(), x, create_graph=True)[0].sum(), x),
+            Arr(x, requires_grad=True))
+
+
+@pytest.mark.parametrize("p", [2, 1, 0.5, 3, 0, float("inf")])
+def test_pdist_ties_and_zero_distances(p):
+    """Equal rows (zero distances) and tied coordinates take PyTorch's subgradients."""
+    x = np.array([[1., 2.], [1., 2.], [0., 0.], [1., 1.]])
+    check_same(lambda m, x: m.pdist(x, p), Arr(x, requires_grad=True), grad=True)
+
+
+def test_pdist_layout_and_errors():
+    check_same(lambda m, x: m.pdist(x), Arr(R(3, 4), layout="transposed"))
+    check_same(lambda m, x: m.pdist(x), np.zeros((0, 3)))
+    check_same(lambda m, x: m.pdist(x, -1), R(3, 2))
+    check_same(lambda m, x: m.pdist(x), R(3))
+    check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "int32"))
+    check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "float16"))
+    check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "complex64"))
