@@ -593,3 +593,23 @@ def test_pdist_layout_and_errors():
     check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "int32"))
     check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "float16"))
     check_same(lambda m, x: m.pdist(x), Arr(R(3, 2), "complex64"))
+
+
+# ---------------------------------------------------------------------------- failed factorisations
+@pytest.mark.parametrize("n", [1, 3, 5, 8])
+@pytest.mark.parametrize("shift", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("dt", ["float64", "complex128"])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_partial_factor(n, shift, dt, upper):
+    """A matrix that is not positive-definite: the partial factor LAPACK leaves behind."""
+    b = _cplx((2, n, n), dt)
+    a = b @ np.conj(np.swapaxes(b, -1, -2)) - shift * n * np.eye(n)
+    a[0] = a[0] + 10 * n * n * np.eye(n)   # one batch element that does factor
+    check_same(lambda m, x: m.linalg.cholesky_ex(x, upper=upper), Arr(a, dt), rtol=1e-6,
+               atol=1e-9)
+
+
+def test_linalg_vander_grad_fn():
+    check_same(lambda m, x: m.linalg.vander(x, N=4), Arr(R(2, 3), requires_grad=True),
+               grad=True, check_grad_fn=True)
+    check_same(lambda m, x: m.linalg.vander(x), Arr(np.array([1, 2, 3]), "int64"))

@@ -212,6 +212,25 @@ def _lu_np(a):
     return a.reshape(batch + (m, n)), piv.reshape(batch + (k,)), info.reshape(batch)
 
 
+def _potf2_partial(a):
+    """What LAPACK's (left-looking, lower) potf2 leaves in a matrix it cannot factor, which
+    PyTorch returns from cholesky_ex: the finished columns of L, the failing non-positive
+    pivot on the diagonal, the rest of A's lower triangle untouched."""
+    a = np.array(a, copy=True)
+    n = a.shape[-1]
+    with np.errstate(all="ignore"):
+        for j in range(n):
+            row = a[j, :j]
+            ajj = (a[j, j] - row @ np.conj(row)).real
+            if not ajj > 0:     # (NaN fails too)
+                a[j, j] = ajj
+                break
+            ajj = np.sqrt(ajj)
+            a[j, j] = ajj
+            a[j + 1:, j] = (a[j + 1:, j] - a[j + 1:, :j] @ np.conj(row)) / ajj
+    return np.tril(a)
+
+
 def _cholesky_info(a):
     """The order of the first leading minor that is not positive-definite (0 if none), per
     matrix of a batch, found by the column Cholesky recurrence."""
@@ -604,6 +623,8 @@ def _cholesky_core(A, upper, fname, check_errors, node):
             ok = info == 0
             if ok.any():
                 L[ok] = np.linalg.cholesky(a[ok])
+            for idx in zip(*np.nonzero(~ok)) if a.ndim > 2 else ([()] if not ok else []):
+                L[idx] = _potf2_partial(a[idx])
             L = L.reshape(a.shape)
     if upper:
         L = np.swapaxes(L, -1, -2).conj()
@@ -1875,10 +1896,9 @@ def vander(x, N=None):
         if n < 1:
             raise RuntimeError("N must be greater than 1.")
         return _F["ones_like"](x).unsqueeze(-1)
-    cols = [_F["ones_like"](x)]
-    for _ in range(n - 1):
-        cols.append(cols[-1] * x)
-    return _F["stack"](cols, -1)
+    # PyTorch's construction: a column of ones, then the running products, concatenated
+    powers = _F["cumprod"](x.unsqueeze(-1).expand(*x._array.shape, n - 1), -1)
+    return _F["cat"]([_F["ones_like"](x).unsqueeze(-1), powers], -1)
 
 
 # ---------------------------------------------------------------------------- cdist, dist
