@@ -613,3 +613,18 @@ def test_linalg_vander_grad_fn():
     check_same(lambda m, x: m.linalg.vander(x, N=4), Arr(R(2, 3), requires_grad=True),
                grad=True, check_grad_fn=True)
     check_same(lambda m, x: m.linalg.vander(x), Arr(np.array([1, 2, 3]), "int64"))
+
+
+SINGULAR = [np.ones((3, 3)), np.array([[1., 2.], [2., 4.]]), np.zeros((3, 3)), np.diag([1., 0, 2]),
+            np.array([[1., 2, 3], [2, 4, 6], [1, 0, 1]])]
+
+
+@pytest.mark.parametrize("a", SINGULAR)
+def test_singular_inv_ex_and_solve_ex_results(a):
+    """The inf/nan results LAPACK leaves for singular inputs, as PyTorch returns them."""
+    n = a.shape[-1]
+    check_same(lambda m, x: m.linalg.inv_ex(x), a)
+    check_same(lambda m, x: m.linalg.inv_ex(x), np.stack([np.eye(n), a]))
+    check_same(lambda m, x, b: m.linalg.solve_ex(x, b), a, R(n))
+    check_same(lambda m, x, b: m.linalg.solve_ex(x, b), a, R(n, 2))
+    check_same(lambda m, x, b: m.linalg.solve_ex(x, b), np.stack([a, np.eye(n)]), R(2, n, 2))

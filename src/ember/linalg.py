@@ -231,6 +231,28 @@ def _potf2_partial(a):
     return np.tril(a)
 
 
+def _getrs_singular(a, b, skip_zeros):
+    """The inf/nan pattern LAPACK leaves when solving with a singular LU factor (PyTorch
+    returns it from solve_ex/inv_ex): the pivoted unit-lower then upper substitutions, column
+    by column as BLAS trsm runs them. trsm skips rows whose right-hand side is exactly zero
+    (``skip_zeros``, solve's path); the inverse's path multiplies through, so 0 * inf = nan."""
+    lu, piv, _ = _lu_np(a)
+    n = lu.shape[-1]
+    x = np.array(b, dtype=np.result_type(lu, b), copy=True)
+    for i, p in enumerate(piv - 1):
+        if p != i:
+            x[[i, p]] = x[[p, i]]
+    with np.errstate(all="ignore"):
+        for k in range(n):
+            xk = np.where(x[k] != 0, x[k], 0) if skip_zeros else x[k]
+            x[k + 1:] -= lu[k + 1:, k, None] * xk[None, :]
+        for k in range(n - 1, -1, -1):
+            x[k] = np.where(x[k] != 0, x[k] / lu[k, k], x[k]) if skip_zeros else x[k] / lu[k, k]
+            xk = np.where(x[k] != 0, x[k], 0) if skip_zeros else x[k]
+            x[:k] -= lu[:k, k, None] * xk[None, :]
+    return x
+
+
 def _cholesky_info(a):
     """The order of the first leading minor that is not positive-definite (0 if none), per
     matrix of a batch, found by the column Cholesky recurrence."""
@@ -281,6 +303,9 @@ def _inv_core(A, fname, check_errors):
                 res = np.full(a.shape, np.nan, dt.np)
                 if ok.any():
                     res[ok] = np.linalg.inv(a[ok])
+                eye = np.eye(a.shape[-1], dtype=dt.np)
+                for idx in zip(*np.nonzero(~ok)) if a.ndim > 2 else ([()] if not ok else []):
+                    res[idx] = _getrs_singular(a[idx], eye, skip_zeros=False)
     inv = _wrap(res, dt, _colmajor)
     inf = make_tensor(np.asarray(info, np.int32), D.int32)
     _record(_InvExNode, (A,), (inv, inf), {"inverse": inv})
@@ -510,6 +535,8 @@ def _solve_core(A, B, left, fname, check_errors):
             ok = np.broadcast_to(info == 0, batch)
             if ok.any():
                 x[ok] = np.linalg.solve(ab[ok], bb[ok])
+            for idx in zip(*np.nonzero(~ok)) if len(batch) else ([()] if not ok else []):
+                x[idx] = _getrs_singular(ab[idx], bb[idx], skip_zeros=True)
     if not left:
         # X A = B was solved as A^T X^T = B^T: X is the transpose of a column-major result
         res = _wrap(_colmajor(x), dt, lambda r: np.swapaxes(r, -1, -2))
