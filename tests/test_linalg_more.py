@@ -628,3 +628,37 @@ def test_singular_inv_ex_and_solve_ex_results(a):
     check_same(lambda m, x, b: m.linalg.solve_ex(x, b), a, R(n))
     check_same(lambda m, x, b: m.linalg.solve_ex(x, b), a, R(n, 2))
     check_same(lambda m, x, b: m.linalg.solve_ex(x, b), np.stack([a, np.eye(n)]), R(2, n, 2))
+
+
+# ---------------------------------------------------------------------------- low-rank
+def _lowrank_parts(fn):
+    """S, the rank-q reconstruction U diag(S) V^H and the dtypes/shapes: what does not depend
+    on the singular vectors' signs (LAPACK's wide-matrix SVD may choose them differently)."""
+    def run(m, x):
+        m.manual_seed(3)
+        U, S, V = fn(m, x)
+        return (S, (U * S.unsqueeze(-2).to(U.dtype)) @ V.mH, U.abs().sum(-2), V.abs().sum(-2),
+                U.dtype, V.dtype, U.shape, V.shape)
+    return run
+
+
+@pytest.mark.parametrize("shape", [(8, 5), (5, 8), (2, 7, 4), (6, 6)])
+@pytest.mark.parametrize("dt", ["float32", "float64", "complex128"])
+@pytest.mark.parametrize("q", [2, 4])
+def test_svd_pca_lowrank(shape, dt, q):
+    a = _cplx(shape, dt)
+    tol = dict(rtol=1e-4, atol=1e-5, check_strides=False)
+    check_same(_lowrank_parts(lambda m, x: m.svd_lowrank(x, q=q)), Arr(a, dt), **tol)
+    check_same(_lowrank_parts(lambda m, x: m.svd_lowrank(x, q=q, niter=0, M=x[..., :1, :])),
+               Arr(a, dt), **tol)
+    check_same(_lowrank_parts(lambda m, x: m.pca_lowrank(x, q=q)), Arr(a, dt), **tol)
+    check_same(_lowrank_parts(lambda m, x: m.pca_lowrank(x, center=False, niter=1)),
+               Arr(a, dt), **tol)
+
+
+def test_lowrank_gradient_and_errors():
+    check_same(_lowrank_parts(lambda m, x: m.svd_lowrank(x, q=3)),
+               Arr(R(6, 4), requires_grad=True), grad=True, check_strides=False)
+    check_same(lambda m, x: m.pca_lowrank(x, q=9), R(4, 5))
+    check_same(lambda m, x: m.pca_lowrank(x, q=-1), R(4, 5))
+    check_same(lambda m, x: m.pca_lowrank(x, niter=-1), R(4, 5))

@@ -2125,3 +2125,4 @@ from ._ops import renorm as _renorm_op  # noqa: E402,F401
 from ._linalg_householder import householder_product  # noqa: E402,F401
 from ._linalg_ldl import ldl_factor, ldl_factor_ex, ldl_solve  # noqa: E402,F401
 from ._ops import pdist as _pdist_op  # noqa: E402,F401
+from . import _linalg_lowrank  # noqa: E402,F401
