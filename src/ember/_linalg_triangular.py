@@ -11,9 +11,8 @@ tensor([[1.],
 """
 import numpy as np
 
-from . import _dtype as D
 from ._dispatch import FUNCTIONS, write_out, missing_kernel
-from ._tensor import Tensor, make_tensor
+from ._tensor import Tensor
 from .return_types import return_type
 from .linalg import (_tensor, _colmajor, _wrap, _node, _record, _grads, _broadcast_batch,
                      _warn_once, _LAPACK)
