@@ -1,9 +1,8 @@
 """``ember.pdist`` / ``nn.functional.pdist``: p-norm distances between every pair of rows
 (i < j, in row-major order of the upper triangle) of a 2-D tensor.
 
-The pairs are expressed as an incidence matrix S (one column per pair, +1 at row i, -1 at row
-j), so the differences are ``S^T x`` and the gradient is ``S g`` with PyTorch's per-pair
-formula: all in ember ops, so double backward works.
+The backward gathers each pair's difference, applies PyTorch's per-pair formula and scatters
+it back (+ to row i, - to row j) with index_add.
 """
 import math
 
@@ -23,15 +22,6 @@ _F = FUNCTIONS
 def _pairs(n):
     i, j = np.triu_indices(n, 1)
     return i, j
-
-
-def _incidence(n, dt):
-    """S with S[i, k] = 1, S[j, k] = -1 for the k-th pair (i, j)."""
-    i, j = _pairs(n)
-    s = np.zeros((n, i.size), dt.np)
-    s[i, np.arange(i.size)] = 1
-    s[j, np.arange(i.size)] = -1
-    return make_tensor(s, dt)
 
 
 def pdist(input, p=2):
@@ -91,8 +81,8 @@ def _pdist_grad(ctx, grad):
     n = x._array.shape[0]
     if n < 2 or p == 0:
         return _F["zeros_like"](x)
-    S = _incidence(n, x._dtype)
-    diff = S.mT @ x                       # (pairs, m)
+    i, j = (make_tensor(v.astype(np.int64), D.int64) for v in _pairs(n))
+    diff = x.index_select(0, i) - x.index_select(0, j)     # (pairs, m)
     d = dist.unsqueeze(-1)
     g = grad.unsqueeze(-1)
     where = _F["where"]
@@ -110,7 +100,8 @@ def _pdist_grad(ctx, grad):
         per = where(dead, 0.0, diff.sign() * safe_a.pow(p - 1) * g / safe_d.pow(p - 1))
     else:
         per = where(zero, 0.0, diff * diff.abs().pow(p - 2) * g / where(zero, 1.0, d).pow(p - 1))
-    return S @ per
+    # row i gains the pair's gradient, row j loses it
+    return _F["zeros_like"](x).index_add(0, i, per).index_add(0, j, -per)
 
 
 _PdistNode = node_class("PdistBackward0")
