@@ -760,8 +760,11 @@ def test_worker_early_break_shuts_down_cleanly():
     time.sleep(0.3)  # let the workers fill the queue with batches in shared memory
     assert glob.glob(f"/dev/shm/{prefix}_*")
     del it  # the workers are told to exit; a background thread reaps them
-    for w in workers:
-        w.join(timeout=10)
+    # NOTE: wait for that thread rather than join the workers here: two threads joining one
+    # multiprocessing.Process race (the loser's waitpid fails and it sees the worker alive)
+    from ember.utils.data import dataloader as _dataloader
+    for reaper in list(_dataloader._reapers):
+        reaper.join(timeout=30)
     assert not any(w.is_alive() for w in workers)
     deadline = time.monotonic() + 10
     while glob.glob(f"/dev/shm/{prefix}_*") and time.monotonic() < deadline:
