@@ -536,3 +536,18 @@ def test_saved_attributes():
         except RuntimeError as e:
             log.append(e)
     scenario(fn)
+
+
+def test_double_backward_through_inplace_on_view_reading_its_result():
+    # exp_ on a view saves its result; the unpacked result must hang on the view's history
+    # (over the base's CopySlices), or the second derivative misses a term
+    def fn(m, log):
+        x = m.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = x * 1.0
+        y[0].mul_(3.0)
+        y[1].exp_()
+        y[:, 1].tanh_()
+        g, = m.autograd.grad((y * y).sum(), x, create_graph=True)
+        log.append(g)
+        log.append(m.autograd.grad(g.sum(), x))
+    scenario(fn)

@@ -117,7 +117,11 @@ class Node:
 class SavedOutput:
     """An output tensor saved by its own node, kept as data only (no reference to the node)."""
 
-    __slots__ = ("array", "dtype", "version", "vc", "output_nr")
+    # view_fn: for the result of an in-place op on a view, (weak reference to the base's
+    # CopySlices, the view's geometry, the base's metadata): the unpacked result gets a view
+    # node over that CopySlices, so a double backward reaches the base's history as in
+    # PyTorch (the reference is weak: CopySlices holds this node)
+    __slots__ = ("array", "dtype", "version", "vc", "output_nr", "view_fn")
 
     def __init__(self, t):
         self.array = t._array
@@ -127,14 +131,21 @@ class SavedOutput:
         self.vc = t._vc
         self.version = t._vc[0]
         self.output_nr = t._output_nr
+        self.view_fn = None
 
     def unpack(self, node):
         from .._tensor import make_tensor
         t = make_tensor(self.array, self.dtype)
         t._vc = self.vc
-        t._grad_fn = node
+        cs = self.view_fn[0]() if self.view_fn is not None else None
+        if cs is not None:
+            _, geometry, base_meta = self.view_fn
+            t._grad_fn = _view_node(cs, geometry, base_meta, (self.array.shape, self.dtype))
+            t._output_nr = 0
+        else:
+            t._grad_fn = node
+            t._output_nr = self.output_nr
         t._requires_grad = True
-        t._output_nr = self.output_nr
         return t
 
 
@@ -585,6 +596,7 @@ def record_unary(node_cls, x, out, save_result, extra):
             so.vc = out._vc = [0]
             so.version = 0
             so.output_nr = 0
+            so.view_fn = None
             dict.__setitem__(sd, "result", so)
         node._saved = sd
     out._grad_fn = node
@@ -692,6 +704,10 @@ def rebase_inplace(t, node_cls, inputs, saved, old=None):
     base._output_nr = 0
     base._rebased_at = _tick()
     _set_view_history(t, base, geometry)
+    if saved:
+        for v in dict.values(node._saved):
+            if type(v) is SavedOutput and v.array is t._array:
+                v.view_fn = (weakref.ref(cs), geometry, (base._array.shape, base._dtype))
     return node
 
 
@@ -796,16 +812,24 @@ AsStridedBackward0.__module__ = "builtins"
 _NODE_CLASSES["AsStridedBackward0"] = AsStridedBackward0
 
 
-def _set_view_history(v, base, geometry=None):
-    if geometry is None:
-        geometry = ViewGeometry(base, v)
+def _view_node(base_fn, geometry, base_meta, view_meta):
+    """The AsStridedBackward0 node of a view (``geometry``) over a base whose grad_fn is
+    ``base_fn``."""
     node = AsStridedBackward0()
     sd = SavedDict({"geometry": geometry})
     sd.node = node
     node.saved = sd
-    node.next_functions = ((base._grad_fn, 0),)
-    node._input_meta = ((base._array.shape, base._dtype),)
-    node._output_meta = ((v._array.shape, v._dtype),)
+    node.next_functions = ((base_fn, 0),)
+    node._input_meta = (base_meta,)
+    node._output_meta = (view_meta,)
+    return node
+
+
+def _set_view_history(v, base, geometry=None):
+    if geometry is None:
+        geometry = ViewGeometry(base, v)
+    node = _view_node(base._grad_fn, geometry, (base._array.shape, base._dtype),
+                      (v._array.shape, v._dtype))
     v._grad_fn = node
     v._requires_grad = True
     v._output_nr = 0
