@@ -5,7 +5,6 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import _dtype as D
 from .grad_mode import STATE
 from .. import _tensor as _tensor_mod   # (a module reference: ember._tensor imports this file)
 
@@ -150,10 +149,6 @@ def _copy_with_history(g):
     from .._ops.creation import empty_like
     out = empty_like(g)
     return out.copy_(g)
-
-
-def _owns(g):
-    return False
 
 
 def _dense(t):

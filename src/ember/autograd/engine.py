@@ -23,7 +23,7 @@ import heapq
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad, OpNode, GraphRoot, grad_edge
+from .graph import AccumulateGrad, GraphRoot, grad_edge
 from .. import _tensor as _tensor_mod   # (a module reference: ember._tensor imports this file)
 from ._leaf import accumulate_array
 from .. import _dtype as _D
