@@ -69,21 +69,28 @@ def load_torch_weights(e_model, t_model):
     e_model.load_state_dict(state)
 
 
-# NOTE: training mode is compared on resnet18 only: resnet50 and mobilenet_v2 in training mode
-# differ from PyTorch by more than rounding noise (open question for ember.nn's batch norm path)
-@pytest.mark.parametrize("name,kw,size,train", [("resnet18", dict(num_classes=10), 64, False),
-                                                ("resnet18", dict(num_classes=10), 64, True),
-                                                ("resnet50", dict(num_classes=5), 32, False),
-                                                ("mobilenet_v2", dict(num_classes=4, width_mult=0.35), 32, False)])
-def test_forward_and_backward_match(name, kw, size, train):
+# NOTE: deep float32 models in training mode (batch statistics over few values) amplify
+# rounding differences beyond any fixed tolerance: resnet50 and mobilenet_v2 train in float64,
+# where they agree to ~1e-12. Dropout (mobilenet_v2's classifier) draws from both generators,
+# seeded alike before the forward.
+@pytest.mark.parametrize("name,kw,size,train,dtype", [
+    ("resnet18", dict(num_classes=10), 64, False, "float32"),
+    ("resnet18", dict(num_classes=10), 64, True, "float32"),
+    ("resnet50", dict(num_classes=5), 32, False, "float32"),
+    ("resnet50", dict(num_classes=5), 32, True, "float64"),
+    ("mobilenet_v2", dict(num_classes=4, width_mult=0.35), 32, False, "float32"),
+    ("mobilenet_v2", dict(num_classes=4, width_mult=0.35), 32, True, "float64")])
+def test_forward_and_backward_match(name, kw, size, train, dtype):
     torch.manual_seed(1)
-    t_model = getattr(TM, name)(**kw)
-    e_model = getattr(EM, name)(**kw)
+    t_model = getattr(TM, name)(**kw).to(getattr(torch, dtype))
+    e_model = getattr(EM, name)(**kw).to(getattr(ember, dtype))
     load_torch_weights(e_model, t_model)
     t_model.train(train)
     e_model.train(train)
-    x = np.random.default_rng(2).standard_normal((4, 3, size, size)).astype(np.float32)
+    x = np.random.default_rng(2).standard_normal((4, 3, size, size)).astype(dtype)
     xt, xe = torch.from_numpy(x).requires_grad_(), ember.from_numpy(x.copy()).requires_grad_()
+    torch.manual_seed(5)
+    ember.manual_seed(5)
     yt, ye = t_model(xt), e_model(xe)
     # NOTE: 50 random-init layers (batch statistics over few values in training mode) amplify
     # float32 rounding differences; compare relative to the output scale
