@@ -14,7 +14,7 @@ import numpy as np
 from .._tensor import Tensor
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_fused_flags, check_lr,
                         directed_grad, new_step, real_view, run_closure, scalar, state_like,
-                        _scalar_dtype)
+                        _scalar_dtype, lerp_)
 
 __all__ = ["Adam"]
 
@@ -138,15 +138,7 @@ class Adam(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 m = real_view(arr(state["exp_avg"]))
                 v = real_view(arr(state["exp_avg_sq"]))
-                # m.lerp_(d, 1 - beta1); one scratch array serves every temporary
-                w = 1 - beta1
-                tmp = d - m
-                if abs(w) < 0.5:
-                    tmp *= w
-                    m += tmp
-                else:
-                    tmp *= 1 - w
-                    np.subtract(d, tmp, out=m)
+                tmp = lerp_(m, d, 1 - beta1)   # (its scratch serves every later temporary)
                 v *= beta2
                 np.multiply(d, 1 - beta2, out=tmp)
                 tmp *= d

@@ -12,7 +12,7 @@ import numpy as np
 
 from .adam import check_betas, check_eps_wd, restore_tensor_steps
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_lr, directed_grad,
-                        new_step, real_view, run_closure, scalar, state_like)
+                        new_step, real_view, run_closure, scalar, state_like, lerp_)
 
 __all__ = ["Adamax"]
 
@@ -64,14 +64,7 @@ class Adamax(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 m = real_view(arr(state["exp_avg"]))
                 u = real_view(arr(state["exp_inf"]))
-                w = 1 - beta1
-                diff = d - m
-                if abs(w) < 0.5:
-                    diff *= w
-                    m += diff
-                else:
-                    diff *= 1 - w
-                    np.subtract(d, diff, out=m)
+                lerp_(m, d, 1 - beta1)
                 u *= beta2
                 norm = np.abs(d)
                 norm += eps

@@ -11,7 +11,8 @@ import numpy as np
 
 from .adam import check_betas, restore_tensor_steps
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_lr, directed_grad,
-                        new_step, real_view, run_closure, scalar, state_like)
+                        new_step, real_view, run_closure, scalar, state_like, lerp_,
+                        addcmul_)
 
 __all__ = ["NAdam"]
 
@@ -85,18 +86,9 @@ class NAdam(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 m = real_view(arr(state["exp_avg"]))
                 v = real_view(arr(state["exp_avg_sq"]))
-                w = 1 - beta1
-                diff = d - m
-                if abs(w) < 0.5:
-                    diff *= w
-                    m += diff
-                else:
-                    diff *= 1 - w
-                    np.subtract(d, diff, out=m)
+                lerp_(m, d, 1 - beta1)
                 v *= beta2
-                sq = d * (1 - beta2)
-                sq *= d
-                v += sq
+                addcmul_(v, d, d, 1 - beta2)
                 denom = v / bias_correction2
                 np.sqrt(denom, out=denom)
                 mu_product_next = mu_product * mu_next

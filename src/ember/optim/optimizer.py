@@ -478,30 +478,25 @@ def directed_grad(g, maximize):
     return -a if maximize else a
 
 
-def add_weight_decay(d, pa, weight_decay):
-    """``grad.add(param, alpha=weight_decay)`` as a new array."""
-    out = pa * weight_decay
-    out += d
-    return out
-
-
 def lerp_(a, b, w):
-    """``a.lerp_(b, w)`` with PyTorch's two-sided formula (exact at both ends)."""
+    """``a.lerp_(b, w)`` with PyTorch's two-sided formula (exact at both ends); returns the
+    scratch array it used, free for the caller's next temporary."""
+    diff = b - a
     if abs(w) < 0.5:
-        diff = b - a
         diff *= w
         a += diff
     else:
-        diff = b - a
-        diff *= (1 - w)
+        diff *= 1 - w
         np.subtract(b, diff, out=a)
+    return diff
 
 
 def addcmul_(a, t1, t2, value):
-    """``a.addcmul_(t1, t2, value=value)``: a + value * t1 * t2."""
+    """``a.addcmul_(t1, t2, value=value)``: a + value * t1 * t2; returns the scratch array."""
     tmp = t1 * value if value != 1 else t1.copy()
     tmp *= t2
     a += tmp
+    return tmp
 
 
 def grad_enabled_off():

@@ -12,7 +12,8 @@ import numpy as np
 
 from .adam import check_betas, restore_tensor_steps
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_lr, directed_grad,
-                        new_step, real_view, run_closure, scalar, state_like)
+                        new_step, real_view, run_closure, scalar, state_like, lerp_,
+                        addcmul_)
 
 __all__ = ["RAdam"]
 
@@ -72,18 +73,9 @@ class RAdam(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 m = real_view(arr(state["exp_avg"]))
                 v = real_view(arr(state["exp_avg_sq"]))
-                w = 1 - beta1
-                diff = d - m
-                if abs(w) < 0.5:
-                    diff *= w
-                    m += diff
-                else:
-                    diff *= 1 - w
-                    np.subtract(d, diff, out=m)
+                lerp_(m, d, 1 - beta1)
                 v *= beta2
-                sq = d * (1 - beta2)
-                sq *= d
-                v += sq
+                addcmul_(v, d, d, 1 - beta2)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step
                 upd = m / bias_correction1

@@ -13,7 +13,8 @@ import numpy as np
 
 from .adam import restore_tensor_steps
 from .optimizer import (arr, Optimizer, bump_step, check_capturable, check_lr, directed_grad,
-                        new_step, real_view, run_closure, scalar, state_like)
+                        new_step, real_view, run_closure, scalar, state_like, lerp_,
+                        addcmul_)
 
 __all__ = ["RMSprop"]
 
@@ -79,19 +80,10 @@ class RMSprop(Optimizer):
                 pr, d = real_view(pa), real_view(d)
                 v = real_view(arr(state["square_avg"]))
                 v *= alpha
-                sq = d * (1 - alpha)
-                sq *= d
-                v += sq
+                sq = addcmul_(v, d, d, 1 - alpha)
                 if centered:
                     ga = real_view(arr(state["grad_avg"]))
-                    w = 1 - alpha
-                    diff = d - ga
-                    if abs(w) < 0.5:
-                        diff *= w
-                        ga += diff
-                    else:
-                        diff *= 1 - w
-                        np.subtract(d, diff, out=ga)
+                    lerp_(ga, d, 1 - alpha)
                     np.multiply(ga, -1, out=sq)
                     sq *= ga
                     avg = v + sq
