@@ -50,14 +50,20 @@ def sum_to(g, shape):
     gs = g._array.shape
     if gs == shape:
         return g
-    lead = len(gs) - len(shape)
-    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                      if s == 1 and gs[i + lead] != 1)
+    dims = _summed_dims(gs, shape)
     if dims:
         g = g.sum(dims, keepdim=True)
     if g._array.shape != shape:
         g = g.reshape(shape)
     return g
+
+
+def _summed_dims(gs, shape):
+    """The dims of a gradient of shape ``gs`` that sum away when reducing it to ``shape``:
+    the leading extra ones and those where ``shape`` has a broadcast 1."""
+    lead = len(gs) - len(shape)
+    return tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
 
 
 _sum_to = sum_to   # older name used by some op files
@@ -421,8 +427,7 @@ def _conform_array(node, i, g, meta):
         gs = g.shape
         lead = len(gs) - len(shape)
         if lead >= 0 and all(s == 1 or s == gs[k + lead] for k, s in enumerate(shape)):
-            dims = tuple(range(lead)) + tuple(k + lead for k, s in enumerate(shape)
-                                              if s == 1 and gs[k + lead] != 1)
+            dims = _summed_dims(gs, shape)
             if dims:
                 g = np.sum(g, axis=dims, keepdims=True)
             return g.reshape(shape) if g.shape != shape else g
