@@ -55,6 +55,8 @@ from .serialization import save, load  # noqa: F401
 from . import nn, optim  # noqa: F401
 from . import func  # noqa: F401
 from .utils import data as _data  # noqa: F401
+from . import _einops_hook  # noqa: E402
+_einops_hook.install()  # ember's einops backend, defined when (and only if) einops is imported
 
 globals().update(_ALIASES)
 float = float32  # noqa: A001  (PyTorch's alias; shadows the builtin inside this namespace only)
