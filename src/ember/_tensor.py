@@ -423,10 +423,15 @@ class Tensor:
         return self.numpy().__array_interface__
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
+        # NumPy ufuncs on tensors give tensors, as PyTorch's: 0-d ones too (PyTorch ignores
+        # return_scalar), and bool results as uint8 (PyTorch's wrap converts them)
         from ._ops.creation import from_numpy
-        if return_scalar:
-            return arr[()]
-        return from_numpy(np.ascontiguousarray(arr))
+        arr = np.asarray(arr)
+        if arr.dtype == np.bool_:
+            arr = arr.astype(np.uint8)
+        if not arr.flags.c_contiguous:   # (np.ascontiguousarray would make a 0-d array 1-d)
+            arr = np.ascontiguousarray(arr)
+        return from_numpy(arr)
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
