@@ -189,8 +189,16 @@ class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch norm whose statistics would be reduced across processes; with one process (no
-    initialised process group) it is BatchNorm over any (N, C, *) input."""
+    """Batch norm whose training statistics are reduced across the processes of
+    ``process_group`` (default: the world), so each rank normalises as if over the whole
+    global batch; in eval mode, or with one process, it is BatchNorm over any (N, C, *) input.
+
+    NOTE: PyTorch raises ValueError for CPU input once a process group is initialised (its
+    kernels are GPU-only); ember synchronises CPU tensors too, over ember.distributed.
+
+    >>> ember.nn.SyncBatchNorm(4)(ember.randn(2, 4, 3)).shape
+    ember.Size([2, 4, 3])
+    """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, process_group=None, device=None, dtype=None, *,
@@ -207,7 +215,34 @@ class SyncBatchNorm(_BatchNorm):
         self._check_input_dim(input)
         if input.size(1) == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
-        return super().forward(input)
+        world_size = self._sync_world_size()
+        if world_size <= 1:
+            return super().forward(input)
+        from ._functions import SyncBatchNorm as sync_batch_norm
+        factor = self._averaging_factor()
+        track = self.track_running_stats
+        return sync_batch_norm.apply(input, self.weight, self.bias,
+                                     self.running_mean if track else None,
+                                     self.running_var if track else None, self.eps, factor,
+                                     self.process_group, world_size)
+
+    def _sync_world_size(self):
+        """Ranks to synchronise with: 1 (plain batch norm) in eval mode, when the batch
+        statistics are not used, or without an initialised process group."""
+        bn_training = self.training or (self.running_mean is None and self.running_var is None)
+        if not (bn_training and self.training):
+            return 1
+        try:
+            from ... import distributed as dist
+        except ImportError:
+            return 1
+        initialized = getattr(dist, "is_initialized", None)
+        if initialized is None or not initialized():
+            return 1
+        group = self.process_group
+        if not group:
+            group = getattr(getattr(dist, "group", None), "WORLD", None)
+        return dist.get_world_size(group)
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):
