@@ -16,3 +16,12 @@ def test_error_shape():
 
 def test_grad():
     check_same(lambda m, a: (a * a + 1).sum(), Arr(np.arange(3.), requires_grad=True), grad=True)
+
+
+def test_module_constants():
+    import ember
+    import torch
+    for name in ("pi", "e", "inf", "nan", "newaxis"):
+        mine, theirs = getattr(ember, name), getattr(torch, name)
+        assert type(mine) is type(theirs), name
+        assert repr(mine) == repr(theirs), name

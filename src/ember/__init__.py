@@ -90,6 +90,10 @@ def is_complex(input):
 
 from ._dispatch import result_type  # noqa: E402,F401
 
+# PyTorch's module-level constants (plain Python values, as in torch)
+from math import pi, e, inf, nan  # noqa: E402,F401
+newaxis = None
+
 
 from . import _device as _device_mod  # noqa: E402
 
