@@ -31,6 +31,12 @@ from ._ops import blas as _blas  # noqa: F401
 from ._ops import padding as _padding, pooling as _pooling, upsampling as _upsampling  # noqa: F401,E501
 from ._ops import windows as _windows, stft as _stft  # noqa: F401
 from ._ops import pointwise_numeric as _pointwise_numeric  # noqa: F401
+# The op families behind ember.nn, imported here because ember.nn itself loads lazily: every
+# registered op is an ember.<name> function and a Tensor method right after `import ember`.
+from ._ops import (convolution as _convolution, normalization as _normalization,  # noqa: F401
+                   loss as _loss, rnn as _rnn, rnn_packing as _rnn_packing, embedding as _embedding,
+                   attention as _attention, weight_norm as _weight_norm_ops,
+                   special_ops as _special_ops)
 from ._ops.creation import LEGACY as _LEGACY
 from ._ops import inplace_views as _inplace_views  # noqa: F401
 from ._ops import view_scatter as _view_scatter, view_copies as _view_copies  # noqa: F401
@@ -45,18 +51,11 @@ from . import cuda  # noqa: F401
 from . import backends  # noqa: F401
 from ._compile import compile  # noqa: F401,A004
 from . import linalg  # noqa: F401
-from . import fft  # noqa: F401
-from . import special  # noqa: F401
 from . import random  # noqa: F401
 from .random import (Generator, default_generator, manual_seed, seed, initial_seed,  # noqa: F401
                      rand, randn, randint, rand_like, randn_like, randperm, get_rng_state,
                      set_rng_state, randint_like, bernoulli, multinomial, normal, poisson)
 from . import utils  # noqa: F401
-from . import hub  # noqa: F401
-from .serialization import save, load  # noqa: F401
-from . import nn, optim  # noqa: F401
-from . import func  # noqa: F401
-from .utils import data as _data  # noqa: F401
 from . import _einops_hook  # noqa: E402
 _einops_hook.install()  # ember's einops backend, defined when (and only if) einops is imported
 
@@ -99,3 +98,23 @@ from . import _device as _device_mod  # noqa: E402
 
 del globals()["float"]
 float = float32  # noqa: A001
+
+
+# Loaded on first use (PEP 562), so that `import ember` stays fast: `ember.nn`, `import ember.nn`,
+# `from ember import nn` all work as before. A new subpackage or re-exported name that the tensor
+# core does not need belongs here, not in an eager import above.
+from ._lazy import attach as _attach_lazy  # noqa: E402
+
+__getattr__, __dir__ = _attach_lazy(globals(), submodules={
+    "nn": ".nn",
+    "optim": ".optim",
+    "fft": ".fft",
+    "special": ".special",
+    "func": ".func",
+    "hub": ".hub",
+    "serialization": ".serialization",
+    "_data": ".utils.data",
+}, attributes={
+    "save": (".serialization", "save"),
+    "load": (".serialization", "load"),
+})

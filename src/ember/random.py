@@ -19,8 +19,7 @@ on Python's ``math`` being the libm PyTorch links (true on Linux/glibc); CUDA te
 from this CPU stream (PyTorch's CUDA streams are not reproduced).
 """
 import contextlib
-import ctypes
-import ctypes.util
+import functools
 import math
 import os
 import struct
@@ -550,8 +549,12 @@ def _tan(x):
     return _map(math.tan, x, _nan_special)
 
 
+@functools.cache
 def _libm_lgamma():
     # NOTE: CPython's math.lgamma is its own Lanczos code, not libm's; poisson needs libm's.
+    # Looked up on first use: find_library runs `ldconfig` in a subprocess, too slow for import.
+    import ctypes
+    import ctypes.util
     try:
         lib = ctypes.CDLL(ctypes.util.find_library("m"))
         f = lib.lgamma
@@ -559,9 +562,6 @@ def _libm_lgamma():
         return f
     except (OSError, AttributeError, TypeError):    # pragma: no cover - non-glibc systems
         return math.lgamma
-
-
-_lgamma = _libm_lgamma()
 
 
 def _from_double(vals, dt):
@@ -2264,7 +2264,7 @@ class _UniformStream:
 def _poisson_values(rates, g):
     stream = _UniformStream(g)
     out = []
-    log, exp, sqrt, floor, lgamma = math.log, math.exp, math.sqrt, math.floor, _lgamma
+    log, exp, sqrt, floor, lgamma = math.log, math.exp, math.sqrt, math.floor, _libm_lgamma()
     try:
         for lam in rates:
             if lam >= 10:

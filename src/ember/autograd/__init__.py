@@ -9,5 +9,8 @@ from . import _leaf  # noqa: F401
 from . import function  # noqa: F401
 from .function import Function  # noqa: F401
 from .variable import Variable  # noqa: F401
-from . import functional  # noqa: F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
+from .._lazy import attach as _attach_lazy
+
+# jacobian/hessian/vjp/jvp load on first use of ember.autograd.functional (not needed to train).
+__getattr__, __dir__ = _attach_lazy(globals(), submodules={"functional": ".functional"})
