@@ -114,7 +114,13 @@ __getattr__, __dir__ = _attach_lazy(globals(), submodules={
     "hub": ".hub",
     "serialization": ".serialization",
     "_data": ".utils.data",
+    "distributions": ".distributions",
 }, attributes={
     "save": (".serialization", "save"),
     "load": (".serialization", "load"),
+    "_standard_gamma": ("._random_gamma", "_standard_gamma"),
+    "_standard_gamma_grad": ("._random_gamma", "_standard_gamma_grad"),
+    "_sample_dirichlet": ("._random_gamma", "_sample_dirichlet"),
+    "_dirichlet_grad": ("._random_gamma", "_dirichlet_grad"),
+    "binomial": ("._random_binomial", "binomial"),
 })
