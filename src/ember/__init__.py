@@ -40,6 +40,7 @@ from ._ops import (convolution as _convolution, normalization as _normalization,
 from ._ops.creation import LEGACY as _LEGACY
 from ._ops import inplace_views as _inplace_views  # noqa: F401
 from ._ops import view_scatter as _view_scatter, view_copies as _view_copies  # noqa: F401
+from ._ops import tensor_misc as _tensor_misc  # noqa: F401
 from . import autograd  # noqa: F401
 autograd._leaf._install_tensor_methods()
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,  # noqa: F401
