@@ -94,7 +94,7 @@ def binomial(count, prob, generator=None):
     """Number of successes in ``count`` trials of success probability ``prob``.
 
     >>> ember.manual_seed(0); ember.binomial(ember.tensor([10., 100.]), ember.tensor([0.5, 0.2]))
-    tensor([ 6., 22.])
+    tensor([ 7., 21.])
     """
     for name, t in (("count", count), ("prob", prob)):
         if not isinstance(t, Tensor):

@@ -100,7 +100,7 @@ def _standard_gamma(input, generator=None):
     """Samples of Gamma(concentration=input, rate=1), PyTorch's CPU stream bit for bit.
 
     >>> ember.manual_seed(0); ember._standard_gamma(ember.tensor([0.5, 3.0]))
-    tensor([0.0115, 2.6305])
+    tensor([7.8936e-04, 1.2728e+00])
     """
     _check_dtype(input, "gamma_cpu")
     dt = input._dtype
@@ -227,7 +227,7 @@ def _standard_gamma_grad(self, output):
     """The reparameterized gradient d sample / d alpha of standard Gamma samples ``output``.
 
     >>> ember._standard_gamma_grad(ember.tensor([2.0]), ember.tensor([1.5]))
-    tensor([0.8420])
+    tensor([0.9366])
     """
     dt = self._dtype
     res = _gamma_grad_array(_host(self._array), _host(output._array)).astype(dt.np)
@@ -241,7 +241,7 @@ def _sample_dirichlet(input, generator=None):
     """Dirichlet samples with concentrations ``input`` (last dim), PyTorch's CPU stream.
 
     >>> ember.manual_seed(0); ember._sample_dirichlet(ember.tensor([1.0, 2.0]))
-    tensor([0.1547, 0.8453])
+    tensor([0.6866, 0.3134])
     """
     _check_dtype(input, "dirichlet")
     dt = input._dtype
@@ -397,7 +397,7 @@ def _dirichlet_grad(x, alpha, total):
     Dirichlet.rsample's backward.
 
     >>> ember._dirichlet_grad(ember.tensor([0.3]), ember.tensor([1.0]), ember.tensor([3.0]))
-    tensor([0.4143])
+    tensor([0.4123])
     """
     dt = x._dtype
     res = _dirichlet_grad_array(_host(x._array), _host(alpha._array), _host(total._array))

@@ -15,7 +15,7 @@ class StudentT(Distribution):
     """Student's t with ``df`` degrees of freedom, location ``loc`` and scale ``scale``.
 
     >>> StudentT(ember.tensor([3.0])).log_prob(ember.tensor([0.0]))
-    tensor([-1.0006])
+    tensor([-1.0009])
     """
 
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
