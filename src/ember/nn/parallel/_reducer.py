@@ -42,7 +42,12 @@ def _bucket_assignment_by_size(tensors, size_limits, indices=None):
             result.append(bucket[0])
             del open_buckets[key]
             limit_position[key] = min(position + 1, len(size_limits) - 1)
-    result.extend(b[0] for b in open_buckets.values() if b[0])
+    # NOTE: PyTorch appends the partly filled buckets by walking its hash map of keys, which
+    # (libstdc++) visits keys in reverse order of first appearance; only the ready-order
+    # (rebuild) case keeps that order, the other is sorted below
+    for key in reversed(list(limit_position)):
+        if key in open_buckets and open_buckets[key][0]:
+            result.append(open_buckets[key][0])
     if indices is None:
         result.sort(key=min)
     return result
