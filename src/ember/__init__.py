@@ -6,8 +6,14 @@
     print(x.grad)
 
 This module only re-exports; each name is defined in the file of its family.
+
+On glibc, importing ember tunes malloc to reuse big freed blocks (see ember/_malloc_tuning.py);
+set EMBER_MALLOC_TUNING=0 before the import to opt out.
 """
 __version__ = "0.1.0"
+
+from . import _malloc_tuning
+_malloc_tuning.apply()
 
 from . import _dtype
 from ._dtype import (dtype, finfo, iinfo, promote_types, can_cast, get_default_dtype,  # noqa: F401
