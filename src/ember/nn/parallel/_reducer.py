@@ -97,8 +97,10 @@ class Reducer:
         ref = weakref.ref(self)
         for i, p in enumerate(params):
             if p.requires_grad:
-                self._handles.append(p.register_post_accumulate_grad_hook(
-                    _hook_for(ref, i)))
+                handle_cell = []
+                handle = p.register_post_accumulate_grad_hook(_hook_for(ref, i, handle_cell))
+                handle_cell.append(handle)
+                self._handles.append(handle)
 
     def _initialize_buckets(self, bucket_indices):
         self.buckets = [_Bucket(self.params, b) for b in bucket_indices]
@@ -239,11 +241,13 @@ class Reducer:
         self._handles = []
 
 
-def _hook_for(reducer_ref, index):
+def _hook_for(reducer_ref, index, handle_cell):
     def hook(param):
         reducer = reducer_ref()
         if reducer is not None:
             reducer.autograd_hook(index)
+        elif handle_cell:
+            handle_cell.pop().remove()     # the wrapper is gone: stop hooking this parameter
     return hook
 
 
