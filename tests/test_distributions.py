@@ -217,8 +217,8 @@ def test_cdf_icdf(name, dtype):
     ve, vt = tensor(ember, vals, dtype), tensor(torch, vals, dtype)
     r = call_both(lambda: de.cdf(ve), lambda: dt.cdf(vt), "cdf", rtol=1e-4, atol=1e-6)
     q = _rng(3).uniform(0.05, 0.95, size=tuple(dt.batch_shape))
-    r2 = call_both(lambda: de.icdf(tensor(ember, q, dtype)), lambda: dt.icdf(tensor(torch, q, dtype)),
-                   "icdf", rtol=1e-4, atol=1e-5)
+    r2 = call_both(lambda: de.icdf(tensor(ember, q, dtype)),
+                   lambda: dt.icdf(tensor(torch, q, dtype)), "icdf", rtol=1e-4, atol=1e-5)
     outs = [x for x in (r, r2) if x[0] is not None]
     if outs and outs[0][1].requires_grad:
         try:
@@ -457,7 +457,8 @@ BAD_ARGS = [
     lambda lib, D: D.MultivariateNormal(lib.zeros(2), lib.tensor([[1.0, 2.0], [2.0, 1.0]])),
     lambda lib, D: D.MultivariateNormal(lib.zeros(2)),
     lambda lib, D: D.MultivariateNormal(lib.tensor(0.0), lib.eye(2)),
-    lambda lib, D: D.MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor([[1.0, 1.0], [0.0, 1.0]])),
+    lambda lib, D: D.MultivariateNormal(lib.zeros(2),
+                                        scale_tril=lib.tensor([[1.0, 1.0], [0.0, 1.0]])),
     lambda lib, D: D.Beta(lib.tensor([1.0]), lib.tensor([-2.0])),
     lambda lib, D: D.Gamma(lib.tensor([-1.0]), lib.tensor([1.0])),
     lambda lib, D: D.Dirichlet(lib.tensor([1.0, 0.0])),
@@ -601,3 +602,36 @@ def test_distributions_namespace():
                  "Exponential", "Laplace", "OneHotCategorical", "Poisson", "LogNormal",
                  "TransformedDistribution", "Binomial", "StudentT", "constraints"):
         assert hasattr(ED, name) and hasattr(TD, name), name
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gamma_dirichlet_streams_with_cached_normal(dtype):
+    # alpha < 1 (boost), 0, large, invalid (PyTorch returns the smallest normal number), and a
+    # Box-Muller value left in the generator's cache by a preceding scalar-path randn
+    alpha = np.array([0.0, 0.05, 0.5, 0.999, 1.0, 2.5, 10.0, 150.0, -1.0, np.nan])
+    conc = _pos(_rng(4), 3, 4).T                  # non-contiguous input
+    for seed in (0, 5, 2 ** 40 + 5):
+        outs = []
+        for lib in (ember, torch):
+            lib.manual_seed(seed)
+            lib.randn(3, dtype=lib.float64)
+            a = tensor(lib, alpha, dtype)
+            c = tensor(lib, conc.T, dtype).t()
+            outs.append((lib._standard_gamma(a), lib._standard_gamma(c),
+                         lib._sample_dirichlet(c), lib.randn(5, dtype=lib.float64)))
+        for i, (e, t) in enumerate(zip(*outs)):
+            _bitwise(e, t, f"seed {seed} output {i}")
+
+
+def test_zero_dim_params_and_sample_shapes():
+    for shape in ((), (0,), (3,)):
+        (de, _), (dt, _), _ = ((ED.Gamma(ember.tensor(2.0), ember.tensor(3.0)), None),
+                               (TD.Gamma(torch.tensor(2.0), torch.tensor(3.0)), None), None)
+        ember.manual_seed(1)
+        torch.manual_seed(1)
+        _bitwise(de.sample(shape), dt.sample(shape), f"Gamma sample {shape}")
+        ember.manual_seed(1)
+        torch.manual_seed(1)
+        ce, ct = ED.Categorical(logits=ember.zeros(4)), TD.Categorical(logits=torch.zeros(4))
+        if shape != (0,):       # multinomial refuses 0 samples in both
+            _bitwise(ce.sample(shape), ct.sample(shape), f"Categorical sample {shape}")

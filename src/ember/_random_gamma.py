@@ -28,6 +28,11 @@ _ONE_THIRD_F = float(_F32(1.0) / _F32(3.0))     # the float literal 1.0f / 3.0f
 _C0331_F = float(_F32(0.0331))                  # the float literal 0.0331f
 
 
+def _c_array(a, dt):
+    # NOTE: np.ascontiguousarray would turn a 0-d array into shape (1,)
+    return np.array(a, dtype=dt.np, order="C")
+
+
 def _check_dtype(t, kernel):
     if not isinstance(t, Tensor):
         raise TypeError(f"{kernel}(): argument 'self' (position 1) must be Tensor, not "
@@ -37,7 +42,7 @@ def _check_dtype(t, kernel):
 
 
 class _Draws:
-    """The generator's double uniforms and scalar-path unit normals, drawn lazily in stream order."""
+    """The generator's double uniforms and scalar-path unit normals, drawn in stream order."""
 
     def __init__(self, g):
         self.g = g
@@ -111,7 +116,7 @@ def _standard_gamma(input, generator=None):
     # PyTorch clamps below at the smallest normal number (NaN compares false and becomes it too)
     tiny = np.finfo(dt.np).tiny
     res = np.where(tiny < res, res, dt.np.type(tiny)) if res.size else res
-    out = make_tensor(np.ascontiguousarray(res, dtype=dt.np), dt)
+    out = make_tensor(_c_array(res, dt), dt)
     if needs_grad(input):
         record(_StandardGammaNode, (input,), out, {"result": out})
     return out
@@ -231,7 +236,7 @@ def _standard_gamma_grad(self, output):
     """
     dt = self._dtype
     res = _gamma_grad_array(_host(self._array), _host(output._array)).astype(dt.np)
-    return make_tensor(np.ascontiguousarray(res), dt)
+    return make_tensor(_c_array(res, dt), dt)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +265,7 @@ def _sample_dirichlet(input, generator=None):
         res = np.where(ratio < below_one, ratio, below_one)
     else:
         res = np.ones(a.shape, dt.np) if a.size else np.empty(a.shape, dt.np)
-    return make_tensor(np.ascontiguousarray(res, dtype=dt.np), dt)
+    return make_tensor(_c_array(res, dt), dt)
 
 
 def _sequential_sum_last(a):
@@ -401,4 +406,4 @@ def _dirichlet_grad(x, alpha, total):
     """
     dt = x._dtype
     res = _dirichlet_grad_array(_host(x._array), _host(alpha._array), _host(total._array))
-    return make_tensor(np.ascontiguousarray(res.astype(dt.np)), dt)
+    return make_tensor(_c_array(res, dt), dt)

@@ -29,7 +29,7 @@ from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThr
 from .poisson import Poisson
 from .studentT import StudentT
 from .transformed_distribution import TransformedDistribution
-from .transforms import (AffineTransform, ComposeTransform, ExpTransform,  # noqa: F401
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform,
                          SigmoidTransform, Transform)
 from .uniform import Uniform
 
@@ -37,4 +37,5 @@ __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Chi2", "Dirichlet", 
            "ExponentialFamily", "Exponential", "Gamma", "Independent", "Laplace", "LogNormal",
            "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "TransformedDistribution",
-           "Uniform", "kl_divergence", "register_kl", "constraints", "transforms"]
+           "Uniform", "kl_divergence", "register_kl", "constraints", "transforms",
+           "Transform", "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform"]

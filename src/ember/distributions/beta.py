@@ -1,4 +1,5 @@
-"""``Beta(concentration1, concentration0)``: the distribution on [0, 1], a two-category Dirichlet."""
+"""``Beta(concentration1, concentration0)``: the distribution on [0, 1], a two-category
+Dirichlet."""
 from numbers import Number
 
 import ember

@@ -1,6 +1,5 @@
 """``Independent(base, n)``: reinterprets the n rightmost batch dims of a distribution as event
 dims (log_prob and entropy sum over them)."""
-import ember
 from ember import Size
 from . import constraints
 from .distribution import Distribution

@@ -5,7 +5,6 @@ from numbers import Number
 
 import ember
 from . import constraints
-from .utils import _sum_rightmost
 
 __all__ = ["Transform", "ComposeTransform", "ExpTransform", "AffineTransform",
            "SigmoidTransform", "identity_transform"]
@@ -322,6 +321,3 @@ class AffineTransform(Transform):
     def inverse_shape(self, shape):
         return self.forward_shape(shape)
 
-
-def _sum_jacobian(t, x, y, event_dim):
-    return _sum_rightmost(t.log_abs_det_jacobian(x, y), event_dim - t.domain.event_dim)

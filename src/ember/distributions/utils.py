@@ -117,7 +117,8 @@ def tril_matrix_to_vec(mat, diag=0):
 
 
 def vec_to_tril_matrix(vec, diag=0):
-    """Inverse of :func:`tril_matrix_to_vec`: a square matrix with ``vec`` below diagonal ``diag``."""
+    """Inverse of :func:`tril_matrix_to_vec`: a square matrix holding ``vec`` below diagonal
+    ``diag``."""
     n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1]
                             + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
     eps = ember.finfo(vec.dtype).eps
