@@ -123,6 +123,7 @@ __getattr__, __dir__ = _attach_lazy(globals(), submodules={
     "serialization": ".serialization",
     "_data": ".utils.data",
     "distributions": ".distributions",
+    "distributed": ".distributed",
 }, attributes={
     "save": (".serialization", "save"),
     "load": (".serialization", "load"),
