@@ -133,3 +133,20 @@ __getattr__, __dir__ = _attach_lazy(globals(), submodules={
     "_dirichlet_grad": ("._random_gamma", "_dirichlet_grad"),
     "binomial": ("._random_binomial", "binomial"),
 })
+
+# Legacy typed storages, runtime settings, top-level exception classes.
+from ._legacy_storage import (Storage, DoubleStorage, FloatStorage, HalfStorage,  # noqa: E402,F401
+                              BFloat16Storage, LongStorage, IntStorage, ShortStorage, CharStorage,
+                              ByteStorage, BoolStorage, ComplexFloatStorage, ComplexDoubleStorage,
+                              storage_type as _storage_type)
+Tensor.storage_type = _storage_type
+from ._runtime_settings import (get_num_threads, set_num_threads, get_num_interop_threads,  # noqa: E402,F401,E501
+                                set_num_interop_threads, init_num_threads,
+                                use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+                                is_deterministic_algorithms_warn_only_enabled,
+                                set_deterministic_debug_mode, get_deterministic_debug_mode,
+                                set_float32_matmul_precision, get_float32_matmul_precision,
+                                set_warn_always, is_warn_always_enabled, is_vulkan_available,
+                                compiled_with_cxx11_abi, typename, get_device_module,
+                                set_anomaly_enabled)
+from ._errors import OutOfMemoryError, AcceleratorError  # noqa: E402,F401
