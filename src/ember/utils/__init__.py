@@ -8,4 +8,5 @@ __getattr__, __dir__ = _attach_lazy(globals(), submodules={
     "data": ".data",
     "dlpack": ".dlpack",
     "safetensors": ".safetensors",
+    "checkpoint": ".checkpoint",
 })
