@@ -137,3 +137,18 @@ def test_compat_alias_serves_lazy_packages(statement):
         print(json.dumps([torch.__name__, torch.nn.__name__]))
     """)
     assert got == ["ember", "ember.nn"]
+
+
+def test_lazy_table_with_a_module_that_fails_to_import():
+    # dir() and `import *` stay usable; using the name raises the import error itself
+    from ember._lazy import attach
+    namespace = {"__name__": "ember", "present": 1}
+    getattr_, dir_ = attach(namespace, submodules={"broken": "._no_such_module", "lin": ".linalg"},
+                            attributes={"inv": (".linalg", "inv")})
+    assert dir_() == ["__name__", "broken", "inv", "lin", "present"]
+    import ember.linalg
+    assert namespace["lin"] is ember.linalg and namespace["inv"] is ember.linalg.inv
+    with pytest.raises(ModuleNotFoundError, match="ember._no_such_module"):
+        getattr_("broken")
+    with pytest.raises(AttributeError, match="module 'ember' has no attribute 'other'"):
+        getattr_("other")

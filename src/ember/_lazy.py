@@ -42,7 +42,12 @@ def attach(namespace, submodules=(), attributes=()):
     def load_all():
         for name in (*submodules, *attributes):
             if name not in namespace:
-                load(name)
+                try:
+                    load(name)
+                except ImportError:
+                    # (an optional dependency missing): dir() and `import *` must still work;
+                    # the failure shows when the name itself is used
+                    pass
 
     def __getattr__(name):
         if name in submodules or name in attributes:
@@ -55,6 +60,6 @@ def attach(namespace, submodules=(), attributes=()):
 
     def __dir__():
         load_all()
-        return sorted(namespace)
+        return sorted({*namespace, *submodules, *attributes})
 
     return __getattr__, __dir__
