@@ -1,6 +1,7 @@
-"""ember.func: function transforms over modules. This holds ``functional_call`` (run a module
-with substitute parameters and buffers) and ``stack_module_state``; ``grad`` and ``vmap`` are not
-provided.
+"""ember.func: function transforms: ``grad``/``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``,
+``jacfwd``, ``hessian`` (in ``_func_transforms``), ``vmap`` (in ``_func_vmap``), plus
+``functional_call`` (run a module with substitute parameters and buffers) and
+``stack_module_state``.
 
 >>> lin = ember.nn.Linear(2, 1)
 >>> params = {"weight": ember.ones(1, 2), "bias": ember.zeros(1)}
@@ -9,7 +10,11 @@ tensor([[3.]])
 """
 from collections.abc import Sequence
 
-__all__ = ["functional_call", "stack_module_state"]
+from ._func_transforms import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian
+from ._func_vmap import vmap
+
+__all__ = ["functional_call", "stack_module_state", "grad", "grad_and_value", "vjp", "jvp",
+           "jacrev", "jacfwd", "hessian", "vmap"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
