@@ -46,6 +46,27 @@ def _abort(code):
     os._exit(code)
 
 
+_launcher_socket = None
+
+
+def _hold_launcher_socket(rank):
+    """Connect to the launcher and keep the socket open for life: the kernel closes it the
+    moment this process dies, however it dies, so the launcher learns which rank died first
+    even when mpiexec then kills the others."""
+    global _launcher_socket
+    folder = os.environ.get("EMBER_RUN_STATUS_DIR")
+    if not folder:
+        return
+    import socket
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(os.path.join(folder, "launcher.sock"))
+        s.sendall(f"{rank}\n".encode())
+        _launcher_socket = s
+    except OSError:
+        pass
+
+
 def _on_terminate(rank):
     def handler(sig, _frame):
         # NOTE: recorded so the launcher tells ranks stopped on purpose (after another rank
@@ -65,6 +86,7 @@ def main(argv):
     os.environ["RANK"] = str(rank)
     os.environ["ROLE_RANK"] = str(rank)
     _write_status(rank, "pid", str(os.getpid()))
+    _hold_launcher_socket(rank)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _on_terminate(rank))
     as_module = argv[:1] == ["-m"]

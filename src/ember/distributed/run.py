@@ -11,6 +11,7 @@ the others are stopped and the launcher exits non-zero naming the failed rank.
 """
 import argparse
 import os
+import selectors
 import shutil
 import signal
 import socket
@@ -103,6 +104,13 @@ class _Job:
                   [args.training_script])
         method = args.start_method or ("mpiexec" if find_mpiexec() else "spawn")
         self.method = method
+        self.deaths = []            # ranks in the order their launcher sockets closed
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(os.path.join(status_dir, "launcher.sock"))
+        self.listener.listen(256)
+        self.listener.setblocking(False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ, None)
         if method == "mpiexec":
             mpiexec = find_mpiexec()
             if mpiexec is None:
@@ -119,6 +127,30 @@ class _Job:
                          ROLE_RANK=str(self.first_rank + local))
                 self.procs.append(subprocess.Popen(target + args.training_script_args, env=e,
                                                    start_new_session=True))
+
+    def watch(self, seconds):
+        """Wait up to ``seconds`` for worker sockets to connect or close (a close is a death,
+        recorded in order)."""
+        for key, _ in self.selector.select(seconds):
+            if key.data is None:
+                try:
+                    conn, _ = self.listener.accept()
+                except OSError:
+                    continue
+                self.selector.register(conn, selectors.EVENT_READ, [b""])
+                continue
+            conn, buf = key.fileobj, key.data
+            try:
+                chunk = conn.recv(64)
+            except OSError:
+                chunk = b""
+            if chunk:
+                buf[0] += chunk
+                continue
+            self.selector.unregister(conn)
+            conn.close()
+            if buf[0].strip().isdigit():
+                self.deaths.append(int(buf[0].strip()))
 
     def _read(self, rank, kind):
         try:
@@ -149,15 +181,16 @@ class _Job:
             if ended is None and not _alive(int(pid)):
                 ended = self._read(rank, "exit")
                 if ended is None:
-                    found.append((1, rank, -9, "died without reporting (killed by a signal, "
-                                               "or os._exit)", int(pid)))
+                    order = self.deaths.index(rank) if rank in self.deaths else len(ranks)
+                    found.append((1, order, rank, -9, "died without reporting (killed by a "
+                                                      "signal, or os._exit)", int(pid)))
             if ended is not None:
                 code, _, message = ended.partition("\n")
                 code = int(code)
                 if code != 0:
-                    found.append((2 if code < 0 else 0, rank, code,
+                    found.append((2 if code < 0 else 0, rank, rank, code,
                                   message or _describe(code), int(pid)))
-        return min(found)[1:] if found else None
+        return min(found)[2:] if found else None
 
     def finished(self):
         codes = [p.poll() for p in self.procs]
@@ -271,7 +304,7 @@ def main(argv=None):
                             job.procs[0].pid)
                     return 1
                 return 0
-            time.sleep(args.monitor_interval)
+            job.watch(args.monitor_interval)
     finally:
         for s, h in old.items():
             signal.signal(s, h)
