@@ -26,7 +26,7 @@ from .._tensor import Tensor, make_tensor, _new
 from .._fperr import ignore_fp_errors, restore_fp_errors
 from .._backend import root_array, data_ptr
 from ..autograd import graph as _graph
-from ..autograd.graph import array_derivative, saved_array
+from ..autograd.graph import array_derivative, saved_array, saved_value
 from ..autograd.grad_mode import STATE as _GRAD
 from . import special_kernels as S
 from .pointwise import where
@@ -2448,7 +2448,7 @@ def _gelu_fwd(a, approximate):
         inner = t(_SQRT_2_OVER_PI) * (a + t(0.044715) * a * a * a)
         return t(0.5) * a * (t(1) + np.tanh(inner))
     r = a * t(0.5) * (t(1) + S.erf(a * t(_INV_SQRT2)))
-    if a.dtype == np.float32:
+    if a.dtype == np.float32 and a.size and np.fmax.reduce(a, axis=None) == np.inf:
         # NOTE: PyTorch's single-precision kernel gives nan at +inf too (double gives inf)
         r = np.where(np.isposinf(a), t(np.nan), r)
     return r
@@ -2469,6 +2469,42 @@ def _(ctx, grad):
     cdf = 0.5 * (1 + (x * _INV_SQRT2).erf())
     pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
     return grad * (cdf + x * pdf)
+
+
+@array_derivative("GeluBackward0")
+def _(ctx, g):
+    # the derivative above on arrays, operation for operation (same roundings), in place
+    x = ctx.inputs[0]._array
+    t = x.dtype.type
+    if saved_value(ctx, "approximate") == "tanh":
+        x2 = x * x
+        inner = x2 * t(0.044715)
+        inner *= x
+        inner += x
+        inner *= t(_SQRT_2_OVER_PI)
+        th = np.tanh(inner, out=inner)
+        d_inner = x2 * t(3 * 0.044715)
+        d_inner += t(1)
+        d_inner *= t(_SQRT_2_OVER_PI)
+        slope = x * t(0.5)
+        slope *= t(1) - th * th
+        slope *= d_inner
+        th += t(1)
+        th *= t(0.5)
+        th += slope
+        th *= g
+        return (th,)
+    cdf = S.erf(x * t(_INV_SQRT2))
+    cdf += t(1)
+    cdf *= t(0.5)
+    pdf = x * t(-0.5)
+    pdf *= x
+    np.exp(pdf, out=pdf)
+    pdf *= t(1 / math.sqrt(2 * math.pi))
+    pdf *= x
+    pdf += cdf
+    pdf *= g
+    return (pdf,)
 
 
 def gelu(input, approximate="none"):
