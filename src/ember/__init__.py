@@ -150,3 +150,18 @@ from ._runtime_settings import (get_num_threads, set_num_threads, get_num_intero
                                 compiled_with_cxx11_abi, typename, get_device_module,
                                 set_anomaly_enabled)
 from ._errors import OutOfMemoryError, AcceleratorError  # noqa: E402,F401
+
+# Automatic mixed precision (ember.amp) and the autocast state functions.
+from . import amp  # noqa: E402,F401
+from .amp import autocast, GradScaler  # noqa: E402,F401
+from .amp.autocast_mode import (is_autocast_enabled, set_autocast_enabled,  # noqa: E402,F401
+                                get_autocast_dtype, set_autocast_dtype, get_autocast_cpu_dtype,
+                                set_autocast_cpu_dtype, is_autocast_cpu_enabled,
+                                set_autocast_cpu_enabled, get_autocast_gpu_dtype,
+                                set_autocast_gpu_dtype, get_autocast_ipu_dtype,
+                                set_autocast_ipu_dtype, is_autocast_ipu_enabled,
+                                set_autocast_ipu_enabled, get_autocast_xla_dtype,
+                                set_autocast_xla_dtype, is_autocast_xla_enabled,
+                                set_autocast_xla_enabled, is_autocast_cache_enabled,
+                                set_autocast_cache_enabled, clear_autocast_cache,
+                                autocast_increment_nesting, autocast_decrement_nesting)

@@ -17,6 +17,7 @@ import string
 
 import numpy as np
 
+from .. import _autocast_state as _amp
 from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, needs_grad, record, write_out, missing_kernel, check_inplace,
                          invalid_arguments, broadcast_shapes2, shape_str, type_name)
@@ -157,6 +158,8 @@ def mm(input, mat2, *, out=None):
     >>> ember.mm(ember.ones(2, 3), ember.ones(3, 4)).shape
     ember.Size([2, 4])
     """
+    if _amp.ACTIVE[0]:
+        input, mat2 = _amp.lower(input, mat2)
     if out is None and isinstance(input, Tensor) and isinstance(mat2, Tensor):
         # NOTE: the common case (same BLAS dtype, 2-D, matching) skips the checks below
         dt = input._dtype
@@ -244,6 +247,8 @@ def bmm(input, mat2, *, out=None):
     >>> ember.bmm(ember.ones(5, 2, 3), ember.ones(5, 3, 4)).shape
     ember.Size([5, 2, 4])
     """
+    if _amp.ACTIVE[0]:
+        input, mat2 = _amp.lower(input, mat2)
     if out is None and isinstance(input, Tensor) and isinstance(mat2, Tensor):
         dt = input._dtype
         a, b = input._array, mat2._array
@@ -503,6 +508,8 @@ def matmul(input, other, *, out=None):
     >>> (ember.ones(5, 2, 3) @ ember.ones(3, 4)).shape
     ember.Size([5, 2, 4])
     """
+    if _amp.ACTIVE[0]:
+        input, other = _amp.lower(input, other)
     _tensor_arg(input, "matmul", "input", 1)
     _tensor_arg(other, "matmul", "other", 2)
     if out is not None:
@@ -531,6 +538,8 @@ def _matmul_operator(self, other):
     # NOTE: the hot path of ``a @ b``: same BLAS dtype, nothing to record -> one NumPy call
     # (0-d operands and shape mismatches make NumPy raise ValueError: the kernels then raise
     # PyTorch's errors)
+    if _amp.ACTIVE[0]:
+        return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
     if type(other) is Tensor:
         d = self._dtype
         if d is other._dtype and d in _FAST and not _GRAD.inference and not (
@@ -713,6 +722,9 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None, _inplace=False):
     >>> ember.addmm(ember.zeros(2), ember.ones(2, 3), ember.ones(3, 2), alpha=2).tolist()
     [[6.0, 6.0], [6.0, 6.0]]
     """
+    if _amp.ACTIVE[0]:
+        if not _inplace:
+            input, mat1, mat2 = _amp.lower(input, mat1, mat2)
     if out is None and not _inplace and beta == 1 and alpha == 1 and isinstance(input, Tensor) \
             and isinstance(mat1, Tensor) and isinstance(mat2, Tensor):
         # NOTE: nn.Linear's path: same BLAS dtype, beta = alpha = 1 -> one GEMM and one add
@@ -938,6 +950,9 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None, _inplace=False)
     >>> ember.baddbmm(ember.zeros(1), ember.ones(2, 2, 3), ember.ones(2, 3, 2)).shape
     ember.Size([2, 2, 2])
     """
+    if _amp.ACTIVE[0]:
+        if not _inplace:
+            input, batch1, batch2 = _amp.lower(input, batch1, batch2)
     _check_args("baddbmm", (input, batch1, batch2), {"beta": beta, "alpha": alpha}, out,
                 _BADDBMM_SIGS)
     _out_grad_check(out, "baddbmm", (input, batch1, batch2))
@@ -1000,6 +1015,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None, _inplace=False):
     >>> ember.addbmm(ember.zeros(2, 2), ember.ones(3, 2, 4), ember.ones(3, 4, 2)).tolist()
     [[12.0, 12.0], [12.0, 12.0]]
     """
+    if _amp.ACTIVE[0]:
+        if not _inplace:
+            input, batch1, batch2 = _amp.lower(input, batch1, batch2)
     _check_args("addbmm", (input, batch1, batch2), {"beta": beta, "alpha": alpha}, out,
                 (_ADDBMM_SIG,))
     _out_grad_check(out, "addbmm", (input, batch1, batch2))

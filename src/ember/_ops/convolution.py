@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast_state as _amp
 from .. import _dtype as D
 from .._dispatch import FUNCTIONS, invalid_arguments, needs_grad, record, shape_str
 from .._memory_format import suggest_memory_format, channels_last
@@ -476,6 +477,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> ember.nn.functional.conv1d(ember.ones(1, 2, 5), ember.ones(3, 2, 2)).shape
     ember.Size([1, 3, 4])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -485,6 +488,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> ember.nn.functional.conv2d(ember.ones(1, 3, 8, 8), ember.ones(4, 3, 3, 3), padding=1).shape
     ember.Size([1, 4, 8, 8])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -494,6 +499,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> ember.nn.functional.conv3d(ember.ones(1, 1, 4, 4, 4), ember.ones(2, 1, 3, 3, 3)).shape
     ember.Size([1, 2, 2, 2, 2])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
@@ -504,6 +511,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> ember.nn.functional.conv_transpose1d(ember.ones(1, 2, 4), ember.ones(2, 3, 2)).shape
     ember.Size([1, 3, 5])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -516,6 +525,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> ember.nn.functional.conv_transpose2d(x, ember.ones(3, 3, 4, 4), stride=2, padding=1).shape
     ember.Size([1, 3, 32, 32])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
@@ -528,6 +539,8 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     >>> ember.nn.functional.conv_transpose3d(x, w).shape
     ember.Size([1, 1, 3, 3, 3])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from .. import _autocast_state as _amp
 from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, FLOATS, HALF_FLOATS, cast_error, missing_kernel, record,
                          shape_str, broadcast_shapes2, match_layout, wrap_result)
@@ -293,6 +294,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     >>> ember.nn.functional.mse_loss(ember.tensor([1., 2.]), ember.tensor([1., 4.]))
     tensor(2.)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight = _amp.fp32(input, target, weight)
     _warn_size(input, target)
     reduction = _resolve(size_average, reduce, reduction)
     x, y = _broadcast(input, target)
@@ -310,6 +313,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     >>> ember.nn.functional.l1_loss(ember.tensor([1., 2.]), ember.tensor([1., 4.]))
     tensor(1.)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight = _amp.fp32(input, target, weight)
     _warn_size(input, target)
     reduction = _resolve(size_average, reduce, reduction)
     x, y = _broadcast(input, target)
@@ -325,6 +330,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     >>> ember.nn.functional.smooth_l1_loss(ember.tensor([0., 3.]), ember.tensor([0.5, 0.]))
     tensor(1.3125)
     """
+    if _amp.ACTIVE[0]:
+        input, target = _amp.fp32(input, target)
     _warn_size(input, target)
     reduction = _resolve(size_average, reduce, reduction)
     x, y = _broadcast(input, target)
@@ -343,6 +350,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     >>> ember.nn.functional.huber_loss(ember.tensor([0., 3.]), ember.tensor([0.5, 0.]))
     tensor(1.3125)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight = _amp.fp32(input, target, weight)
     _warn_size(input, target)
     x, y = _broadcast(input, target)
     if weight is not None:
@@ -525,6 +534,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     >>> ember.nn.functional.binary_cross_entropy_with_logits(ember.tensor([0.]), ember.tensor([1.]))
     tensor(0.6931)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight, pos_weight = _amp.fp32(input, target, weight, pos_weight)
     r = _enum(size_average, reduce, reduction)
     if not target.size() == input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
@@ -553,6 +564,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     >>> F.kl_div(ember.tensor([0., 0.]), ember.tensor([1., 1.]), reduction='batchmean')
     tensor(0.)
     """
+    if _amp.ACTIVE[0]:
+        input, target = _amp.fp32(input, target)
     if size_average is not None or reduce is not None:
         r = _get_enum(_legacy_string(size_average, reduce))
     else:
@@ -747,6 +760,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     >>> ember.nn.functional.nll_loss(ember.tensor([[-1., -2.]]), ember.tensor([1]))
     tensor(2.)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight = _amp.fp32(input, target, weight)
     if size_average is not None or reduce is not None:
         reduction = _legacy_string(size_average, reduce)
     r = _get_enum(reduction)
@@ -774,6 +789,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     >>> ember.nn.functional.cross_entropy(ember.tensor([[0., 0.]]), ember.tensor([1]))
     tensor(0.6931)
     """
+    if _amp.ACTIVE[0]:
+        input, target, weight = _amp.fp32(input, target, weight)
     if size_average is not None or reduce is not None:
         reduction = _legacy_string(size_average, reduce)
     r = _get_enum(reduction)

@@ -1,6 +1,7 @@
 """The math of nn.Linear / nn.Bilinear and dropout, as ``nn.functional`` exposes it."""
 import warnings
 
+from .. import _autocast_state as _amp
 from .._tensor import Tensor
 from .._dispatch import type_name
 
@@ -11,6 +12,8 @@ def linear(input, weight, bias=None):
     >>> ember.nn.functional.linear(ember.ones(1, 2), ember.ones(3, 2)).shape
     ember.Size([1, 3])
     """
+    if _amp.ACTIVE[0]:
+        input, weight, bias = _amp.lower(input, weight, bias)
     from .blas import addmm, matmul
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):

@@ -12,6 +12,7 @@ record their own nodes for that reason.
 """
 import numpy as np
 
+from .. import _autocast_state as _amp
 from .. import _dtype as D
 from .._dispatch import (FUNCTIONS, tensor_method, record, needs_grad, check_inplace, write_out,
                          shape_str, broadcast_shapes2, missing_kernel)
@@ -273,6 +274,9 @@ def cat(tensors, dim=0, *, out=None, axis=None):
     >>> ember.cat([ember.zeros(1, 2), ember.ones(1, 2)]).shape
     ember.Size([2, 2])
     """
+    if _amp.ACTIVE[0]:
+        if isinstance(tensors, (list, tuple)):
+            tensors = _amp.promote(tensors)
     if out is None and axis is None and type(tensors) in (list, tuple) and tensors:
         res = _cat_fast(tensors, dim)
         if res is not None:
@@ -374,6 +378,9 @@ def stack(tensors, dim=0, *, out=None):
     >>> ember.stack([ember.zeros(2), ember.ones(2)], 1).shape
     ember.Size([2, 2])
     """
+    if _amp.ACTIVE[0]:
+        if isinstance(tensors, (list, tuple)):
+            tensors = _amp.promote(tensors)
     ts = tensor_list(tensors, "stack")
     if not ts:
         raise RuntimeError("stack expects a non-empty TensorList")
