@@ -118,6 +118,7 @@ __getattr__, __dir__ = _attach_lazy(globals(), submodules={
     "fft": ".fft",
     "special": ".special",
     "func": ".func",
+    "jit": ".jit",
     "testing": ".testing",
     "hub": ".hub",
     "serialization": ".serialization",
