@@ -25,7 +25,7 @@ ENV = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_TH
 
 # Small settings: a few seconds each, still long enough for the result line to mean something.
 SETTINGS = {
-    "mlp_digits.py": ["--epochs", "5"],
+    "mlp_digits.py": ["--epochs", "5", "--workers", "2"],  # worker processes, persistent
     "cnn_digits.py": ["--epochs", "2", "--train-size", "320"],
     "char_lstm.py": ["--steps", "60", "--sample-length", "40"],
     "tiny_gpt.py": ["--steps", "40", "--sample-length", "30"],
