@@ -22,10 +22,11 @@ TEXT = (
 
 
 class CharLSTM(nn.Module):
-    def __init__(self, vocab_size, embed=24, hidden=96, layers=1):
+    def __init__(self, vocab_size, embed=24, hidden=96, layers=2, dropout=0.2):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embed)
-        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True)
+        # dropout acts between the stacked layers, in training mode only
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, batch_first=True, dropout=dropout)
         self.head = nn.Linear(hidden, vocab_size)
 
     def forward(self, tokens, state=None):
@@ -79,6 +80,7 @@ def main():
     print(f"text: {len(TEXT)} characters, vocabulary: {len(chars)}")
 
     model = CharLSTM(len(chars))
+    print(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     data_gen = torch.Generator().manual_seed(args.seed)
 
