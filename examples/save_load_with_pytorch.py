@@ -2,10 +2,11 @@
 
     python examples/save_load_with_pytorch.py --steps 50
 
-ember trains a small classifier on the embedded digits and saves its state_dict and a dict of
-tensors (views sharing storage included) with ``torch.save``. If real PyTorch is installed, it
-loads both with ``torch.load(..., weights_only=True)`` into the same architecture and checks
-that the outputs match; then PyTorch trains a little further and saves, and ember loads that.
+ember trains a small classifier on the embedded digits and saves a checkpoint (model and Adam
+state_dicts) and a dict of tensors (views sharing storage included) with ``torch.save``. If
+real PyTorch is installed, it loads both with ``torch.load(..., weights_only=True)`` into the
+same architecture and checks that the outputs match; then both resume training from the
+checkpoint, PyTorch saves, and ember loads that.
 Without PyTorch the PyTorch half is skipped and only ember's own round trip runs.
 """
 import argparse
@@ -28,15 +29,18 @@ def build_model(nn):
     """The same architecture, written once, for whichever library's ``nn`` is passed in."""
     return nn.Sequential(
         nn.Flatten(),
-        nn.Linear(64, 48),
+        nn.Linear(64, 48, bias=False),  # BatchNorm's shift takes the bias's place
         nn.BatchNorm1d(48),  # buffers too: running_mean, running_var, num_batches_tracked (int64)
         nn.ReLU(),
         nn.Linear(48, 10),
     )
 
 
-def train(lib, model, images, labels, steps, lr):
-    optimizer = lib.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+def make_optimizer(lib, model, lr):
+    return lib.optim.Adam(model.parameters(), lr=lr)
+
+
+def train(lib, model, optimizer, images, labels, steps):
     model.train()
     for _ in range(steps):
         loss = lib.nn.functional.cross_entropy(model(images), labels)
@@ -54,7 +58,8 @@ def max_diff(a, b):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--resume-steps", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dir", default=None, help="where to write the .pt files (default: a temporary folder)")
     args = parser.parse_args()
@@ -73,22 +78,24 @@ def round_trips(args, folder):
     labels = digits.targets
     probe = images[:16]
 
-    # 1. ember trains and saves
+    # 1. ember trains and saves a checkpoint to resume from, and a dict of tensors
     model = build_model(torch.nn)
-    loss = train(torch, model, images, labels, args.steps, args.lr)
+    optimizer = make_optimizer(torch, model, args.lr)
+    loss = train(torch, model, optimizer, images, labels, args.steps)
     with torch.no_grad():
         logits = model(probe)
     weight = model[1].weight.detach()
-    state_path = os.path.join(folder, "ember_state.pt")
+    checkpoint_path = os.path.join(folder, "ember_checkpoint.pt")
     tensors_path = os.path.join(folder, "ember_tensors.pt")
-    torch.save(model.state_dict(), state_path)
-    torch.save({"probe": probe, "logits": logits, "weight_t": weight.t(), "row0": weight[0],
-                "steps": args.steps}, tensors_path)
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": args.steps},
+               checkpoint_path)
+    torch.save({"probe": probe, "logits": logits, "weight_t": weight.t(), "row0": weight[0]}, tensors_path)
     print(f"ember: trained {args.steps} steps (loss {loss:.4f}), saved {sorted(model.state_dict())}")
 
     # 2. ember reads its own files back
+    checkpoint = torch.load(checkpoint_path, weights_only=True)
     again = build_model(torch.nn)
-    again.load_state_dict(torch.load(state_path, weights_only=True))
+    again.load_state_dict(checkpoint["model"])
     again.eval()
     saved = torch.load(tensors_path, weights_only=True)
     with torch.no_grad():
@@ -102,8 +109,9 @@ def round_trips(args, folder):
         return
 
     # 3. PyTorch loads what ember saved, into the same architecture written in torch.nn
+    checkpoint = pytorch.load(checkpoint_path, weights_only=True)
     theirs = build_model(pytorch.nn)
-    theirs.load_state_dict(pytorch.load(state_path, weights_only=True))
+    theirs.load_state_dict(checkpoint["model"])
     theirs.eval()
     loaded = pytorch.load(tensors_path, weights_only=True)
     shared = loaded["weight_t"].untyped_storage().data_ptr() == loaded["row0"].untyped_storage().data_ptr()
@@ -114,18 +122,30 @@ def round_trips(args, folder):
     print(f"ember -> PyTorch: max |logits difference| = {diff:.3g}")
     assert diff < 1e-5 and shared
 
-    # 4. PyTorch trains on a little and saves; ember loads that
+    # 4. both resume training from the checkpoint (Adam's moments and step counts included)
+    their_optimizer = make_optimizer(pytorch, theirs, args.lr)
+    their_optimizer.load_state_dict(checkpoint["optimizer"])
     pt_images, pt_labels = pytorch.from_numpy(images.numpy()), pytorch.from_numpy(labels.numpy())
-    pt_loss = train(pytorch, theirs, pt_images, pt_labels, 10, args.lr)
-    torch_path = os.path.join(folder, "pytorch_state.pt")
-    pytorch.save({"model": theirs.state_dict(), "logits": theirs(loaded["probe"]).detach()}, torch_path)
+    pt_loss = train(pytorch, theirs, their_optimizer, pt_images, pt_labels, args.resume_steps)
+    loss = train(torch, model, optimizer, images, labels, args.resume_steps)
+    print(f"resumed {args.resume_steps} steps: loss in PyTorch {pt_loss:.4f}, in ember {loss:.4f}")
+
+    # 5. PyTorch saves; ember loads that and agrees with both its own run and PyTorch's outputs
+    torch_path = os.path.join(folder, "pytorch_checkpoint.pt")
+    with pytorch.no_grad():
+        pytorch.save({"model": theirs.state_dict(), "optimizer": their_optimizer.state_dict(),
+                      "logits": theirs(loaded["probe"])}, torch_path)
     back = torch.load(torch_path, weights_only=True)
-    model.load_state_dict(back["model"])
     with torch.no_grad():
+        drift = max_diff(model(probe), back["logits"])
+        model.load_state_dict(back["model"])
         diff = max_diff(model(probe), back["logits"])
-    print(f"PyTorch -> ember: trained 10 more steps (loss {pt_loss:.4f}); max |logits difference| = {diff:.3g}")
-    assert diff < 1e-5
-    print(f"num_batches_tracked after both: {int(model[2].num_batches_tracked)}")
+    optimizer.load_state_dict(back["optimizer"])
+    print(f"PyTorch -> ember: max |logits difference| = {diff:.3g} "
+          f"(ember's own resumed run: {drift:.3g} from PyTorch's)")
+    assert diff < 1e-5 and drift < 1e-3
+    print(f"num_batches_tracked: {int(model[2].num_batches_tracked)}, "
+          f"Adam step: {int(optimizer.state_dict()['state'][0]['step'])}")
     print("round trips ok")
 
 
