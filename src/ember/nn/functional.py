@@ -66,3 +66,5 @@ from .._ops.multi_head_attention import (  # noqa: E402,F401
     multi_head_attention_forward, _canonical_mask, _none_or_dtype, _mha_shape_check,
     _in_projection_packed, _in_projection)
 from .._ops.pdist import pdist  # noqa: E402,F401
+from .._ops.pointwise_math import celu_, selu_  # noqa: E402,F401
+from .._ops.nn_entry_points import conv_tbc, gumbel_softmax  # noqa: E402,F401
