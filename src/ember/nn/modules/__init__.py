@@ -41,3 +41,5 @@ from .sparse import Embedding, EmbeddingBag  # noqa: F401
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401,E402
 from .transformer import (Transformer, TransformerEncoder, TransformerDecoder,  # noqa: F401,E402
                           TransformerEncoderLayer, TransformerDecoderLayer)
+from .container import Container  # noqa: F401,E402
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: F401,E402

@@ -442,3 +442,20 @@ class ParameterDict(Module):
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
+
+
+class Container(Module):
+    """Deprecated: a Module built from keyword submodules (subclass ``Module`` instead).
+
+    >>> ember.nn.Container(fc=ember.nn.Linear(1, 1)).fc
+    Linear(in_features=1, out_features=1, bias=True)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        import warnings
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        for key, value in kwargs.items():
+            self.add_module(key, value)
