@@ -48,7 +48,8 @@ def main():
     torch.manual_seed(args.seed)
     resize = transforms.Resize((16, 16), antialias=True)
     normalize = transforms.Normalize((MEAN,), (STD,))
-    train_tf = transforms.Compose([resize, transforms.RandomAffine(degrees=10, translate=(0.1, 0.1)), normalize])
+    augment = transforms.RandomAffine(degrees=10, translate=(0.1, 0.1))
+    train_tf = transforms.Compose([resize, augment, normalize])
     test_tf = transforms.Compose([resize, normalize])
 
     train_set = datasets.Digits(train=True, transform=train_tf)

@@ -14,7 +14,6 @@ import os
 import tempfile
 
 import ember as torch
-import ember.nn.functional as F
 from ember.vision import datasets
 
 try:  # real PyTorch, optional; under `python -m ember run` the name torch is ember itself
@@ -61,7 +60,8 @@ def main():
     parser.add_argument("--resume-steps", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dir", default=None, help="where to write the .pt files (default: a temporary folder)")
+    parser.add_argument("--dir", default=None,
+                        help="where to write the .pt files (default: a temporary folder)")
     args = parser.parse_args()
     if args.dir:
         os.makedirs(args.dir, exist_ok=True)

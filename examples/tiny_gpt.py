@@ -3,8 +3,9 @@
     python examples/tiny_gpt.py --steps 300
 
 Token and position embeddings, pre-norm blocks of causal self-attention (through
-F.scaled_dot_product_attention with is_causal=True) and a GELU MLP (GPT-2's tanh approximation), a final LayerNorm, and an
-output head that shares its weight with the token embedding.
+F.scaled_dot_product_attention with is_causal=True) and a GELU MLP (GPT-2's tanh
+approximation), a final LayerNorm, and an output head that shares its weight with the token
+embedding.
 """
 import argparse
 import math
@@ -45,7 +46,8 @@ class Block(nn.Module):
         self.ln1 = nn.LayerNorm(dim)
         self.attn = CausalSelfAttention(dim, heads, dropout)
         self.ln2 = nn.LayerNorm(dim)
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(approximate="tanh"), nn.Linear(4 * dim, dim), nn.Dropout(dropout))
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(approximate="tanh"),
+                                 nn.Linear(4 * dim, dim), nn.Dropout(dropout))
 
     def forward(self, x):
         x = x + self.attn(self.ln1(x))
@@ -82,8 +84,9 @@ class TinyGPT(nn.Module):
         for block in self.blocks:
             x = block(x)
         logits = self.head(self.ln_f(x))
-        loss = None if targets is None else F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-        return logits, loss
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
 
     @torch.no_grad()
     def generate(self, idx, new_tokens, temperature=1.0, top_k=None, generator=None):
