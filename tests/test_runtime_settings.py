@@ -174,3 +174,30 @@ def test_exception_classes():
             with pytest.raises(RuntimeError, match="boom"):
                 raise cls("boom")
         assert m.OutOfMemoryError.__name__ == "OutOfMemoryError"
+
+
+@pytest.mark.parametrize("arg", ["DoubleTensor", "torch.FloatTensor", "torch.DoubleTensor",
+                                 "torch.IntTensor", "foo", 3, "IntTensor",
+                                 "torch.cuda.FloatTensor"])
+def test_set_default_tensor_type(arg):
+    def fn(m):
+        a = getattr(m, arg) if arg in ("DoubleTensor", "IntTensor") else arg
+        try:
+            m.set_default_tensor_type(a)
+            return m.get_default_dtype(), m.zeros(1).dtype
+        finally:
+            m.set_default_dtype(m.float32)
+    check_same(fn)
+    with pytest.warns(UserWarning, match="set_default_tensor_type"):
+        ember.set_default_tensor_type(ember.FloatTensor)
+
+
+def test_to_dlpack_roundtrip():
+    x = ember.arange(6.).view(2, 3).t()
+    cap = ember.to_dlpack(x)
+    t = torch.from_dlpack(cap)
+    np.testing.assert_array_equal(t.numpy(), x.numpy())
+    assert t.stride() == x.stride()
+    back = ember.from_dlpack(ember.to_dlpack(x))
+    back[0, 0] = 7.
+    assert x[0, 0].item() == 7.     # shares memory

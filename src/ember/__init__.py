@@ -153,7 +153,8 @@ from ._runtime_settings import (get_num_threads, set_num_threads, get_num_intero
                                 set_float32_matmul_precision, get_float32_matmul_precision,
                                 set_warn_always, is_warn_always_enabled, is_vulkan_available,
                                 compiled_with_cxx11_abi, typename, get_device_module,
-                                set_anomaly_enabled)
+                                set_anomaly_enabled, set_default_tensor_type)
+from .utils.dlpack import to_dlpack  # noqa: E402,F401
 from ._errors import OutOfMemoryError, AcceleratorError  # noqa: E402,F401
 
 # Automatic mixed precision (ember.amp) and the autocast state functions.

@@ -189,6 +189,37 @@ def is_warn_always_enabled():
     return _STATE["warn_always"]
 
 
+# ---------------------------------------------------------------------------- default tensor type
+def set_default_tensor_type(t):
+    """Deprecated: set the default floating dtype from a legacy tensor type (``ember.DoubleTensor``
+    or its name ``"ember.DoubleTensor"``/``"torch.DoubleTensor"``).
+
+    >>> ember.set_default_tensor_type(ember.FloatTensor)
+    """
+    import importlib
+    from . import _dtype as D
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        if not module:
+            raise ModuleNotFoundError(f"No module named '{t}'")
+        if module in ("torch", "ember"):
+            module = "ember"
+        elif module in ("torch.cuda", "ember.cuda"):
+            raise TypeError(f"type {t.replace('ember', 'torch')} not available. Torch not "
+                            "compiled with CUDA enabled.")
+        t = getattr(importlib.import_module(module), name)
+    dt = getattr(t, "dtype", None)
+    if not isinstance(dt, D.dtype):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if not dt.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    D.set_default_dtype(dt)
+
+
 # ---------------------------------------------------------------------------- environment facts
 def is_vulkan_available():
     """False: ember has no Vulkan backend."""
