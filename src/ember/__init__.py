@@ -46,6 +46,7 @@ from ._ops import (convolution as _convolution, normalization as _normalization,
 from ._ops.creation import LEGACY as _LEGACY
 from ._ops import inplace_views as _inplace_views  # noqa: F401
 from ._ops import view_scatter as _view_scatter, view_copies as _view_copies  # noqa: F401
+from ._ops import segment_reduce as _segment_reduce  # noqa: F401
 from ._ops import nonzero_static as _nonzero_static, from_file as _from_file  # noqa: F401
 from ._ops import histogramdd as _histogramdd  # noqa: F401
 from ._ops import nn_entry_points as _nn_entry_points  # noqa: F401
