@@ -224,3 +224,14 @@ def test_addmv_():
                Arr(randn(2, 3)), Arr(randn(3)))
     check_same(lambda m, x, a, v: m.addmv_(x, a, v), Arr(randn(2)), Arr(randn(2, 4)),
                Arr(randn(3)))
+
+
+@pytest.mark.parametrize("assign", [False, True])
+def test_module_load(assign):
+    def fn(m, a, b):
+        r = a.module_load(b * 2, assign=assign)
+        return r, r is a, r.requires_grad, a, r._base is None
+    check_same(fn, Arr(randn(3)), Arr(randn(3), requires_grad=True))
+    check_same(lambda m, a, b: m.nn.Parameter(a).module_load(b, assign=assign),
+               Arr(randn(3)), Arr(randn(3)))
+    check_same(lambda m, a, b: a.module_load(b, assign=assign), Arr(randn(3)), Arr(randn(2, 3)))

@@ -228,6 +228,18 @@ def as_subclass(self, cls):
     return t
 
 
+def module_load(self, other, assign=False):
+    """The value ``load_state_dict`` puts in place of ``self`` for ``other``: ``other``
+    detached (``assign``), or ``self`` after copying ``other`` into it, detached.
+
+    >>> ember.zeros(2).module_load(ember.ones(2))
+    tensor([1., 1.])
+    """
+    if assign:
+        return other.detach()
+    return self.copy_(other).detach()
+
+
 # ---------------------------------------------------------------------------- unsafe splits
 def _unsafe(outs, node_name):
     """split's views as PyTorch's unsafe_split returns them: not views (no ``_base``, free to
@@ -485,7 +497,7 @@ FUNCTIONS.update(
     get_device=_function_of("get_device", "The CUDA device index, -1 on the CPU."),
 )
 for _name in ("is_nonzero", "is_same_size", "is_distributed", "diagflat", "sum_to_size",
-              "fill_diagonal_", "dim_order", "const_data_ptr", "as_subclass", "unsafe_split",
+              "fill_diagonal_", "dim_order", "const_data_ptr", "as_subclass", "module_load", "unsafe_split",
               "unsafe_split_with_sizes", "unsafe_chunk", "resize", "resize_as", "apply_",
               "map_", "map2_"):
     setattr(Tensor, _name, globals()[_name])
