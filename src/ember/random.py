@@ -69,6 +69,7 @@ _SH32 = _U64(32)
 _RANDPERM_SMALL = 0xFFFFFFFF // 20      # below this n, randperm swaps with 32-bit draws (5.3)
 _INT64_MIN = -(1 << 63)
 _WORD_CHUNK = 1 << 22
+_HIT_CHUNK = 1 << 16          # bernoulli draws per block: their words stay in cache
 _TWO_PI_D = 6.283185307179586
 
 
@@ -168,6 +169,36 @@ class Generator:
         if n:
             self._idle_next = None
         return self._bg.random_raw(n)
+
+    def _words32(self, n):
+        """The next ``n`` 32-bit words as uint32 (half the memory traffic of ``_words``)."""
+        if self._pre is not None or not n:
+            return self._words(n).astype(np.uint32)
+        self._idle_next = None
+        g32 = self.__dict__.get("_g32")
+        if g32 is None or g32.bit_generator is not self._bg:
+            # NOTE: a Generator over the same bit generator: integers() over the full uint32
+            # range returns the raw words one for one (no rejection, no buffering)
+            g32 = self._g32 = np.random.Generator(self._bg)
+        return g32.integers(0, 1 << 32, n, dtype=np.uint32)
+
+    def _bernoulli_hits(self, n, p):
+        """``u53 < p`` for ``n`` 64-bit draws as a bool array, compared as integers: u53 < p
+        exactly when the 53-bit value is below ceil(p * 2**53) = (th << 32) + tl, which the
+        21 bits kept of the high word decide unless they equal th (odds 2**-21)."""
+        t = math.ceil(p * 2.0 ** 53)
+        th, tl = np.uint32(t >> 32), np.uint32(t & _M32)
+        out = np.empty(n, dtype=bool)
+        for i in range(0, n, _HIT_CHUNK):
+            w = self._words32(2 * min(_HIT_CHUNK, n - i))
+            hi = w[0::2]
+            hi &= np.uint32(0x1FFFFF)
+            r = out[i:i + _HIT_CHUNK]
+            np.less(hi, th, out=r)
+            tie = hi == th
+            if tie.any():
+                r[tie] = w[1::2][tie] < tl
+        return out
 
     def _words64(self, n):
         """The next ``n`` 64-bit draws: two words each, the first one high."""
@@ -1415,7 +1446,11 @@ def bernoulli_(self, p=0.5, *, generator=None):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_cfmt(p)}")
     n = arr.size
     if n:
-        _fill(arr, _from_int64((g._u53(n) < p).astype(np.int64), dt))
+        hits = g._bernoulli_hits(n, p)
+        if dt is D.float32 or dt is D.float64:
+            _fill(arr, hits.astype(dt.np))
+        else:
+            _fill(arr, _from_int64(hits.astype(np.int64), dt))
     return _end_inplace(self, "BernoulliBackward2")
 
 def _expand_to(p, shape):

@@ -2251,9 +2251,29 @@ def _(ctx, grad):
     return where(r <= 0, 0.0, grad)
 
 
+# float dtypes -> the same-width integer type their bits are masked in
+_BITS_OF = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+# NOTE: np.where's loop branches per element: on a ReLU mask (random signs) it runs ~10x slower
+# than three streaming passes, so large gradients are masked bitwise instead
+_BITMASK_MIN_SIZE = 4096
+
+
+def _zero_where_nonpositive(r, g):
+    """``np.where(r <= 0, 0.0, g)`` (relu's gradient; NaN and inf in ``g`` included): large
+    C-contiguous operands by an AND with an all-ones/all-zeros bit mask (0 bits are +0.0)."""
+    bits = _BITS_OF.get(g.dtype)
+    if (bits is None or g.size < _BITMASK_MIN_SIZE or r.dtype is not g.dtype
+            or r.shape != g.shape or not (r.flags.c_contiguous and g.flags.c_contiguous)):
+        return np.where(r <= 0, 0.0, g)
+    zero = np.less_equal(r, 0).view(np.int8)       # 1 where the gradient is zeroed
+    mask = np.subtract(zero, 1, dtype=bits)         # 0 there, all ones (-1) elsewhere
+    mask &= g.view(bits)
+    return mask.view(g.dtype)
+
+
 @array_derivative("ReluBackward0")
 def _(ctx, g):
-    return (np.where(saved_array(ctx, "result") <= 0, 0.0, g),)
+    return (_zero_where_nonpositive(saved_array(ctx, "result"), g),)
 
 
 def _inplace_or(op, input, inplace, extra=None, name=None):
@@ -2442,12 +2462,44 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
-def _gelu_fwd(a, approximate):
+_GELU_BLOCK = S.ERF_BLOCK
+
+
+def _gelu_erf_half(a):
+    """(a * 0.5, 1 + erf(a / sqrt(2))) for the exact gelu: float32 C-contiguous arrays in
+    blocks that stay in cache (erf's float64 work included), others as whole arrays."""
+    t = a.dtype.type
+    if a.dtype != np.float32 or not a.flags.c_contiguous or a.size <= _GELU_BLOCK:
+        h = S.erf(a * t(_INV_SQRT2))
+        h += t(1)
+        return a * t(0.5), h
+    half, h = np.empty_like(a), np.empty_like(a)
+    flat, hf, hh = a.reshape(-1), half.reshape(-1), h.reshape(-1)
+    size, block = flat.size, _GELU_BLOCK
+    s32, s64, work = np.empty(block, np.float32), np.empty(block, np.float64), S.erf_work(block)
+    for i in range(0, size, block):
+        n = min(block, size - i)
+        xs, ws, ss = flat[i:i + n], s64[:n], s32[:n]
+        np.multiply(xs, t(_INV_SQRT2), out=ss)   # (rounded to float32 first, as erf(a * c))
+        ws[...] = ss
+        hb = hh[i:i + n]
+        hb[...] = S.erf_rational_(ws, work)
+        hb += t(1)
+        np.multiply(xs, t(0.5), out=hf[i:i + n])
+    return half, h
+
+
+def _gelu_fwd(a, approximate, _cdf_cache=None):
     t = a.dtype.type
     if approximate == "tanh":
         inner = t(_SQRT_2_OVER_PI) * (a + t(0.044715) * a * a * a)
         return t(0.5) * a * (t(1) + np.tanh(inner))
-    r = a * t(0.5) * (t(1) + S.erf(a * t(_INV_SQRT2)))
+    r, h = _gelu_erf_half(a)
+    r *= h                      # (a * 0.5) * (1 + erf(a / sqrt(2)))
+    if _cdf_cache is not None:
+        # NOTE: the derivative needs 0.5 * (1 + erf(...)) again; keeping 1 + erf saves it the
+        # erf, gelu's dominant cost (a list so that the backward can drop it once used)
+        _cdf_cache.append(h)
     if a.dtype == np.float32 and a.size and np.fmax.reduce(a, axis=None) == np.inf:
         # NOTE: PyTorch's single-precision kernel gives nan at +inf too (double gives inf)
         r = np.where(np.isposinf(a), t(np.nan), r)
@@ -2494,17 +2546,33 @@ def _(ctx, g):
         th += slope
         th *= g
         return (th,)
-    cdf = S.erf(x * t(_INV_SQRT2))
-    cdf += t(1)
-    cdf *= t(0.5)
-    pdf = x * t(-0.5)
+    cache = saved_value(ctx, "_cdf_cache")
+    h = cache.pop() if cache else None       # 1 + erf(x / sqrt(2)) from the forward
+    if h is None or h.shape != x.shape or h.dtype != x.dtype:
+        h = S.erf(x * t(_INV_SQRT2))
+        h += t(1)
+    if (x.size > _GELU_BLOCK and x.flags.c_contiguous and g.flags.c_contiguous
+            and h.flags.c_contiguous and g.shape == x.shape and g.dtype == x.dtype):
+        out = np.empty_like(x)
+        xf, gf, hf, of = x.reshape(-1), g.reshape(-1), h.reshape(-1), out.reshape(-1)
+        for i in range(0, xf.size, _GELU_BLOCK):
+            j = i + _GELU_BLOCK
+            _gelu_grad_block(xf[i:j], gf[i:j], hf[i:j], of[i:j], t)
+        return (out,)
+    return (_gelu_grad_block(x, g, h, None, t),)
+
+
+def _gelu_grad_block(x, g, h, out, t):
+    # g * (0.5 * (1 + erf) + x * pdf), rounded step for step as the ember-op derivative
+    h *= t(0.5)                                 # (h is the backward's own: overwritten)
+    pdf = np.multiply(x, t(-0.5), out=out)      # (out=None: in x's layout)
     pdf *= x
     np.exp(pdf, out=pdf)
     pdf *= t(1 / math.sqrt(2 * math.pi))
     pdf *= x
-    pdf += cdf
+    pdf += h
     pdf *= g
-    return (pdf,)
+    return pdf
 
 
 def gelu(input, approximate="none"):
@@ -2518,6 +2586,8 @@ def gelu(input, approximate="none"):
                         f"{type_name(approximate)}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
+    if approximate == "none":
+        return _gelu_op(input, extra={"approximate": approximate, "_cdf_cache": []})
     return _gelu_op(input, extra={"approximate": approximate})
 
 

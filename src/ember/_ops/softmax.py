@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._dispatch import FUNCTIONS, needs_grad, record, type_name
 from .._tensor import Tensor, make_tensor, wrap_dim
 from ..autograd.graph import node_class, array_derivative, saved_array, saved_value
+from . import row_kernels as R
 
 _FLOATS = (D.float16, D.bfloat16, D.float32, D.float64)
 
@@ -37,6 +38,11 @@ def _compute_dtype(dt):
 
 
 def _softmax_array(a, axis, log):
+    if (axis == a.ndim - 1 and a.ndim and a.shape[-1] and a.dtype.itemsize >= 4
+            and a.flags.c_contiguous):
+        x2 = a.reshape(-1, a.shape[-1])          # (a view)
+        if R.blockable(x2):
+            return (R.log_softmax_rows(x2) if log else R.softmax_rows(x2)).reshape(a.shape)
     x = a.astype(_compute_dtype_np(a.dtype), copy=False)
     if x.ndim == 0:
         return np.zeros_like(x) if log else np.ones_like(x)
@@ -62,7 +68,9 @@ def softmax(input, dim=None, dtype=None, *, out=None):
     """
     x, d = _prepare("softmax", input, dim, dtype)
     # NOTE: PyTorch's softmax output is always contiguous, whatever the input layout
-    res = np.array(_softmax_array(x._array, d, False).astype(x._dtype.np, copy=False), order="C")
+    # (the result is a fresh array: only a non-row-major one is copied)
+    res = np.asarray(_softmax_array(x._array, d, False).astype(x._dtype.np, copy=False),
+                     order="C")
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("SoftmaxBackward0"), (x,), t, {"result": t, "dim": d})
@@ -76,7 +84,8 @@ def log_softmax(input, dim=None, dtype=None, *, out=None):
     tensor([-0.6931, -0.6931])
     """
     x, d = _prepare("log_softmax", input, dim, dtype)
-    res = np.array(_softmax_array(x._array, d, True).astype(x._dtype.np, copy=False), order="C")
+    res = np.asarray(_softmax_array(x._array, d, True).astype(x._dtype.np, copy=False),
+                     order="C")
     t = make_tensor(res, x._dtype)
     if needs_grad(x):
         record(node_class("LogSoftmaxBackward0"), (x,), t, {"result": t, "dim": d})
@@ -104,7 +113,13 @@ def _softmax_grad_array(ctx, g):
     y = saved_array(ctx, "result")
     if y.ndim == 0 or y.dtype is not g.dtype:
         return NotImplemented
-    return (y * (g - np.sum(g * y, axis=saved_value(ctx, "dim"), keepdims=True)),)
+    d = saved_value(ctx, "dim")
+    n = y.shape[-1]
+    if d == y.ndim - 1 and n and y.flags.c_contiguous and g.flags.c_contiguous \
+            and g.shape == y.shape:
+        if R.blockable(y.reshape(-1, n), g.reshape(-1, n)):
+            return (R.softmax_grad_rows(y.reshape(-1, n), g.reshape(-1, n)).reshape(y.shape),)
+    return (y * (g - np.sum(g * y, axis=d, keepdims=True)),)
 
 
 @array_derivative("LogSoftmaxBackward0")
@@ -112,7 +127,14 @@ def _log_softmax_grad_array(ctx, g):
     y = saved_array(ctx, "result")
     if y.ndim == 0 or y.dtype is not g.dtype:
         return NotImplemented
-    return (g - np.exp(y) * np.sum(g, axis=saved_value(ctx, "dim"), keepdims=True),)
+    d = saved_value(ctx, "dim")
+    n = y.shape[-1]
+    if d == y.ndim - 1 and n and y.flags.c_contiguous and g.flags.c_contiguous \
+            and g.shape == y.shape:
+        if R.blockable(y.reshape(-1, n), g.reshape(-1, n)):
+            return (R.log_softmax_grad_rows(y.reshape(-1, n),
+                                            g.reshape(-1, n)).reshape(y.shape),)
+    return (g - np.exp(y) * np.sum(g, axis=d, keepdims=True),)
 
 
 for _name, _fn in (("SoftmaxBackward0", _softmax_grad), ("LogSoftmaxBackward0", _log_softmax_grad)):

@@ -263,37 +263,52 @@ _ERF_P = (1.1283791684724855, 0.18522471078257663, 0.05433683526798599, 0.003852
           0.00038038115137390256, 4.704061419246284e-06, -1.330044291806319e-08)
 _ERF_Q = (1.0, 0.4974845306934631, 0.11398244207245557, 0.0154710510464122,
           0.0013092977218462096, 6.329687538125748e-05)
-_ERF_BLOCK = 1 << 14     # float64 temporaries of this many elements stay in L1/L2
+# NOTE: the same fit with monic numerator and denominator (one multiply fewer each) and the
+# ratio of the leading coefficients applied last; the float32 results are unchanged
+_ERF_PM = tuple(c / _ERF_P[-1] for c in _ERF_P)
+_ERF_QM = tuple(c / _ERF_Q[-1] for c in _ERF_Q)
+_ERF_LEAD = _ERF_P[-1] / _ERF_Q[-1]
+ERF_BLOCK = 1 << 15      # four float64 blocks of this many elements stay in L2
 
 
-def _erf_rational(x):
-    """erf of a float64 array by the rational fit (x clamped to [-4, 4]); NaN passes through."""
-    a = np.abs(x)
-    np.minimum(a, 4.0, out=a)
-    u = a * a
-    num = u * _ERF_P[-1]
-    num += _ERF_P[-2]
-    for c in _ERF_P[-3::-1]:
+def erf_work(n):
+    """The float64 work arrays ``erf_rational_`` needs for blocks of up to ``n`` elements."""
+    return tuple(np.empty(n, dtype=np.float64) for _ in range(3))
+
+
+def erf_rational_(x, work):
+    """erf of a 1-D float64 array by the rational fit, in place (x clamped to [-4, 4], then
+    overwritten by the result); ``work``: ``erf_work`` arrays at least as long as x. NaN passes
+    through; erf(-0.0) is -0.0."""
+    n = x.size
+    np.clip(x, -4.0, 4.0, out=x)
+    u = np.multiply(x, x, out=work[0][:n])
+    num = np.add(u, _ERF_PM[-2], out=work[1][:n])
+    for c in _ERF_PM[-3::-1]:
         num *= u
         num += c
-    den = u * _ERF_Q[-1]
-    den += _ERF_Q[-2]
-    for c in _ERF_Q[-3::-1]:
+    den = np.add(u, _ERF_QM[-2], out=work[2][:n])
+    for c in _ERF_QM[-3::-1]:
         den *= u
         den += c
     num /= den
-    np.copysign(a, x, out=a)
-    num *= a
-    return num
+    x *= num
+    x *= _ERF_LEAD
+    return x
 
 
 def _erf32(x):
     """erf of a float32 array (correctly rounded but for rare last-bit ties)."""
     out = np.empty(x.shape, dtype=x.dtype)
     flat, res = x.reshape(-1), out.reshape(-1)
+    size = flat.size
+    block = min(size, ERF_BLOCK)
+    buf, work = np.empty(block, dtype=np.float64), erf_work(block)
     with np.errstate(all="ignore"):
-        for i in range(0, flat.size, _ERF_BLOCK):
-            res[i:i + _ERF_BLOCK] = _erf_rational(flat[i:i + _ERF_BLOCK].astype(np.float64))
+        for i in range(0, size, block):
+            b = buf[:min(block, size - i)]
+            b[...] = flat[i:i + block]
+            res[i:i + block] = erf_rational_(b, work)
     return out
 
 
@@ -308,8 +323,17 @@ def _erfc32(x):
         return np.where(small, s, np.where(np.isnan(x), x, r))
 
 
-erf = _elementwise(_erf64, single=_erf32)
-erf.__name__ = "erf"
+_erf_any = _elementwise(_erf64, single=_erf32)
+
+
+def erf(x):
+    """The error function of a real floating array (result in its dtype and layout)."""
+    a = np.asarray(x)
+    if a.dtype == np.float32 and a.flags.c_contiguous:
+        return _erf32(a)        # (the hot case: no flat copy, no chunking around _erf32's own)
+    return _erf_any(a)
+
+
 erfc = _elementwise(_erfc64, single=_erfc32)
 erfc.__name__ = "erfc"
 
