@@ -125,9 +125,9 @@ def test_unpickle_module_in_fresh_process(tmp_path):
     assert got == ["ember.nn.modules.container", ["0.weight", "0.bias"], 3]
 
 
-@pytest.mark.parametrize("statement", ["import torch; torch.nn.Linear", "import torch.nn as nn; nn.ReLU",
-                                       "from torch.utils.data import DataLoader",
-                                       "import torch; torch.optim.SGD; torch.utils.data.Dataset"])
+@pytest.mark.parametrize("statement", [
+    "import torch; torch.nn.Linear", "import torch.nn as nn; nn.ReLU",
+    "from torch.utils.data import DataLoader", "import torch; torch.optim.SGD; torch.utils.data.Dataset"])
 def test_compat_alias_serves_lazy_packages(statement):
     got = run_fresh(f"""
         import json, ember.compat

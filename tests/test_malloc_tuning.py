@@ -76,7 +76,11 @@ def test_big_blocks_are_reused_instead_of_refaulted():
 
 def test_no_op_without_glibc(monkeypatch):
     from ember import _malloc_tuning
-    monkeypatch.setattr(_malloc_tuning.os, "confstr", lambda name: (_ for _ in ()).throw(ValueError(name)))
+
+    def confstr_like_musl(name):     # musl and macOS know no CS_GNU_LIBC_VERSION
+        raise ValueError(f"unrecognized configuration name: {name}")
+
+    monkeypatch.setattr(_malloc_tuning.os, "confstr", confstr_like_musl)
     assert _malloc_tuning._glibc_mallopt() is None
     monkeypatch.delattr(_malloc_tuning.os, "confstr")
     assert _malloc_tuning._glibc_mallopt() is None
