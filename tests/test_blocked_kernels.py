@@ -186,3 +186,11 @@ def test_dropout_mask_and_grad_match_torch():
         res.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_array_equal(res[0][0], res[1][0])
     np.testing.assert_array_equal(res[0][1], res[1][1])
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (), (1,)])
+def test_erf_float32_empty_and_tiny(shape):
+    x = np.full(shape, 0.75, np.float32)
+    e, t = ember.tensor(x).erf(), torch.erf(torch.from_numpy(x))
+    assert tuple(e.shape) == tuple(t.shape) and e.dtype == ember.float32
+    assert _ulps(e.numpy(), t.numpy()).max(initial=0.0) <= 1.0

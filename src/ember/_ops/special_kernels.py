@@ -302,7 +302,7 @@ def _erf32(x):
     out = np.empty(x.shape, dtype=x.dtype)
     flat, res = x.reshape(-1), out.reshape(-1)
     size = flat.size
-    block = min(size, ERF_BLOCK)
+    block = max(1, min(size, ERF_BLOCK))
     buf, work = np.empty(block, dtype=np.float64), erf_work(block)
     with np.errstate(all="ignore"):
         for i in range(0, size, block):
