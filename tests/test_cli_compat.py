@@ -10,19 +10,11 @@ def run_py(code, *args, cwd=None):
                           timeout=120)
 
 
-def test_demo_runs():
-    r = subprocess.run([sys.executable, "-m", "ember", "demo"], capture_output=True, text=True,
-                       timeout=120)
-    assert r.returncode == 0, r.stderr
-    assert "grad_fn=<AddBackward0>" in r.stdout
-    assert "tensor([[ 4.,  6.]," in r.stdout
-
-
 def test_info_runs():
     r = subprocess.run([sys.executable, "-m", "ember", "info"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "cuda available" in r.stdout
+    assert "CUDA available" in r.stdout
 
 
 def test_run_serves_torch_from_ember(tmp_path):

@@ -1,36 +1,21 @@
-"""``python -m ember demo | run SCRIPT [ARGS] | info``."""
+"""``python -m ember demo | info | run SCRIPT [ARGS]``: the argument parser and dispatcher; the
+programs themselves live in ember._demo, ember.utils.collect_env and ember.compat."""
 import argparse
 import runpy
 import sys
 
 
-DEMO = '''\
-import ember as torch
-
-print("ember", torch.__version__, "- PyTorch's programming model on NumPy")
-x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
-print("x =", x)
-y = x * x + 2 * x
-print("y = x * x + 2 * x =", y)
-loss = y.sum()
-loss.backward()
-print("d(sum y)/dx = 2x + 2 =", x.grad)
-print("views share storage:", x.detach().t().stride(), x.detach().t().is_contiguous())
-print("promotion like PyTorch: int64 tensor * 0.5 ->", (torch.arange(3) * 0.5).dtype)
-'''
-
-
-def demo():
-    """A short tour of tensors and autograd."""
-    exec(compile(DEMO, "<ember demo>", "exec"), {"__name__": "__main__"})
+def demo(ns):
+    """Train a small CNN on the embedded digits (see ember._demo.train)."""
+    from ._demo.train import train
+    train(epochs=ns.epochs, device=ns.device, out=ns.out, seed=ns.seed,
+          max_batches=ns.max_batches, plotter=ns.plotter)
 
 
 def info():
-    import numpy
-    import ember
-    print(f"ember {ember.__version__}")
-    print(f"numpy {numpy.__version__}")
-    print(f"cuda available: {ember.cuda.is_available()} (devices: {ember.cuda.device_count()})")
+    """Versions, BLAS, devices and backends (see ember.utils.collect_env)."""
+    from .utils.collect_env import main as collect_env_main
+    collect_env_main()
 
 
 def run(script, args):
@@ -41,17 +26,35 @@ def run(script, args):
     runpy.run_path(script, run_name="__main__")
 
 
-def main(argv=None):
+def _parser():
     parser = argparse.ArgumentParser(prog="python -m ember")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("demo", help="a short tour of tensors and autograd")
-    sub.add_parser("info", help="versions and available devices")
+    p = sub.add_parser("demo", help="train a small CNN on the embedded 8x8 digits",
+                       description="Train a small CNN on ember's embedded 8x8 digits; print a "
+                       "per-epoch table; write a .pt checkpoint (loads in PyTorch) and a PNG.")
+    p.add_argument("--epochs", type=int, default=10, help="training epochs (default 10)")
+    p.add_argument("--device", default=None,
+                   help="cpu or cuda[:N] (default: cuda when available, else cpu)")
+    p.add_argument("--out", default="ember-demo",
+                   help="folder for digits_cnn.pt and digits_cnn.png (default ./ember-demo)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    # for quick checks and tests: fewer batches per epoch, a chosen figure backend
+    p.add_argument("--max-batches", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--plotter", choices=("auto", "matplotlib", "pillow"), default="auto",
+                   help=argparse.SUPPRESS)
+    sub.add_parser("info", help="versions, BLAS, devices and backends")
     p = sub.add_parser("run", help="run a PyTorch script on ember")
     p.add_argument("script")
     p.add_argument("args", nargs=argparse.REMAINDER)
-    ns = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    ns = _parser().parse_args(argv)
     if ns.cmd == "demo":
-        demo()
+        if ns.epochs < 1:
+            _parser().error("--epochs must be at least 1")
+        demo(ns)
     elif ns.cmd == "info":
         info()
     else:
