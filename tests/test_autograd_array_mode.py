@@ -270,3 +270,36 @@ def test_adopted_gradients_never_alias():
     t = torch.tensor(np.arange(6, dtype=np.float32).reshape(2, 3), requires_grad=True)
     (t * 2.0).sum().backward()
     assert_same(w.grad, t.grad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,transposed", [((80, 64), False), ((80, 64), True),
+                                              ((4097,), False), ((7, 5), False)])
+def test_relu_gradient_masks_nan_inf_and_signed_zeros(dtype, shape, transposed):
+    # large ReLU gradients are masked bitwise: NaN/inf gradients where the result is <= 0 must
+    # still become +0, NaN results pass the gradient through, -0.0 gradients are kept
+    xa = rng.standard_normal(shape).astype(dtype)
+    wa = rng.standard_normal(shape).astype(dtype)
+    flat_x, flat_w = xa.reshape(-1), wa.reshape(-1)
+    flat_x[::17] = np.nan
+    flat_x[::19] = -0.0
+    flat_x[::23] = 0.0
+    flat_w[::5] = np.nan
+    flat_w[::7] = np.inf
+    flat_w[::11] = -np.inf
+    flat_w[::13] = -0.0
+
+    def run(m, create_graph):
+        x = m.tensor(xa, requires_grad=True)
+        w = m.tensor(wa)
+        xs = x.t() if transposed else x
+        loss = (m.relu(xs) * (w.t() if transposed else w)).sum()
+        if create_graph:
+            return ember.autograd.grad(loss, x, create_graph=True)[0].detach()
+        loss.backward()
+        return x.grad
+
+    fast, slow, ref = run(ember, False), run(ember, True), run(torch, False)
+    np.testing.assert_array_equal(fast.numpy().view(np.uint8), slow.numpy().view(np.uint8))
+    np.testing.assert_array_equal(fast.numpy().view(np.uint8), ref.numpy().view(np.uint8))
+    assert fast.stride() == ref.stride()

@@ -100,7 +100,7 @@ def accumulate_array(t, g):
 
     Like PyTorch's AccumulateGrad, a first gradient that nothing else references is adopted
     as ``.grad`` instead of copied, when its layout is the one the copy would have.
-    NOTE: the engine calls this as ``accumulate_array(t, buf[0])``: the buffer list, the
+    NOTE: the engine calls this as ``accumulate_array(t, buf)``: its local ``buf``, the
     parameter ``g`` and getrefcount's argument make 3 references; any more (the same array
     sent to another input, a user's tensor, a saved value) and it is copied."""
     if t._grad is None and type(g) is np.ndarray and g.flags.writeable and \

@@ -23,7 +23,7 @@ import heapq
 import numpy as np
 
 from .grad_mode import STATE
-from .graph import AccumulateGrad, GraphRoot, grad_edge
+from .graph import AccumulateGrad, GraphRoot, grad_edge, FREED_MESSAGE, version_message
 from .. import _tensor as _tensor_mod   # (a module reference: ember._tensor imports this file)
 from ._leaf import accumulate_array
 from .. import _dtype as _D
@@ -261,6 +261,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     arrays = not create_graph and not STATE.anomaly
     fast = arrays and targets is None     # array steps allowed (no captured inputs)
     heappush, heappop = heapq.heappush, heapq.heappop
+    Tensor = _tensor_mod.Tensor
     fp_token = ignore_fp_errors()     # array derivatives run on NumPy directly: no FP warnings
     try:
         grad_inputs = root.apply(())
@@ -271,6 +272,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         while True:
             # hand the node's gradients to its next nodes; those that became ready join the
             # heap (a lone ready node with an empty heap runs next without it)
+            # NOTE: a single-output node's buffer is its gradient itself, a multi-output
+            # node's a list with a slot per output
             metas = node._input_meta
             n_grads = len(grad_inputs)
             n_metas = len(metas)
@@ -290,18 +293,23 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     nb = buffers.get(nxt)
                     if nb is None:
                         n_out = len(nxt._output_meta)
-                        nb = buffers[nxt] = [g] if n_out <= 1 else [None] * n_out
-                        if n_out > 1:
+                        if n_out <= 1:
+                            buffers[nxt] = g
+                        else:
+                            nb = buffers[nxt] = [None] * n_out
                             nb[nr] = g
-                    else:
+                    elif type(nb) is list:
                         old = nb[nr]
                         nb[nr] = g if old is None else old + g
+                    else:
+                        buffers[nxt] = nb + g
                 c = deps[nxt] - 1
                 deps[nxt] = c
                 if c == 0:
                     if became_ready is not None:
                         heappush(ready, (-became_ready._seq, _Tie(became_ready)))
                     became_ready = nxt
+            g = nb = None
             if became_ready is not None and not ready:
                 node = became_ready
             else:
@@ -311,32 +319,44 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     break
                 node = heappop(ready)[1].node
             buf = buffers.pop(node, None)
-            if fast and not node._hooked and buf is not None and len(buf) == 1:
+            if fast and buf is not None and not node._hooked and type(buf) is not list:
                 # the array step of a hook-free single-output node (inlined: it runs per node)
                 fn = node.array_backward
                 if fn is not None:
-                    g = buf[0]
-                    if g is None:
-                        grad_inputs = ()
-                        continue
                     dt = node._output_meta[0][1]
                     if dt is _F32 or dt is _F64:
-                        node.check_saved()
-                        grad_inputs = fn(node, g)
+                        # NOTE: OpNode.check_saved and OpNode.release inlined (array
+                        # derivatives live on plain OpNode classes): they run once per node
+                        if node._freed:
+                            raise RuntimeError(FREED_MESSAGE)
+                        inputs = node.inputs
+                        if inputs:
+                            for t, v in zip(inputs, node._versions):
+                                if v is not None:
+                                    vc = t._vc
+                                    if (vc[0] if vc is not None else 0) != v:
+                                        raise RuntimeError(version_message(t, v))
+                        grad_inputs = fn(node, buf)
                         if grad_inputs is not NotImplemented:
                             if not retain_graph:
-                                node.release()
+                                if inputs:
+                                    node.inputs = ()
+                                    if isinstance(inputs[0], Tensor) or _has_tensor(inputs):
+                                        node._freed = True
+                                    inputs = None   # (drop the saved inputs here)
+                                if node._saved:
+                                    node.release_saved()
                             continue
                 elif type(node) is AccumulateGrad:
                     t = node.variable
                     if not t._backward_hooks and not t._post_acc_hooks:
-                        # (the engine drops its own references first: a gradient that only
-                        # the buffer holds can then become .grad without a copy)
+                        # (the engine holds the gradient only in ``buf``: one that nothing
+                        # else references can then become .grad without a copy)
                         grad_inputs = ()
-                        g = None
-                        if buf[0] is not None:
-                            accumulate_array(t, buf[0])
+                        accumulate_array(t, buf)
                         continue
+            if buf is not None and type(buf) is not list:
+                buf = (buf,)
             grad_outputs = tuple(buf) if buf is not None else (None,) * max(len(node._output_meta), 1)
             if arrays:
                 grad_outputs = _wrap(node, grad_outputs)
@@ -348,6 +368,14 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
         restore_fp_errors(fp_token)
         STATE.enabled = prev_mode
     return captured
+
+
+def _has_tensor(values):
+    T = _tensor_mod.Tensor
+    for x in values:
+        if isinstance(x, T):
+            return True
+    return False
 
 
 def _run_step(node, grad_outputs, targets, leads, accumulate, captured, retain_graph,

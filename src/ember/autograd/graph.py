@@ -238,14 +238,23 @@ class OpNode(Node):
                     had = True
                     break
             self.inputs = ()
-        saved = self._saved
-        if saved:
-            for k, v in dict.items(saved):
-                if type(v) is SavedOutput or isinstance(v, T):
-                    had = True
-                    dict.__setitem__(saved, k, _FREED)
+        if self._saved:
+            had = self.release_saved() or had
         if had:
             self._freed = True
+
+    def release_saved(self):
+        """Drop the tensors in ``ctx.saved`` (marking the node freed); True if there were any."""
+        T = Tensor
+        had = False
+        saved = self._saved
+        for k, v in dict.items(saved):
+            if type(v) is SavedOutput or isinstance(v, T):
+                had = True
+                dict.__setitem__(saved, k, _FREED)
+        if had:
+            self._freed = True
+        return had
 
     def check_saved(self):
         if self._freed:
