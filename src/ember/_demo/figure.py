@@ -7,6 +7,8 @@ model's predictions. Drawn with matplotlib when it is installed, else with Pillo
 >>> save_report("report.png", h, np.zeros((4, 8, 8)), np.arange(4), np.arange(4))  # doctest: +SKIP
 'matplotlib'
 """
+import importlib.util
+
 import numpy as np
 
 GRID_COLUMNS = 10
@@ -35,13 +37,12 @@ def _caption(label, prediction):
 def save_report(path, history, images, labels, predictions, backend="auto"):
     """Write the report PNG to ``path``; ``images`` (N, 8, 8) in [0, 1], ``labels`` and
     ``predictions`` (N,). ``backend``: ``"auto"``, ``"matplotlib"`` or ``"pillow"``; returns the
-    one used."""
+    one used (None when ``"auto"`` finds neither installed, and nothing is written)."""
     if backend == "auto":
-        try:
-            import matplotlib    # noqa: F401
-            backend = "matplotlib"
-        except ImportError:
-            backend = "pillow"
+        backend = next((name for name, module in (("matplotlib", "matplotlib"), ("pillow", "PIL"))
+                        if importlib.util.find_spec(module) is not None), None)
+        if backend is None:    # neither installed: the training results still stand
+            return None
     shown = pick_digits(np.asarray(labels), np.asarray(predictions))
     draw = {"matplotlib": _save_matplotlib, "pillow": _save_pillow}[backend]
     draw(path, history, np.asarray(images)[shown], np.asarray(labels)[shown],

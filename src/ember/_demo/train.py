@@ -144,6 +144,10 @@ def train(epochs=10, device=None, out="ember-demo", seed=0, max_batches=None, pl
     log(f"final test accuracy: {test_acc:.2%} ({n_right}/{len(test_set)} digits) after {epochs} "
         f"epoch{'s' if epochs != 1 else ''} in {seconds:.1f} s on {device}")
     log(f"checkpoint: {checkpoint_path}  (torch.load or ember.load; the weights are under 'model')")
-    log(f"figure:     {figure_path}  (drawn with {used})")
+    if used is None:
+        figure_path = None
+        log("figure:     skipped (install matplotlib or Pillow to get the PNG report)")
+    else:
+        log(f"figure:     {figure_path}  (drawn with {used})")
     return {"history": history, "test_accuracy": test_acc, "seconds": seconds,
             "checkpoint": checkpoint_path, "figure": figure_path}
