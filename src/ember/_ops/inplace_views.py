@@ -47,7 +47,7 @@ def _restride(self, view_fn, node_name, *args):
     self._array = v._array
     self._bump_version()
     if node is not None:
-        node.__class__ = node_class(node_name)
+        node.__class__ = _NODES[node_name]
         node.inputs = ()
         node._versions = ()
         self._grad_fn = node
@@ -56,19 +56,26 @@ def _restride(self, view_fn, node_name, *args):
     return self
 
 
-def _same_backward(inplace_name, view_name):
-    node_class(inplace_name).backward_fn = node_class(view_name).backward_fn
-    node_class(inplace_name).saves_inputs = False
+# NOTE: these node classes are private to this file, not taken from ``node_class``: other op
+# families register derivatives under some of the same names (reduction's SqueezeBackward4,
+# pooling's AsStridedBackward1), and a shared class would let one overwrite the other.
+def _inplace_node(inplace_name, view_name):
+    """A node class printed as ``inplace_name`` that differentiates like ``view_name``."""
+    return type(inplace_name, (node_class(view_name),),
+                {"__module__": "builtins", "saves_inputs": False})
 
 
-_same_backward("TBackward1", "TBackward0")
-_same_backward("TransposeBackward1", "TransposeBackward0")
-_same_backward("UnsqueezeBackward1", "UnsqueezeBackward0")
-for _n in ("SqueezeBackward3", "SqueezeBackward4", "SqueezeBackward5"):
-    _same_backward(_n, "SqueezeBackward0")
-node_class("AsStridedBackward1").backward_fn = staticmethod(
-    lambda ctx, grad: ctx.saved["geometry"].scatter(grad, grad._dtype))
-node_class("AsStridedBackward1").saves_inputs = False
+def _as_strided_inplace_backward(ctx, grad):
+    return ctx.saved["geometry"].scatter(grad, grad._dtype)
+
+
+_NODES = {name: _inplace_node(name, view) for name, view in (
+    ("TBackward1", "TBackward0"), ("TransposeBackward1", "TransposeBackward0"),
+    ("UnsqueezeBackward1", "UnsqueezeBackward0"), ("SqueezeBackward3", "SqueezeBackward0"),
+    ("SqueezeBackward4", "SqueezeBackward0"), ("SqueezeBackward5", "SqueezeBackward0"))}
+_NODES["AsStridedBackward1"] = type("AsStridedBackward1", (node_class("AsStridedBackward0"),), {
+    "__module__": "builtins", "saves_inputs": False, "array_backward": None,
+    "backward_fn": staticmethod(_as_strided_inplace_backward)})
 
 
 def t_(self):
