@@ -36,6 +36,8 @@ _NO_KERNEL = frozenset((D.bool_, D.uint16, D.uint32, D.uint64, D.complex32))
 _UPCAST = frozenset((D.float16, D.bfloat16) + tuple(D.FLOAT8_DTYPES))
 # dtypes the ``@`` fast path takes as they are (NumPy's BLAS)
 _FAST = frozenset((D.float32, D.float64, D.complex64, D.complex128))
+BLAS_DTYPES = _FAST          # (for nn.functional.linear's fast path)
+matmul_np = _matmul_np
 
 
 # ---------------------------------------------------------------------------- helpers

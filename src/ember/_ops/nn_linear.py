@@ -1,9 +1,23 @@
 """The math of nn.Linear / nn.Bilinear and dropout, as ``nn.functional`` exposes it."""
 import warnings
 
+import numpy as np
+
 from .. import _autocast_state as _amp
-from .._tensor import Tensor
+from .._tensor import Tensor, make_tensor
+from ..autograd.grad_mode import STATE as _GRAD
 from .._dispatch import type_name
+
+
+_BLAS = []
+
+
+def _blas():
+    """The blas module (imported on first use: it imports this package's ops)."""
+    if not _BLAS:
+        from . import blas
+        _BLAS.append(blas)
+    return _BLAS[0]
 
 
 def linear(input, weight, bias=None):
@@ -14,7 +28,25 @@ def linear(input, weight, bias=None):
     """
     if _amp.ACTIVE[0]:
         input, weight, bias = _amp.lower(input, weight, bias)
-    from .blas import addmm, matmul
+    if type(input) is Tensor and isinstance(weight, Tensor) and not (_GRAD.enabled and (
+            input._requires_grad or weight._requires_grad
+            or (bias is not None and bias._requires_grad))):
+        # NOTE: the no-grad fast path (inference): the product addmm / mm run on the arrays,
+        # without making the ``weight.t()`` view
+        a, w, dt = input._array, weight._array, input._dtype
+        B = _BLAS[0] if _BLAS else _blas()
+        if a.ndim == 2 and w.ndim == 2 and weight._dtype is dt and a.shape[1] == w.shape[1] \
+                and dt in B.BLAS_DTYPES:
+            if bias is None:
+                return make_tensor(B.matmul_np(a, w.T), dt)
+            if isinstance(bias, Tensor):
+                c = bias._array
+                if bias._dtype is dt and c.shape == (w.shape[0],):
+                    r = B.matmul_np(a, w.T)
+                    np.add(r, c, out=r)
+                    return make_tensor(r, dt)
+    B = _BLAS[0] if _BLAS else _blas()
+    addmm, matmul = B.addmm, B.matmul
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type_name(t)}")

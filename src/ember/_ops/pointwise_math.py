@@ -243,7 +243,8 @@ class _Unary:
                 res = asarray(res)
             elif contiguous and res.ndim:
                 res = np.ascontiguousarray(res)
-            elif res.ndim > 1 and not (x._array.flags.c_contiguous and 1 not in res.shape):
+            elif res.ndim > 1 and not (x._array.flags.c_contiguous and (
+                    1 not in res.shape or _row_major(res))):
                 res = match_layout(res, (x,))   # (PyTorch's TensorIterator layout)
             if res.dtype is not dt.np:
                 res = res.astype(dt.np)
@@ -254,6 +255,21 @@ class _Unary:
                 record(node_cls, x, result, save_result, extra)
             return result
         return call_float
+
+
+def _row_major(a):
+    """Whether non-empty ``a`` has exactly PyTorch's row-major strides (size-1 dims included):
+    the layout a contiguous input's unary result must have (say a (1, n) batch row)."""
+    if not a.size:
+        return False
+    acc = a.itemsize
+    st = a.strides
+    sh = a.shape
+    for i in range(a.ndim - 1, -1, -1):
+        if st[i] != acc:
+            return False
+        acc *= sh[i]
+    return True
 
 
 def float_kernel(fn, kernel):

@@ -13,6 +13,9 @@ from .module import Module
 from .lazy import LazyModuleMixin
 
 
+_MISSING = object()
+
+
 class Identity(Module):
     """Returns its input; constructor arguments are accepted and ignored."""
 
@@ -46,6 +49,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        if type(self) is Linear:
+            # NOTE: a plain Linear reads its registered parameters directly: two Module
+            # __getattr__ calls cost as much as a small layer's product (subclasses, e.g.
+            # parametrized ones, and deleted parameters take the attribute path)
+            p = self._parameters
+            w = p.get("weight")
+            b = p.get("bias", _MISSING)
+            if w is not None and b is not _MISSING:
+                return F.linear(input, w, b)
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
