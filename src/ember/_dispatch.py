@@ -447,6 +447,8 @@ class BinaryOp:
     number_operand = True
     # whether PyTorch allocates the result row-major whatever the inputs (pow(Number, Tensor))
     row_major_out = False
+    # the bare ufunc equal to ``forward(a, b)`` on same-dtype operands (None: call forward)
+    ufunc = None
 
     def derivative(self, fn):
         """Register the backward formula: ``fn(ctx, grad) -> (grad_a, grad_b)``."""
@@ -549,7 +551,8 @@ class BinaryOp:
     # Generated entry points ---------------------------------------------------------
     def make_operator(self, reflected=False, commutative=False):
         """``Tensor.__op__`` (or ``__rop__``) with the same-dtype, no-grad fast path."""
-        fwd = self.forward
+        # (the bare ufunc where the forward only wraps one: a Python frame less per call)
+        fwd = self.ufunc or self.forward
         # (bfloat16 takes the full path, which writes NaNs with PyTorch's bits)
         fast = self.fast_dtypes - {_BF16}
         run = self.__call__
@@ -769,10 +772,12 @@ _COMMUTATIVE_REFLECTED = frozenset(("__radd__", "__rmul__", "__rand__", "__ror__
 
 def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=None,
                      safe_cast=True, precheck=None, method=True, inplace=True, function=True,
-                     operators=(), scalar_first=True, binding=None):
+                     operators=(), scalar_first=True, binding=None, ufunc=None):
     """Register an elementwise binary op from its array-level forward.
 
     ``operators`` names the dunders to bind: ``("__add__", "__radd__", "__iadd__")``.
+    ``ufunc``: the NumPy ufunc the forward amounts to for two operands of one dtype (the
+    operators' fast paths call it directly).
     ``binding`` (ANY, NUMBER_FIRST, TENSOR_FIRST, TENSORS) says where Python numbers may
     stand; by default ANY, or TENSOR_FIRST with ``scalar_first=False``.
     """
@@ -782,6 +787,7 @@ def pointwise_binary(name, *, kind=DEFAULT, kernel=None, missing=(), grad_fn=Non
     def deco(forward):
         op = BinaryOp(name, forward, kind=kind, kernel=kernel, missing=missing, grad_fn=grad_fn,
                       safe_cast=safe_cast, precheck=precheck)
+        op.ufunc = ufunc
         bind_function, bind_method = make_binder(name, binding)
 
         def fn(input, other, *, out=None):

@@ -99,7 +99,7 @@ def _scaled(b, alpha):
 
 @pointwise_binary("_add_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="AddBackward0",
                   method=False, inplace=False, function=False,
-                  operators=("__add__", "__radd__", "__iadd__"))
+                  operators=("__add__", "__radd__", "__iadd__"), ufunc=np.add)
 def _add_plain(a, b, alpha=None):
     return np.add(a, b) if alpha is None else np.add(a, _scaled(b, alpha))
 
@@ -127,7 +127,7 @@ def _(ctx, g):
 
 @pointwise_binary("_sub_plain", kernel="add_stub", missing=WIDE_UNSIGNED, grad_fn="SubBackward0",
                   precheck=_sub_precheck, method=False, inplace=False, function=False,
-                  operators=("__sub__", "__isub__"))
+                  operators=("__sub__", "__isub__"), ufunc=np.subtract)
 def _sub_plain(a, b, alpha=None):
     return np.subtract(a, b) if alpha is None else np.subtract(a, _scaled(b, alpha))
 
@@ -254,7 +254,8 @@ Tensor.__rsub__ = _rsub_dunder
 
 
 # ---------------------------------------------------------------------------- mul
-@pointwise_binary("mul", grad_fn="MulBackward0", operators=("__mul__", "__rmul__", "__imul__"))
+@pointwise_binary("mul", grad_fn="MulBackward0", operators=("__mul__", "__rmul__", "__imul__"),
+                  ufunc=np.multiply)
 def mul(a, b):
     return np.multiply(a, b)
 
@@ -303,7 +304,7 @@ def _int_div_check(b):
 
 @pointwise_binary("_true_div", kind=INT_TO_FLOAT, kernel="div_cpu", missing=(D.complex32,),
                   grad_fn="DivBackward0", method=False, inplace=False, function=False,
-                  operators=("__truediv__", "__itruediv__"))
+                  operators=("__truediv__", "__itruediv__"), ufunc=np.true_divide)
 def _true_div(a, b):
     return np.true_divide(a, b)
 

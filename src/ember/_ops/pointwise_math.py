@@ -603,16 +603,20 @@ def _sigmoid_kernel(a):
     # NOTE: exp(-x) overflowing to inf for very negative x gives the right 0; four passes.
     if a.ndim == 0:
         return 1 / (1 + np.exp(-a))
+    # (outputs passed positionally: keyword parsing is a measurable share of a small call)
     t = np.negative(a)
-    np.exp(t, out=t)
-    t += 1
-    np.reciprocal(t, out=t)
+    np.exp(t, t)
+    np.add(t, 1, t)
+    np.reciprocal(t, t)
     return t
 
 
 @unary("sigmoid", grad_fn="SigmoidBackward0")
 def sigmoid(a):
     return _sigmoid_kernel(a)
+
+
+float_kernel(sigmoid, _sigmoid_kernel)
 
 
 sigmoid.op.bf16_nan = 64   # (64-element vector blocks, a scalar tail writing 0x7FC0)

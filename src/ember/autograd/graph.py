@@ -12,6 +12,10 @@ from collections import OrderedDict
 
 from .grad_mode import STATE
 
+# NOTE: anomaly mode is process-wide, kept on the grad state's class: reading it there skips
+# the thread-local lookup (once per recorded op)
+_PROCESS_MODES = type(STATE)
+
 _sequence = itertools.count()
 _object_new = object.__new__
 ACCUMULATE_SEQ = 2 ** 64 - 1
@@ -491,7 +495,7 @@ def make_node(node_cls, inputs, saved):
             node._versions = (vc[0] if vc is not None else 0,)
         if saved is not None:
             node._saved = SavedDict(saved)
-        if STATE.anomaly:
+        if _PROCESS_MODES.anomaly:
             import traceback
             node.metadata["traceback_"] = traceback.format_stack()[:-3]
         return node
@@ -522,7 +526,7 @@ def make_node(node_cls, inputs, saved):
     node._input_meta = tuple(metas)
     if saved is not None:
         node._saved = SavedDict(saved)
-    if STATE.anomaly:
+    if _PROCESS_MODES.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-3]
     return node
@@ -564,7 +568,7 @@ def record_binary(node_cls, a, b, out):
                          else ((shape, out._dtype),))
     out._grad_fn = node
     out._requires_grad = True
-    if STATE.anomaly:
+    if _PROCESS_MODES.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-3]
     return node
@@ -610,7 +614,7 @@ def record_unary(node_cls, x, out, save_result, extra):
         node._saved = sd
     out._grad_fn = node
     out._requires_grad = True
-    if STATE.anomaly:
+    if _PROCESS_MODES.anomaly:
         import traceback
         node.metadata["traceback_"] = traceback.format_stack()[:-1]
     return node
