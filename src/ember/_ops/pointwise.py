@@ -15,6 +15,7 @@ from .._dispatch import (pointwise_binary, pointwise_unary, INT_TO_FLOAT, ALWAYS
 from .._tensor import Tensor
 from ..autograd.graph import array_derivative, saved_array
 
+_ndarray = np.ndarray
 _B = D.bool_
 _NO_INT_DIV = frozenset((D.bool_, D.uint16, D.uint32, D.uint64, D.complex32, D.complex64,
                          D.complex128))
@@ -121,7 +122,8 @@ def _(ctx, grad):
 
 @array_derivative("AddBackward0")
 def _(ctx, g):
-    alpha = _alpha_of(ctx)
+    saved = ctx._saved
+    alpha = dict.get(saved, "alpha") if saved else None   # (_alpha_of inlined)
     return g, (g if alpha is None else g * alpha)
 
 
@@ -144,7 +146,8 @@ def _(ctx, grad):
 
 @array_derivative("SubBackward0")
 def _(ctx, g):
-    alpha = _alpha_of(ctx)
+    saved = ctx._saved
+    alpha = dict.get(saved, "alpha") if saved else None   # (_alpha_of inlined)
     return g, (-g if alpha is None else g * -alpha)
 
 
@@ -271,8 +274,11 @@ def _(ctx, grad):
 @array_derivative("MulBackward0")
 def _(ctx, g):
     a, b = ctx.inputs
-    av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
-    if av is None or bv is None:
+    # (_same_dtype_operand inlined for the common operands: tensors of g's dtype, floats)
+    av = a._array if type(a) is Tensor else _same_dtype_operand(a, g)
+    bv = b if type(b) is float else b._array if type(b) is Tensor else _same_dtype_operand(b, g)
+    if av is None or bv is None or (type(av) is _ndarray and av.dtype is not g.dtype) or (
+            type(bv) is _ndarray and bv.dtype is not g.dtype):
         return NotImplemented
     nf = ctx.next_functions
     return (g * bv if nf[0][0] is not None else None), (g * av if nf[1][0] is not None else None)
@@ -324,8 +330,11 @@ def _(ctx, grad):
 @array_derivative("DivBackward0")
 def _(ctx, g):
     a, b = ctx.inputs
-    av, bv = _same_dtype_operand(a, g), _same_dtype_operand(b, g)
-    if av is None or bv is None:
+    # (_same_dtype_operand inlined for the common operands: tensors of g's dtype, floats)
+    av = a._array if type(a) is Tensor else _same_dtype_operand(a, g)
+    bv = b if type(b) is float else b._array if type(b) is Tensor else _same_dtype_operand(b, g)
+    if av is None or bv is None or (type(av) is _ndarray and av.dtype is not g.dtype) or (
+            type(bv) is _ndarray and bv.dtype is not g.dtype):
         return NotImplemented
     nf = ctx.next_functions
     return ((g / bv if nf[0][0] is not None else None),

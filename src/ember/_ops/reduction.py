@@ -442,10 +442,11 @@ def _sum_grad(ctx, grad):
 
 @array_derivative("SumBackward0", "SumBackward1")
 def _sum_grad_array(ctx, g):
-    if saved_value(ctx, "self_dtype").np is not g.dtype:
+    s = ctx._saved     # (numbers and sizes only: read raw, as saved_value does)
+    if dict.__getitem__(s, "self_dtype").np is not g.dtype:
         return NotImplemented
-    return (_expand_back_array(g, saved_value(ctx, "self_sym_sizes"), saved_value(ctx, "dim"),
-                               saved_value(ctx, "keepdim")),)
+    return (_expand_back_array(g, dict.__getitem__(s, "self_sym_sizes"),
+                               dict.__getitem__(s, "dim"), dict.__getitem__(s, "keepdim")),)
 
 
 @_backward("NansumBackward0")
