@@ -539,13 +539,28 @@ def record_binary(node_cls, a, b, out):
     node._seq = next(_sequence)
     if a._requires_grad:
         fa = a._grad_fn
-        ea = (fa, a._output_nr) if fa is not None and a._base is None else grad_edge(a)
+        if a._base is not None:
+            ea = grad_edge(a)
+        elif fa is not None:
+            ea = (fa, a._output_nr)
+        else:
+            # a leaf: its live AccumulateGrad (accumulate_node inlined), else a new one
+            ref = a.__dict__.get("_acc_ref")
+            acc = ref() if ref is not None else None
+            ea = (acc, 0) if acc is not None else grad_edge(a)
     else:
         ea = (None, 0)
     if type(b) is Tensor:
         if b._requires_grad:
             fb = b._grad_fn
-            eb = (fb, b._output_nr) if fb is not None and b._base is None else grad_edge(b)
+            if b._base is not None:
+                eb = grad_edge(b)
+            elif fb is not None:
+                eb = (fb, b._output_nr)
+            else:
+                ref = b.__dict__.get("_acc_ref")
+                acc = ref() if ref is not None else None
+                eb = (acc, 0) if acc is not None else grad_edge(b)
         else:
             eb = (None, 0)
         vb = b._vc[0] if b._vc is not None else 0
@@ -585,8 +600,16 @@ def record_unary(node_cls, x, out, save_result, extra):
     node = _object_new(node_cls)
     node._seq = next(_sequence)
     fn = x._grad_fn
-    node.next_functions = ((fn, x._output_nr) if fn is not None and x._base is None
-                           else grad_edge(x),)
+    if x._base is not None:
+        edge = grad_edge(x)
+    elif fn is not None:
+        edge = (fn, x._output_nr)
+    else:
+        # a leaf: its live AccumulateGrad (accumulate_node inlined), else a new one
+        ref = x.__dict__.get("_acc_ref")
+        acc = ref() if ref is not None else None
+        edge = (acc, 0) if acc is not None else grad_edge(x)
+    node.next_functions = (edge,)
     # NOTE: one metadata tuple for input and output when they agree (the elementwise case):
     # fewer allocations, fewer GC passes
     shape = out._array.shape
