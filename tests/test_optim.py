@@ -139,6 +139,8 @@ CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.3, weight_decay=0.05)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
     ("SGD", dict(lr=0.05, momentum=0.5, maximize=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, weight_decay=0.1)),
+    ("SGD", dict(lr=0.05, weight_decay=0.1, maximize=True)),
     ("SGD", dict(lr=0.05, momentum=0.5, foreach=True)),
     ("SGD", dict(lr=0.05, momentum=0.5, fused=True)),
     ("Adam", dict(lr=0.01)),

@@ -8,6 +8,8 @@
 Parameter containing:
 tensor([0.7100], requires_grad=True)
 """
+import numpy as np
+
 from .optimizer import arr, Optimizer, check_fused_flags, check_lr, run_closure, scalar
 
 __all__ = ["SGD"]
@@ -69,8 +71,13 @@ class SGD(Optimizer):
                     d = d.reshape(1)
                 if maximize:
                     d = -d
+                scratch = None
                 if weight_decay != 0:
-                    d = d + pa * weight_decay
+                    # d + pa * wd as one fresh array (addition commutes exactly), which is
+                    # also the scratch array of the update below
+                    scratch = pa * weight_decay
+                    scratch += d
+                    d = scratch
                 if momentum != 0:
                     st = state[p]
                     buf = st.get("momentum_buffer")
@@ -90,6 +97,10 @@ class SGD(Optimizer):
                             ba += d * (1 - dampening)
                         buf._bump_version()
                     d = d + ba * momentum if nesterov else ba
-                pa -= d * lr
+                if scratch is not None and type(lr) is float and scratch.dtype is pa.dtype:
+                    np.multiply(d, lr, out=scratch)     # (d * lr without a new array)
+                    pa -= scratch
+                else:
+                    pa -= d * lr
                 p._bump_version()
         return loss
