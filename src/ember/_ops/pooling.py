@@ -10,6 +10,7 @@ flat per-plane indices. The 1-d forms run the 2-d ones on an unsqueezed input, a
 import itertools
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .. import _dtype as D
 from .._dispatch import FUNCTIONS, needs_grad, record
@@ -165,24 +166,32 @@ def _scatter_flat(g, idx, nd, in_spatial, unique=False):
 
 
 def _index_pair(name):
-    """Max-pool style ops: output = input gathered at saved indices; the backward scatters."""
-    return LinearPair(
-        name + "BackwardBackward0", name + "Backward0",
-        lambda g, idx, nd, in_spatial, unique=False: _scatter_flat(g, idx, nd, in_spatial,
-                                                                   unique),
-        lambda a, idx, nd, in_spatial, unique=False: _gather_flat(a, idx, nd))
+    """Max-pool style ops: output = input gathered at saved indices; the backward scatters.
+    With ``tiles`` (see ``_tile_max``) the indices are a window offset per output instead."""
+    def scatter(g, idx, nd, in_spatial, unique=False, tiles=None):
+        if tiles is not None:
+            return _tile_scatter(g, tiles, in_spatial)
+        return _scatter_flat(g, idx, nd, in_spatial, unique)
+
+    def gather(a, idx, nd, in_spatial, unique=False, tiles=None):
+        if tiles is not None:
+            return _tile_gather(a, tiles)
+        return _gather_flat(a, idx, nd)
+    return LinearPair(name + "BackwardBackward0", name + "Backward0", scatter, gather)
 
 
 _INDEX_PAIRS = {}
 
 
-def _indexed_output(x, idx, nd, name, values, unique=False):
+def _indexed_output(x, idx, nd, name, values, unique=False, tiles=None):
     """The pooled values as a tensor whose grad_fn scatters into the input at ``idx``
-    (``unique``: no two outputs can share an input position)."""
+    (``unique``: no two outputs can share an input position; ``tiles``: the winners as window
+    offsets of disjoint tiles, in place of ``idx``)."""
     pair = _INDEX_PAIRS.get(name)
     if pair is None:
         pair = _INDEX_PAIRS[name] = _index_pair(name)
-    params = {"idx": idx, "nd": nd, "in_spatial": x._array.shape[-nd:], "unique": unique}
+    params = {"idx": idx, "nd": nd, "in_spatial": x._array.shape[-nd:], "unique": unique,
+              "tiles": tiles}
     out = result(values, x._dtype, like=x)
     if needs_grad(x):
         record(pair.bwd_node, (x,), out, {"p": params})
@@ -253,6 +262,164 @@ def _max_pool_arrays(a, nd, k, s, p, d, out):
     return best, idx
 
 
+# ---------------------------------------------------------------------------- tiled max pooling
+# Windows that tile the input (kernel == stride, no padding, no dilation: the common 2x2 pool)
+# are a view (..., o0, k0, o1, k1, ...) of it. Their max is taken one kernel axis at a time,
+# innermost first, with elementwise np.greater/np.maximum over the view's slices: no masked
+# copies (whose branches mispredict on random data) and no index arithmetic. Each stage keeps
+# which slice won (first maximum: strict comparisons), and picking the innermost axis first
+# makes the composition PyTorch's row-major scan; the backward undoes the stages in turn.
+class _Tiles:
+    """Winners of a tiled max pool: ``stages[i]`` holds, for the stage that reduced kernel
+    axis i, the winning position along that axis (uint8/uint16, or bool for a kernel of 2)."""
+
+    __slots__ = ("stages", "kernel", "out")
+
+    def __init__(self, stages, kernel, out):
+        self.stages, self.kernel, self.out = stages, kernel, out
+
+
+def _tiles_apply(a):
+    """Whether array ``a`` may take the tiled path (non-empty, a real number type)."""
+    return a.size > 0 and a.dtype.kind in "fiu"
+
+
+def _c_strides(a):
+    st, acc = [], a.itemsize
+    for n in reversed(a.shape):
+        st.append(acc)
+        acc *= n
+    return tuple(reversed(st))
+
+
+def _fresh(a):
+    """A C-ordered copy of ``a`` with canonical strides (size-1 dimensions included)."""
+    res = np.empty(a.shape, a.dtype)
+    np.copyto(res, a)
+    return res
+
+
+def _tile_shape(lead, out, k):
+    return tuple(lead) + tuple(itertools.chain(*zip(out, k)))
+
+
+def _tile_view(a, k, out):
+    nd = len(k)
+    lead = a.ndim - nd
+    strides = list(a.strides[:lead])
+    for kk, st in zip(k, a.strides[lead:]):
+        strides += [st * kk, st]
+    return as_strided(a, _tile_shape(a.shape[:lead], out, k), strides, writeable=False)
+
+
+def _tile_max(a, k, out, winners):
+    """Max over the tiles of ``a``; with ``winners`` also a ``_Tiles``, or None when a window
+    holds NaN (PyTorch's scan lets the last NaN of a window win: the general path decides)."""
+    nd = len(k)
+    lead = a.ndim - nd
+    cur = _tile_view(a, k, out)
+    stages = [None] * nd
+    for i in reversed(range(nd)):
+        pick = (slice(None),) * (lead + 2 * i + 1)
+        kk = k[i]
+        best = cur[pick + (0,)]
+        arg = None
+        for t in range(1, kk):
+            v = cur[pick + (t,)]
+            if winners:
+                m = np.greater(v, best)
+                if kk == 2:
+                    arg = m
+                elif arg is None:
+                    arg = np.multiply(m, t, dtype=np.uint8 if kk <= 256 else np.uint16)
+                else:
+                    # arg += m * (t - arg) (modular in the unsigned type)
+                    d = np.subtract(arg.dtype.type(t), arg)
+                    d *= m
+                    arg += d
+            # (np.maximum keeps its second operand on ties, -0.0 == 0.0: the earlier value)
+            best = np.maximum(v, best)
+        if kk == 1:
+            best = _fresh(best)
+        stages[i] = arg
+        cur = best
+    # (ufunc outputs follow their inputs' layout; results keep canonical strides)
+    if cur.strides != _c_strides(cur):
+        cur = _fresh(cur)
+    if not winners:
+        return cur, None
+    if cur.dtype.kind == "f" and np.isnan(cur).any():
+        return cur, None
+    return cur, _Tiles(stages, tuple(k), tuple(out))
+
+
+def _select_mask(arg, t, ints):
+    """All-ones words where ``arg == t``, zero elsewhere (``arg`` None: every position t=0)."""
+    if arg is None:
+        return None
+    if arg.dtype == np.bool_:
+        b = arg.view(np.int8)
+        return np.negative(b, dtype=ints) if t else np.subtract(b, 1, dtype=ints)
+    return np.negative(np.equal(arg, t).view(np.int8), dtype=ints)
+
+
+def _tile_scatter(g, tiles, in_spatial):
+    """The max pool's input gradient: each stage routes the gradient to its winning slice,
+    outermost first. The masks select bitwise, so infinite or NaN gradients stay put."""
+    k, out = tiles.kernel, tiles.out
+    nd = len(k)
+    lead = g.shape[:g.ndim - nd]
+    ints = np.dtype("i%d" % g.dtype.itemsize)
+    cur = g
+    for i in range(nd):
+        shape = _tile_shape(lead, out[:i + 1], k[:i + 1]) + tuple(out[i + 1:])
+        nxt = np.empty(shape, g.dtype)
+        pick = (slice(None),) * (len(lead) + 2 * i + 1)
+        src = cur.view(ints)
+        arg = tiles.stages[i]
+        if arg is None:
+            np.copyto(nxt.view(ints), src.reshape(nxt.shape))   # (a kernel of 1)
+        elif k[i] == 2:
+            # the loser's slice is what the winner's leaves: src ^ (src & mask)
+            first = nxt[pick + (0,)].view(ints)
+            np.bitwise_and(src, _select_mask(arg, 0, ints), out=first)
+            np.bitwise_xor(src, first, out=nxt[pick + (1,)].view(ints))
+        else:
+            for t in range(k[i]):
+                np.bitwise_and(src, _select_mask(arg, t, ints), out=nxt[pick + (t,)].view(ints))
+        cur = nxt
+    full = tuple(o * kk for o, kk in zip(out, k))
+    if full == tuple(in_spatial):
+        return cur.reshape(lead + full)
+    gin = np.zeros(lead + tuple(in_spatial), g.dtype)
+    gin[(Ellipsis,) + tuple(slice(0, n) for n in full)] = cur.reshape(lead + full)
+    return gin
+
+
+def _tile_gather(a, tiles):
+    """``a`` read at each window's winner (the scatter's adjoint), stage by stage."""
+    k = tiles.kernel
+    nd = len(k)
+    lead = a.ndim - nd
+    cur = _tile_view(a, k, tiles.out)
+    for i in reversed(range(nd)):
+        pick = (slice(None),) * (lead + 2 * i + 1)
+        res = _fresh(cur[pick + (0,)])
+        arg = tiles.stages[i]
+        for t in range(1, k[i]):
+            np.copyto(res, cur[pick + (t,)], where=(arg if arg.dtype == np.bool_ else arg == t))
+        cur = res
+    return cur
+
+
+def _tile_indices(tiles, shape):
+    """Flat per-plane input indices of the winners; ``shape`` is the input's."""
+    nd = len(tiles.kernel)
+    spatial = tuple(shape[-nd:])
+    plane = np.arange(int(np.prod(spatial)), dtype=np.int64).reshape(spatial)
+    return _tile_gather(np.broadcast_to(plane, tuple(shape)), tiles)
+
+
 def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
                  return_indices):
     x = check_tensor(input, fname)
@@ -263,9 +430,24 @@ def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_
     _check_pool(x, nd, k, s, p, d, out, "max")
     check_dtype(x, fname, _MAX_DTYPES)
     a = compute_array(x)
-    values, idx = _max_pool_arrays(a, nd, k, s, p, d, out)
+    tiles = None
+    if (k == s and not any(p) and all(dd == 1 or kk == 1 for kk, dd in zip(k, d))
+            and all(o * kk <= n for o, kk, n in zip(out, k, shape[-nd:]))
+            and _tiles_apply(a)):
+        values, tiles = _tile_max(a, k, out, return_indices or needs_grad(x))
+        if tiles is None and (return_indices or needs_grad(x)):
+            values = None   # (a window holds NaN)
+    else:
+        values = None
+    if values is None:
+        values, idx = _max_pool_arrays(a, nd, k, s, p, d, out)
+    elif return_indices:
+        idx = _tile_indices(tiles, shape)
+    else:
+        idx = None
     disjoint = all(ss >= (kk - 1) * dd + 1 for kk, ss, dd in zip(k, s, d))
-    res = _indexed_output(x, idx, nd, f"MaxPool{nd}DWithIndices", values, unique=disjoint)
+    res = _indexed_output(x, idx, nd, f"MaxPool{nd}DWithIndices", values, unique=disjoint,
+                          tiles=tiles)
     if return_indices:
         return res, result(idx, D.int64, like=x)
     return res
