@@ -25,6 +25,8 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .blas_gemm import gemm_accumulate
+
 # Tap-shift pays off once the per-tap copies are long rows (many channels) and the padded grid
 # it computes on is not much larger than the output (its extra positions are wasted GEMM work).
 _TAP_SHIFT_MIN_CHANNELS = 16
@@ -146,11 +148,12 @@ def _taps(kernel, dilation, strides):
             for tap in itertools.product(*(range(k) for k in kernel))]
 
 
-def _tap_shift_columns(x, kernel, padding, dilation):
-    """"taps" layout for a stride-1 correlation over many channels: columns (K*C, N*P), P the
-    padded grid's size. The input is laid out channel-major (C, N*P + margin), so tap k is one
-    contiguous slice shifted by its offset; output position l's column sits at l's grid
-    position (the rest of the grid is garbage the caller crops)."""
+def _tap_shift_input(x, kernel, padding, dilation):
+    """"taps" layout for a stride-1 correlation over many channels: the input laid out
+    channel-major on its flat padded grid, (C, N*P + margin) with P the grid's size, so tap k
+    reads the contiguous window ``[:, offset_k : offset_k + N*P]``; output position l sits at
+    l's grid position (the rest of the grid is garbage the caller crops). Returns the buffer,
+    the grid's shape and the taps' offsets."""
     N, C = x.shape[:2]
     padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, False)
     P = _prod(padded)
@@ -158,12 +161,34 @@ def _tap_shift_columns(x, kernel, padding, dilation):
     view = buf[:, :N * P].reshape((C, N) + padded)
     inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
-    offsets = _taps(kernel, dilation, strides)
-    shape = (len(offsets), C, N * P)
-    cols = _scratch("taps-columns", shape, x.dtype)
+    return buf, padded, _taps(kernel, dilation, strides)
+
+
+def _tap_shift_products(x, w, padding, dilation):
+    """The correlation on the "taps" grid, (O, N*P), one accumulating GEMM per kernel tap on
+    the shifted input windows (no columns); None where BLAS cannot take the operands."""
+    N, C = x.shape[:2]
+    O = w.shape[0]
+    buf, padded, offsets = _tap_shift_input(x, w.shape[2:], padding, dilation)
+    NP = N * _prod(padded)
+    # per-tap (O, C) weight matrices
+    wt = np.ascontiguousarray(np.moveaxis(w.reshape(O, C, len(offsets)), -1, 0))
+    full = _scratch("taps-output", (O, NP), x.dtype)
     for i, shift in enumerate(offsets):
-        cols[i] = buf[:, shift:shift + N * P]
-    return cols.reshape(len(offsets) * C, N * P), padded
+        if not gemm_accumulate(wt[i], buf[:, shift:shift + NP], full, 1.0 if i else 0.0):
+            return None, padded   # (only the first call can refuse: the operands are alike)
+    return full, padded
+
+
+def _tap_shift_columns(x, kernel, padding, dilation):
+    """"taps" columns (K*C, N*P): tap k's rows are the input window shifted by its offset."""
+    C = x.shape[1]
+    buf, padded, offsets = _tap_shift_input(x, kernel, padding, dilation)
+    NP = x.shape[0] * _prod(padded)
+    cols = _scratch("taps-columns", (len(offsets), C, NP), x.dtype)
+    for i, shift in enumerate(offsets):
+        cols[i] = buf[:, shift:shift + NP]
+    return cols.reshape(len(offsets) * C, NP), padded
 
 
 def _on_grid(y, out, padded, rows):
@@ -176,6 +201,15 @@ def _on_grid(y, out, padded, rows):
     else:
         g = np.zeros((O, N) + tuple(padded), y.dtype)
         g[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
+    return g
+
+
+def _taps_grid(y, out, padded):
+    """``y`` (N, O, *out) on the "taps" grid (O, N, *padded), zero elsewhere. Scratch: only
+    the output's part is written each call, the rest stays zero."""
+    N, O = y.shape[:2]
+    g = _scratch(("taps-gradient-grid", tuple(out)), (O, N) + tuple(padded), y.dtype)
+    g[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
     return g
 
 
@@ -205,10 +239,13 @@ def correlate(x, w, stride, padding, dilation, groups, out, *, channels_last=Fal
     if N * L == 0:
         y = np.zeros((N, O) + tuple(out), x.dtype)
     elif _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
-        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
-        # weight as (O, K*C) to match the columns' tap-major rows
-        wm = np.moveaxis(w, 1, -1).reshape(O, -1)
-        full = np.matmul(wm, cols, out=_scratch("taps-output", (O, cols.shape[1]), x.dtype))
+        full, padded = _tap_shift_products(x, w, padding, dilation)
+        if full is None:
+            cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
+            # weight as (O, K*C) to match the columns' tap-major rows
+            wm = np.moveaxis(w, 1, -1).reshape(O, -1)
+            full = np.matmul(wm, cols, out=_scratch("taps-output", (O, cols.shape[1]),
+                                                    x.dtype))
         y = _crop_output(full.reshape((O, N) + padded), out, channels_last, 1)
     else:
         cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
@@ -279,10 +316,18 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups):
     if N * L == 0:
         return np.zeros((O, Cg) + tuple(kernel), y.dtype)
     if _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
-        cols, padded = _tap_shift_columns(x, kernel, padding, dilation)
-        gw = _on_grid(y, out, padded, False).reshape(O, -1) @ cols.T      # (O, K*C)
-        gw = gw.reshape((O,) + tuple(kernel) + (C,))
-        return np.ascontiguousarray(np.moveaxis(gw, -1, 1))
+        buf, padded, offsets = _tap_shift_input(x, kernel, padding, dilation)
+        NP = N * _prod(padded)
+        yg = _taps_grid(y, out, padded).reshape(O, NP)
+        # per tap: gw[k] (C, O) = input window (C, N*P) @ gradient grid^T (N*P, O)
+        gw = np.empty((K, C, O), y.dtype)
+        if all(gemm_accumulate(buf[:, shift:shift + NP], yg.T, gw[i], 0.0)
+               for i, shift in enumerate(offsets)):
+            gw = gw.transpose(2, 1, 0)
+        else:
+            cols, _ = _tap_shift_columns(x, kernel, padding, dilation)
+            gw = (yg @ cols.T).reshape(O, K, C).swapaxes(1, 2)
+        return np.ascontiguousarray(gw).reshape((O, C) + tuple(kernel))
     cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
     # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
