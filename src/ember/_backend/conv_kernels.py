@@ -157,7 +157,8 @@ def _tap_shift_input(x, kernel, padding, dilation):
     N, C = x.shape[:2]
     padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, False)
     P = _prod(padded)
-    buf = _scratch(("taps-input", tuple(padding)), (C, N * P + margin), x.dtype)
+    # (keyed by the grid too: two grids can share a buffer size with zero borders elsewhere)
+    buf = _scratch(("taps-input", tuple(padding), padded), (C, N * P + margin), x.dtype)
     view = buf[:, :N * P].reshape((C, N) + padded)
     inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
@@ -205,11 +206,11 @@ def _on_grid(y, out, padded, rows):
 
 
 def _taps_grid(y, out, padded):
-    """``y`` (N, O, *out) on the "taps" grid (O, N, *padded), zero elsewhere. Scratch: only
-    the output's part is written each call, the rest stays zero."""
+    """``y`` (N, O, *out) on the "taps" grid, pixel-major (N, *padded, O), zero elsewhere.
+    Scratch: only the output's part is written each call, the rest stays zero."""
     N, O = y.shape[:2]
-    g = _scratch(("taps-gradient-grid", tuple(out)), (O, N) + tuple(padded), y.dtype)
-    g[(slice(None), slice(None)) + tuple(slice(0, n) for n in out)] = y.swapaxes(0, 1)
+    g = _scratch(("taps-gradient-grid", tuple(out)), (N,) + tuple(padded) + (O,), y.dtype)
+    g[(slice(None),) + tuple(slice(0, n) for n in out)] = np.moveaxis(y, 1, -1)
     return g
 
 
@@ -318,15 +319,17 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups):
     if _use_tap_shift(min(C, O), g, stride, x.shape[2:], padding, out):
         buf, padded, offsets = _tap_shift_input(x, kernel, padding, dilation)
         NP = N * _prod(padded)
-        yg = _taps_grid(y, out, padded).reshape(O, NP)
-        # per tap: gw[k] (C, O) = input window (C, N*P) @ gradient grid^T (N*P, O)
+        # the gradient on the grid pixel-major, (N*P, O): BLAS runs this product faster with
+        # it than with the channel-major grid's transpose
+        yg = _taps_grid(y, out, padded).reshape(NP, O)
+        # per tap: gw[k] (C, O) = input window (C, N*P) @ gradient grid (N*P, O)
         gw = np.empty((K, C, O), y.dtype)
-        if all(gemm_accumulate(buf[:, shift:shift + NP], yg.T, gw[i], 0.0)
+        if all(gemm_accumulate(buf[:, shift:shift + NP], yg, gw[i], 0.0)
                for i, shift in enumerate(offsets)):
             gw = gw.transpose(2, 1, 0)
         else:
             cols, _ = _tap_shift_columns(x, kernel, padding, dilation)
-            gw = (yg @ cols.T).reshape(O, K, C).swapaxes(1, 2)
+            gw = (cols @ yg).reshape(K, C, O).transpose(2, 1, 0)
         return np.ascontiguousarray(gw).reshape((O, C) + tuple(kernel))
     cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:

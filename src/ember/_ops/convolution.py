@@ -302,13 +302,15 @@ def convolution_backward(grad_output, input, weight, stride, padding, dilation, 
         x, w = x.conj(), w.conj()
     dim = w.ndim - 2
     pads = tuple((p, p) for p in padding)
+    # (PyTorch: a channels-last 2-d input or weight makes both gradients channels-last)
+    last = dim == 2 and _output_layout_channels_last(input, weight)
     gx = gw = gb = None
     if output_mask[0]:
         if transposed:
             gx = K.correlate(gy, w, stride, pads, dilation, groups, input.shape[2:])
         else:
             gx = K.correlate_input_adjoint(gy, w, input.shape[2:], stride, pads, dilation, groups)
-        gx = _wrap(gx, dt)
+        gx = _wrap(K.to_channels_last(gx) if last else gx, dt)
     if output_mask[1]:
         if transposed:
             # the transposed convolution's output plays the correlation's input
@@ -317,7 +319,7 @@ def convolution_backward(grad_output, input, weight, stride, padding, dilation, 
         else:
             gw = K.correlate_weight_adjoint(x, gy, weight.shape[2:], stride, pads, dilation,
                                             groups)
-        gw = _wrap(gw, dt)
+        gw = _wrap(K.to_channels_last(gw) if last else gw, dt)
     if output_mask[2]:
         gb = _wrap(gy.sum(axis=(0,) + tuple(range(2, 2 + dim))), dt)
     if needs_grad(grad_output, input, weight):
