@@ -283,19 +283,32 @@ def _bn_view(x):
     return x.reshape(x.shape[0], x.shape[1], s)
 
 
+def _channel_sums(a3):
+    """Per-channel sums of an (N, C, S) array: one BLAS matrix-vector product over the rows,
+    then the batch (a third of the time of a two-axis ufunc reduction)."""
+    n, c, s = a3.shape
+    if s == 1:
+        return _colsum(a3.reshape(n, c))
+    if n * c == 0:
+        return np.zeros(c, a3.dtype)
+    return (a3.reshape(n * c, s) @ np.ones(s, a3.dtype)).reshape(n, c).sum(0)
+
+
+def _channel_dots(a3, b3):
+    """Per-channel dot products of two (N, C, S) arrays."""
+    n, c, s = a3.shape
+    if s == 1:
+        return _coldot(a3.reshape(n, c), b3.reshape(n, c))
+    return np.einsum("ncs,ncs->c", a3, b3)
+
+
 def _bn_stats(x3):
     """Per-channel mean and biased variance of an (N, C, S) array, plus x - mean."""
     n, c, s = x3.shape
     count = n * s
-    if s == 1:
-        x2 = x3.reshape(n, c)
-        mean = _colsum(x2) * (1.0 / count)
-        xc = x2 - mean
-        var = _coldot(xc, xc) * (1.0 / count)
-        return mean, var, xc.reshape(n, c, 1)
-    mean = x3.sum(axis=(0, 2)) * (1.0 / count)
+    mean = _channel_sums(x3) * (1.0 / count)
     xc = x3 - mean[:, None]
-    var = np.einsum("ncs,ncs->c", xc, xc) * (1.0 / count)
+    var = _channel_dots(xc, xc) * (1.0 / count)
     return mean, var, xc
 
 
@@ -344,14 +357,13 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
             # running variance tracks the unbiased estimate
             _update_running(running_var, var, momentum, count / (count - 1) if count > 1
                             else float("inf"))
+        # out = xc * (invstd * w) + b: the centred input is kept for the backward (its
+        # normalised form is never materialised)
+        scale = invstd if w is None else invstd * w
+        out = np.multiply(xc, scale[:, None], out=np.empty(xc.shape, xc.dtype))   # (row-major)
+        if b is not None:
+            out += b[:, None]
         xhat = xc
-        xhat *= invstd[:, None]
-        if w is not None:
-            out = xhat * w[:, None]
-            if b is not None:
-                out += b[:, None]
-        else:
-            out = xhat.copy() if b is None else xhat + b[:, None]
         save_mean, save_invstd = mean, invstd
     else:
         mean = running_mean._array.astype(work, copy=False)
@@ -441,25 +453,20 @@ def _batch_norm_backward(ctx, grad):
         n, c, s = dy.shape
         count = n * s
         if training:
-            xhat = ctx.saved["xhat"]
+            xc = ctx.saved["xhat"]    # (training saves the centred input: xhat = xc * invstd)
         else:
             rm = ctx.saved["running_mean"]._array.astype(work, copy=False)
-            xhat = (_bn_view(x._array.astype(work, copy=False)) - rm[:, None]) * invstd[:, None]
-        if s == 1:
-            dy2, xh2 = dy.reshape(n, c), xhat.reshape(n, c)
-            db = _colsum(dy2)
-            dw = _coldot(dy2, xh2)
-        else:
-            db = dy.sum(axis=(0, 2))
-            dw = np.einsum("ncs,ncs->c", dy, xhat)
+            xc = _bn_view(x._array.astype(work, copy=False)) - rm[:, None]
+        db = _channel_sums(dy)
+        dw = _channel_dots(dy, xc) * invstd
         gx = gw = gb = None
         if _needs(ctx, 0):
             scale = invstd if w is None else invstd * w._array.astype(work, copy=False)
             if training and count:
-                dx = xhat * (dw * (1.0 / count))[:, None]
-                np.subtract(dy, dx, out=dx)
-                dx -= (db * (1.0 / count))[:, None]
-                dx *= scale[:, None]
+                # dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat))
+                dx = dy * scale[:, None]
+                dx -= xc * (scale * invstd * dw * (1.0 / count))[:, None]
+                dx -= (scale * db * (1.0 / count))[:, None]
             else:
                 dx = dy * scale[:, None]
             gx = make_tensor(_layout_like(x, dx.reshape(x.shape).astype(dt.np, copy=False)), dt)
