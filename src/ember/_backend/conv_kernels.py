@@ -51,6 +51,7 @@ def _scratch(tag, shape, dtype):
         a = np.zeros(shape, dtype)
         if a.nbytes + sum(v.nbytes for v in cache.values()) > _SCRATCH_BYTES:
             cache.clear()   # (shapes changed: a new batch size, another model)
+            getattr(_SCRATCH, "column_owners", {}).clear()
         if a.nbytes <= _SCRATCH_BYTES:
             cache[key] = a
     return a
@@ -94,15 +95,34 @@ def windows(xp, kernel, stride, dilation, out):
     return as_strided(xp, shape, strides, writeable=False)
 
 
-def im2col(x, kernel, stride, padding, dilation, out, scratch=False):
+def im2col(x, kernel, stride, padding, dilation, out, scratch=False, reuse=False):
     """Contiguous columns (N, C, *K, *L) of ``x``; ``padding`` is one (lo, hi) pair per dim.
-    With ``scratch`` the columns are scratch (see ``_scratch``)."""
-    v = windows(pad_zeros(x, padding), kernel, stride, dilation, out)
-    if scratch:
-        cols = _scratch("window-columns", v.shape, x.dtype)
-    else:
-        cols = np.empty(v.shape, x.dtype)
-    np.copyto(cols, v)
+    With ``scratch`` the columns are scratch (see ``_scratch``); with ``reuse`` as well, a
+    scratch that still holds the columns of this very array (the forward's, when the weight
+    gradient follows with no other convolution of that column shape in between) is returned
+    without copying again.
+
+    NOTE: reuse trusts that ``x`` was not written in between: autograd's version check
+    guarantees that for a saved input (except writes through a NumPy view of it)."""
+    shape = tuple(x.shape[:2]) + tuple(kernel) + tuple(out)
+    if not scratch:
+        cols = np.empty(shape, x.dtype)
+        np.copyto(cols, windows(pad_zeros(x, padding), kernel, stride, dilation, out))
+        return cols
+    cols = _scratch("window-columns", shape, x.dtype)
+    owners = getattr(_SCRATCH, "column_owners", None)
+    if owners is None:
+        owners = _SCRATCH.column_owners = {}
+    key = (shape, x.dtype.str)
+    # the array itself is held, so its identity cannot pass to a new array meanwhile
+    mark = (x.__array_interface__["data"][0], x.strides, tuple(kernel), tuple(stride),
+            tuple(padding), tuple(dilation))
+    held = owners.get(key)
+    # (and the scratch array: the cache may have been cleared and refilled since)
+    if reuse and held is not None and held[0] is x and held[1] == mark and held[2] is cols:
+        return cols
+    np.copyto(cols, windows(pad_zeros(x, padding), kernel, stride, dilation, out))
+    owners[key] = (x, mark, cols)
     return cols
 
 
@@ -331,7 +351,7 @@ def correlate_weight_adjoint(x, y, kernel, stride, padding, dilation, groups):
             cols, _ = _tap_shift_columns(x, kernel, padding, dilation)
             gw = (cols @ yg).reshape(K, C, O).transpose(2, 1, 0)
         return np.ascontiguousarray(gw).reshape((O, C) + tuple(kernel))
-    cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True)
+    cols = im2col(x, kernel, stride, padding, dilation, out, scratch=True, reuse=True)
     # one GEMM per sample (and group) on the columns as they lie, then a sum over the batch:
     # a single (O, N*L) @ (N*L, C*K) GEMM would first copy both operands into that order
     y4 = y.reshape(N, g, Og, L)
