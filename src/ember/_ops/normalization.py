@@ -302,14 +302,34 @@ def _channel_dots(a3, b3):
     return np.einsum("ncs,ncs->c", a3, b3)
 
 
+# Large batch-norm arrays are worked through a few images at a time, so that the several
+# elementwise passes of a formula after the first read their operands from cache (NumPy
+# cannot fuse them; ../shared/bench/README.md measured 2-3x for such blocking).
+_BLOCK_BYTES = 1 << 19
+_BLOCK_MIN_BYTES = 1 << 22
+
+
+def _image_blocks(a3):
+    """Slices of the batch dimension of an (N, C, S) array: one slice when the array is small,
+    else blocks of about _BLOCK_BYTES."""
+    n, c, s = a3.shape
+    if a3.nbytes < _BLOCK_MIN_BYTES:
+        return [slice(0, n)]
+    per = max(1, _BLOCK_BYTES // max(1, c * s * a3.itemsize))
+    return [slice(i, min(n, i + per)) for i in range(0, n, per)]
+
+
 def _bn_stats(x3):
-    """Per-channel mean and biased variance of an (N, C, S) array, plus x - mean."""
+    """Per-channel mean and biased variance of an (N, C, S) array, plus x - mean (row-major)."""
     n, c, s = x3.shape
     count = n * s
     mean = _channel_sums(x3) * (1.0 / count)
-    xc = x3 - mean[:, None]
-    var = _channel_dots(xc, xc) * (1.0 / count)
-    return mean, var, xc
+    xc = np.empty(x3.shape, x3.dtype)
+    var = np.zeros(c, x3.dtype)
+    for blk in _image_blocks(x3):
+        part = np.subtract(x3[blk], mean[:, None], out=xc[blk])
+        var += _channel_dots(part, part)
+    return mean, var * (1.0 / count), xc
 
 
 def _check_batch_norm(input, weight, bias, running_mean, running_var, training):
@@ -359,10 +379,12 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
                             else float("inf"))
         # out = xc * (invstd * w) + b: the centred input is kept for the backward (its
         # normalised form is never materialised)
-        scale = invstd if w is None else invstd * w
-        out = np.multiply(xc, scale[:, None], out=np.empty(xc.shape, xc.dtype))   # (row-major)
-        if b is not None:
-            out += b[:, None]
+        scale = (invstd if w is None else invstd * w)[:, None]
+        out = np.empty(xc.shape, xc.dtype)   # (row-major)
+        for blk in _image_blocks(xc):
+            part = np.multiply(xc[blk], scale, out=out[blk])
+            if b is not None:
+                part += b[:, None]
         xhat = xc
         save_mean, save_invstd = mean, invstd
     else:
@@ -457,16 +479,31 @@ def _batch_norm_backward(ctx, grad):
         else:
             rm = ctx.saved["running_mean"]._array.astype(work, copy=False)
             xc = _bn_view(x._array.astype(work, copy=False)) - rm[:, None]
-        db = _channel_sums(dy)
-        dw = _channel_dots(dy, xc) * invstd
+        blocks = _image_blocks(dy)
+        if len(blocks) == 1:
+            db = _channel_sums(dy)
+            dw = _channel_dots(dy, xc)
+        else:
+            db, dw = np.zeros(c, work), np.zeros(c, work)
+            for blk in blocks:
+                db += _channel_sums(dy[blk])
+                dw += _channel_dots(dy[blk], xc[blk])
+        dw *= invstd
         gx = gw = gb = None
         if _needs(ctx, 0):
             scale = invstd if w is None else invstd * w._array.astype(work, copy=False)
             if training and count:
                 # dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat))
-                dx = dy * scale[:, None]
-                dx -= xc * (scale * invstd * dw * (1.0 / count))[:, None]
-                dx -= (scale * db * (1.0 / count))[:, None]
+                a = scale[:, None]
+                k = (scale * invstd * dw * (1.0 / count))[:, None]
+                c0 = (scale * db * (1.0 / count))[:, None]
+                dx = np.empty(dy.shape, work)
+                tmp = np.empty((blocks[0].stop,) + dy.shape[1:], work)
+                for blk in blocks:
+                    part = np.multiply(dy[blk], a, out=dx[blk])
+                    t = np.multiply(xc[blk], k, out=tmp[:part.shape[0]])
+                    part -= t
+                    part -= c0
             else:
                 dx = dy * scale[:, None]
             gx = make_tensor(_layout_like(x, dx.reshape(x.shape).astype(dt.np, copy=False)), dt)
