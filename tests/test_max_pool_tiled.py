@@ -159,3 +159,15 @@ def test_double_backward():
     np.testing.assert_array_equal(res[0][0], res[1][0])
     np.testing.assert_array_equal(res[0][1], res[1][1])
     assert res[0][2] == res[1][2]
+
+
+def test_repeated_calls_keep_their_checks():
+    # checked arguments are cached per shape, dtype and arguments: a cached success must not
+    # let another dtype, kernel or ceil_mode through unchecked
+    x = rng.standard_normal((1, 2, 4, 4)).astype(np.float32)
+    same(lambda m, t: F(m).max_pool2d(t, 2), Arr(x, requires_grad=True))
+    check_same(lambda m, t: F(m).max_pool2d(t, 2), Arr(x > 0, "bool"))
+    check_same(lambda m, t: F(m).max_pool2d(t, 5), Arr(x))
+    check_same(lambda m, t: F(m).max_pool2d(t, 3, ceil_mode=True), Arr(x))
+    check_same(lambda m, t: F(m).max_pool2d(t, [2, 2], [2, 2]), Arr(x))
+    check_same(lambda m, t: F(m).max_pool2d(t, 2.0), Arr(x))

@@ -309,7 +309,11 @@ def _tile_view(a, k, out):
     strides = list(a.strides[:lead])
     for kk, st in zip(k, a.strides[lead:]):
         strides += [st * kk, st]
-    return as_strided(a, _tile_shape(a.shape[:lead], out, k), strides, writeable=False)
+    shape = _tile_shape(a.shape[:lead], out, k)
+    if a.flags.c_contiguous and a.size:
+        # (the ndarray constructor is several times cheaper than as_strided; it checks bounds)
+        return np.ndarray(shape, a.dtype, buffer=a, strides=strides)
+    return as_strided(a, shape, strides, writeable=False)
 
 
 def _tile_max(a, k, out, winners):
@@ -344,7 +348,7 @@ def _tile_max(a, k, out, winners):
         stages[i] = arg
         cur = best
     # (ufunc outputs follow their inputs' layout; results keep canonical strides)
-    if cur.strides != _c_strides(cur):
+    if not (cur.flags.c_contiguous and 1 not in cur.shape) and cur.strides != _c_strides(cur):
         cur = _fresh(cur)
     if not winners:
         return cur, None
@@ -420,20 +424,54 @@ def _tile_indices(tiles, shape):
     return _tile_gather(np.broadcast_to(plane, tuple(shape)), tiles)
 
 
-def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
-                 return_indices):
-    x = check_tensor(input, fname)
+def _max_pool_plan(fname, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Checked arguments: (k, s, p, d, out, tiled), ``tiled`` telling whether the windows tile
+    the input (kernel == stride, no padding or dilation, every window inside)."""
     k, s, p, d = pool_args(fname, nd, kernel_size, stride, padding, dilation)
     shape = x._array.shape
     out = [pooled_size(n, kk, ss, pp, dd, ceil_mode) if ss != 0 else 0
            for n, kk, ss, pp, dd in zip(shape[-nd:], k, s, p, d)]
     _check_pool(x, nd, k, s, p, d, out, "max")
     check_dtype(x, fname, _MAX_DTYPES)
+    tiled = (k == s and not any(p) and all(dd == 1 or kk == 1 for kk, dd in zip(k, d))
+             and all(o * kk <= n for o, kk, n in zip(out, k, shape[-nd:])))
+    return k, s, p, d, out, tiled
+
+
+# (fname, shape, dtype, arguments) -> plan, for arguments given as ints or tuples of ints
+_MAX_POOL_PLANS = {}
+
+
+def _plan_key(*args):
+    for a in args:
+        if type(a) is tuple:
+            if not all(type(v) is int for v in a):
+                return None
+        elif type(a) is not int and a is not None:
+            return None
+    return args
+
+
+def _max_pool_nd(fname, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
+                 return_indices):
+    x = check_tensor(input, fname)
+    shape = x._array.shape
+    key = _plan_key(kernel_size, stride, padding, dilation)
+    if key is not None:
+        key = (fname, shape, x._dtype, bool(ceil_mode)) + key
+        plan = _MAX_POOL_PLANS.get(key)
+        if plan is None:
+            plan = _max_pool_plan(fname, nd, x, kernel_size, stride, padding, dilation,
+                                  ceil_mode)
+            if len(_MAX_POOL_PLANS) > 256:
+                _MAX_POOL_PLANS.clear()
+            _MAX_POOL_PLANS[key] = plan
+    else:
+        plan = _max_pool_plan(fname, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
+    k, s, p, d, out, tiled = plan
     a = compute_array(x)
     tiles = None
-    if (k == s and not any(p) and all(dd == 1 or kk == 1 for kk, dd in zip(k, d))
-            and all(o * kk <= n for o, kk, n in zip(out, k, shape[-nd:]))
-            and _tiles_apply(a)):
+    if tiled and _tiles_apply(a):
         values, tiles = _tile_max(a, k, out, return_indices or needs_grad(x))
         if tiles is None and (return_indices or needs_grad(x)):
             values = None   # (a window holds NaN)
