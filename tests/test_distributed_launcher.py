@@ -79,12 +79,15 @@ def test_environment_contract(tmp_path):
         import ember.distributed as dist
         dist.init_process_group("mpi")
         assert dist.get_rank() == int(os.environ["RANK"]) and dist.get_backend() == "mpi"
-        print("ENV", " ".join(f"{k}={os.environ[k]}" for k in keys),
-              "PORT" if os.environ["MASTER_PORT"].isdigit() else "", flush=True)
-    """)
+        line = " ".join(["ENV"] + [f"{k}={os.environ[k]}" for k in keys]
+                        + ["PORT" if os.environ["MASTER_PORT"].isdigit() else ""])
+        # one file per rank: the ranks share mpiexec's stdout, where lines can interleave
+        with open(os.path.join(OUT_DIR, "env_" + os.environ["RANK"]), "w") as f:
+            f.write(line)
+    """.replace("OUT_DIR", repr(str(tmp_path))))
     proc = _launch(script, 2)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    lines = sorted(ln for ln in proc.stdout.splitlines() if ln.startswith("ENV"))
+    lines = sorted((tmp_path / f"env_{r}").read_text() for r in range(2))
     assert lines == [f"ENV RANK={r} LOCAL_RANK={r} WORLD_SIZE=2 LOCAL_WORLD_SIZE=2 GROUP_RANK=0 "
                      f"MASTER_ADDR=127.0.0.1 ROLE_RANK={r} TORCHELASTIC_RESTART_COUNT=0 PORT"
                      for r in range(2)]
