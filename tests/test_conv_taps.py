@@ -1,6 +1,7 @@
 """Stride-1 convolutions over many channels take the "taps" layout: one accumulating BLAS GEMM
 per kernel tap on shifted windows of a flat padded grid (forward, input gradient through the
-flipped kernel, weight gradient with the gradient grid pixel-major). Against PyTorch, with
+flipped kernel, weight gradient with the gradient grid pixel-major); images and rows share
+their zero borders where the pads allow. Against PyTorch, with
 shapes chosen so that layout is taken (checked), and again with the BLAS binding refused (the
 column GEMM fallback)."""
 import numpy as np
@@ -57,6 +58,9 @@ CASES = [
     (2, 1, 16, 16, (30, 30), (3, 3), dict(padding=2, dilation=2)),
     (2, 2, 16, 16, (14, 14), (2, 4), dict(padding="same")),          # uneven padding
     (2, 2, 16, 17, (14, 14), (1, 1), {}),
+    # pads beyond the kernel's reach: images do not share their zero borders
+    (2, 1, 16, 16, (30, 30), (3, 3), dict(padding=3)),
+    (2, 2, 16, 16, (14, 14), (1, 1), dict(padding=1)),
     (1, 2, 16, 24, (30,), (5,), dict(padding=2)),
     (3, 1, 16, 16, (2, 14, 14), (1, 3, 3), dict(padding=(0, 1, 1))),
 ]
@@ -78,11 +82,16 @@ def test_values_and_grads(case, dtype, tol, gemm_calls):
               None if bs is None else Arr(randn(bs, dtype=dtype), requires_grad=True)]
     fn = _with_grads(lambda m, x, w, b: getattr(m.nn.functional, f"conv{dim}d")(x, w, b, **kw))
     check_same(fn, *inputs, rtol=tol, atol=tol)
-    # forward, input gradient and weight gradient each ran one GEMM per tap through BLAS
-    assert len(gemm_calls) == 3 * int(np.prod(ws[2:])) and all(gemm_calls)
+    # forward and weight gradient (and the input gradient, unless its pads are negative:
+    # padding beyond the kernel's reach) each ran one GEMM per tap through BLAS
+    taps, nd = int(np.prod(ws[2:])), len(ws) - 2
+    pads = np.broadcast_to(0 if kw.get("padding") == "same" else kw.get("padding", 0), (nd,))
+    dilation = np.broadcast_to(kw.get("dilation", 1), (nd,))
+    beyond = any(p > (k - 1) * d for p, k, d in zip(pads, ws[2:], dilation))
+    assert len(gemm_calls) == (2 if beyond else 3) * taps and all(gemm_calls)
 
 
-@pytest.mark.parametrize("case", CASES[:4] + CASES[5:], ids=lambda c: f"{c[0]}d-{c[5]}")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}d-{c[5]}-{c[6]}")
 def test_column_fallback(case, no_blas):
     dim, xs, ws, bs, kw = _conv(case)
     inputs = [Arr(randn(*xs), requires_grad=True), Arr(randn(*ws), requires_grad=True),

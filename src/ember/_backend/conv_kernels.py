@@ -173,14 +173,30 @@ def _tap_shift_input(x, kernel, padding, dilation):
     channel-major on its flat padded grid, (C, N*P + margin) with P the grid's size, so tap k
     reads the contiguous window ``[:, offset_k : offset_k + N*P]``; output position l sits at
     l's grid position (the rest of the grid is garbage the caller crops). Returns the buffer,
-    the grid's shape and the taps' offsets."""
+    the grid's shape and the taps' offsets.
+
+    Where no pad exceeds the kernel's reach ((k-1)*dilation: "same" convolutions and their
+    input gradients), neighbouring images and rows share their zero borders: each dimension
+    is followed by max(lo, hi) zeros instead of lo + hi (a 3x3 conv on 32x32: 33x33 instead of
+    34x34 per image, 6% less GEMM work). A position's window then starts lo rows/columns back,
+    in the zeros after the previous row or image, or in a leading block of zeros."""
     N, C = x.shape[:2]
-    padded, strides, margin = _grid(x.shape[2:], padding, kernel, dilation, False)
+    size = x.shape[2:]
+    shared = all(max(lo, hi) <= (k - 1) * d for (lo, hi), k, d in zip(padding, kernel, dilation))
+    if shared:
+        padded = tuple(n + max(lo, hi) for n, (lo, hi) in zip(size, padding))
+        strides = [_prod(padded[i + 1:]) for i in range(len(padded))]
+        margin = sum((k - 1) * d * g for k, d, g in zip(kernel, dilation, strides))
+        lead = sum(lo * g for (lo, _), g in zip(padding, strides))   # (<= margin)
+        inner = tuple(slice(0, n) for n in size)
+    else:
+        padded, strides, margin = _grid(size, padding, kernel, dilation, False)
+        lead = 0
+        inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(size, padding))
     P = _prod(padded)
     # (keyed by the grid too: two grids can share a buffer size with zero borders elsewhere)
     buf = _scratch(("taps-input", tuple(padding), padded), (C, N * P + margin), x.dtype)
-    view = buf[:, :N * P].reshape((C, N) + padded)
-    inner = tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], padding))
+    view = buf[:, lead:lead + N * P].reshape((C, N) + padded)
     view[(slice(None), slice(None)) + inner] = x.swapaxes(0, 1)
     return buf, padded, _taps(kernel, dilation, strides)
 
